@@ -1,0 +1,540 @@
+/**
+ * Every error a caller can see, declared once. Each is a schema-backed tagged error, so REST and
+ * RPC carry the same classes; `ErrorSpecs` gives each its HTTP status, retryability, `error_type`
+ * and seed-compatible wording, and `toSeedBody` renders the body existing clients expect:
+ * `{success: false, error, error_type, session_id?, appointment_session_id?, current_phase?, message?}`.
+ *
+ * Errors raised deep inside an operation do not know which session or workflow they ran in; the
+ * operations layer attaches that context with `withContext` before the error leaves the service.
+ */
+import { Schema } from "effect"
+
+/** Where an error happened, attached by the operations layer (all optional). */
+const ContextFields = {
+  sessionId: Schema.optional(Schema.String),
+  isNewSession: Schema.optional(Schema.Boolean),
+  appointmentSessionId: Schema.optional(Schema.String),
+  currentPhase: Schema.optional(Schema.Int)
+}
+
+/** The seed's login error kinds (ELH:68-76), kept verbatim as `error_type`. */
+export const LoginErrorKind = Schema.Literals([
+  "vpn_required",
+  "invalid_credentials",
+  "recaptcha_failed",
+  "network_error",
+  "unknown_error",
+  "login_button_not_found",
+  "page_load_error"
+])
+export type LoginErrorKind = typeof LoginErrorKind.Type
+
+export const CaptchaFailureReason = Schema.Literals([
+  "wrong_key",
+  "zero_balance",
+  "unsolvable",
+  "timeout",
+  "unavailable",
+  "rejected"
+])
+export type CaptchaFailureReason = typeof CaptchaFailureReason.Type
+
+export const PoolExhaustedReason = Schema.Literals(["pool_full", "queue_full", "session_queue_full"])
+
+// ---------------------------------------------------------------------------------------------
+// Client mistakes (4xx)
+
+/** The request is malformed: wrong type, missing field, unknown enum value, forbidden key. */
+export class InvalidOperationInput extends Schema.TaggedError<InvalidOperationInput>()("InvalidOperationInput", {
+  ...ContextFields,
+  detail: Schema.String,
+  field: Schema.optional(Schema.String),
+  missingFields: Schema.optional(Schema.Array(Schema.String))
+}) {}
+
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", {
+  limitBytes: Schema.Int
+}) {}
+
+/** API_TOKEN is set and the request did not carry it. */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {}) {}
+
+export class RouteNotFound extends Schema.TaggedError<RouteNotFound>()("RouteNotFound", {
+  method: Schema.String,
+  path: Schema.String
+}) {}
+
+export class SessionNotFound extends Schema.TaggedError<SessionNotFound>()("SessionNotFound", {
+  ...ContextFields
+}) {}
+
+export class FileNotFound extends Schema.TaggedError<FileNotFound>()("FileNotFound", {
+  ...ContextFields
+}) {}
+
+export class ContainerNotFound extends Schema.TaggedError<ContainerNotFound>()("ContainerNotFound", {
+  ...ContextFields,
+  containerId: Schema.String
+}) {}
+
+/** The same idempotency key arrived with a different request body. */
+export class IdempotencyConflict extends Schema.TaggedError<IdempotencyConflict>()("IdempotencyConflict", {
+  ...ContextFields
+}) {}
+
+/** An appointment workflow id that expired (APPOINTMENT_SESSION_TTL) or never existed. */
+export class WorkflowExpired extends Schema.TaggedError<WorkflowExpired>()("WorkflowExpired", {
+  ...ContextFields
+}) {}
+
+/** A phase of the appointment wizard needs fields the request did not provide. */
+export class AppointmentFieldsMissing extends Schema.TaggedError<AppointmentFieldsMissing>()(
+  "AppointmentFieldsMissing",
+  {
+    ...ContextFields,
+    phase: Schema.Int,
+    missing: Schema.Array(Schema.String)
+  }
+) {}
+
+// ---------------------------------------------------------------------------------------------
+// Login and captcha
+
+/** The portal login did not succeed; `reason` is one of the seed's seven login error kinds. */
+export class LoginFailed extends Schema.TaggedError<LoginFailed>()("LoginFailed", {
+  ...ContextFields,
+  reason: LoginErrorKind,
+  detail: Schema.String
+}) {}
+
+export class CaptchaFailed extends Schema.TaggedError<CaptchaFailed>()("CaptchaFailed", {
+  ...ContextFields,
+  reason: CaptchaFailureReason,
+  detail: Schema.String
+}) {}
+
+// ---------------------------------------------------------------------------------------------
+// Pool and session lifecycle
+
+/** No browser slot (or no room in a session's mailbox) within ACQUIRE_TIMEOUT. */
+export class PoolExhausted extends Schema.TaggedError<PoolExhausted>()("PoolExhausted", {
+  ...ContextFields,
+  reason: PoolExhaustedReason,
+  retryAfterSeconds: Schema.Int,
+  maxSessions: Schema.Int
+}) {}
+
+/** The portal logged the session out and the one re-login attempt failed. */
+export class SessionExpired extends Schema.TaggedError<SessionExpired>()("SessionExpired", {
+  ...ContextFields,
+  detail: Schema.optional(Schema.String)
+}) {}
+
+/** The session's Chrome died (crash, OOM kill, SIGKILL); everything it held was freed. */
+export class BrowserCrashed extends Schema.TaggedError<BrowserCrashed>()("BrowserCrashed", {
+  ...ContextFields,
+  detail: Schema.optional(Schema.String)
+}) {}
+
+// ---------------------------------------------------------------------------------------------
+// Portal behaviour
+
+/** An element the automation relies on is missing: the portal's markup changed. */
+export class PortalChanged extends Schema.TaggedError<PortalChanged>()("PortalChanged", {
+  ...ContextFields,
+  selector: Schema.String,
+  phase: Schema.String
+}) {}
+
+/** The portal answered with an error page or not at all. */
+export class PortalUnavailable extends Schema.TaggedError<PortalUnavailable>()("PortalUnavailable", {
+  ...ContextFields,
+  detail: Schema.String,
+  phase: Schema.optional(Schema.String),
+  httpStatus: Schema.optional(Schema.Int)
+}) {}
+
+/** The portal refused a business request (unknown booking, no Pregate milestone, slot taken…). */
+export class PortalRejected extends Schema.TaggedError<PortalRejected>()("PortalRejected", {
+  ...ContextFields,
+  reason: Schema.String,
+  detail: Schema.String,
+  availableOptions: Schema.optional(Schema.Array(Schema.String))
+}) {}
+
+/** An operation exceeded OPERATION_TIMEOUT; `phase` names the step it was in. */
+export class OperationTimedOut extends Schema.TaggedError<OperationTimedOut>()("OperationTimedOut", {
+  ...ContextFields,
+  operation: Schema.String,
+  phase: Schema.String,
+  timeoutMillis: Schema.Int
+}) {}
+
+export const AppointmentFailureReason = Schema.Literals([
+  "option_not_found",
+  "booking_invalid",
+  "slot_unavailable",
+  "field_not_found",
+  "not_advanced",
+  "portal_error",
+  "not_confirmed"
+])
+export type AppointmentFailureReason = typeof AppointmentFailureReason.Type
+
+/** A step of the appointment wizard failed; `phase` is the stepper position (1-4). */
+export class AppointmentPhaseFailed extends Schema.TaggedError<AppointmentPhaseFailed>()("AppointmentPhaseFailed", {
+  ...ContextFields,
+  phase: Schema.Int,
+  step: Schema.String,
+  reason: AppointmentFailureReason,
+  detail: Schema.String,
+  availableOptions: Schema.optional(Schema.Array(Schema.String))
+}) {}
+
+// ---------------------------------------------------------------------------------------------
+// Server-side
+
+/** A result file could not be written (DATA_DIR full or not writable). */
+export class StorageFailed extends Schema.TaggedError<StorageFailed>()("StorageFailed", {
+  ...ContextFields,
+  detail: Schema.String
+}) {}
+
+/** A defect. The body never shows internals; the log line carries the request and session ids. */
+export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {
+  ...ContextFields,
+  requestId: Schema.optional(Schema.String)
+}) {}
+
+export const PortalError = Schema.Union([
+  InvalidOperationInput,
+  PayloadTooLarge,
+  Unauthorized,
+  RouteNotFound,
+  SessionNotFound,
+  FileNotFound,
+  ContainerNotFound,
+  IdempotencyConflict,
+  WorkflowExpired,
+  AppointmentFieldsMissing,
+  LoginFailed,
+  CaptchaFailed,
+  PoolExhausted,
+  SessionExpired,
+  BrowserCrashed,
+  PortalChanged,
+  PortalUnavailable,
+  PortalRejected,
+  OperationTimedOut,
+  AppointmentPhaseFailed,
+  StorageFailed,
+  InternalError
+])
+export type PortalError = typeof PortalError.Type
+export type PortalErrorTag = PortalError["_tag"]
+
+// ---------------------------------------------------------------------------------------------
+// The one table: status, retryability, error_type and wording per error
+
+interface ErrorSpec<E> {
+  readonly status: (e: E) => number
+  readonly retryable: boolean | ((e: E) => boolean)
+  readonly errorType: string | ((e: E) => string)
+  /** The seed's `error` string. */
+  readonly error: (e: E) => string
+  /** The seed's optional `message`: what the caller can do about it. */
+  readonly message?: (e: E) => string | undefined
+}
+
+type Specs = { readonly [K in PortalErrorTag]: ErrorSpec<Extract<PortalError, { readonly _tag: K }>> }
+
+const fieldList = (fields: ReadonlyArray<string>) => fields.join(", ")
+
+const loginMessages: Record<LoginErrorKind, string> = {
+  vpn_required: "Geographic restriction detected. VPN to US required.",
+  invalid_credentials: "Invalid username or password",
+  recaptcha_failed: "reCAPTCHA could not be solved",
+  network_error: "The portal could not be reached",
+  unknown_error: "The login result could not be determined",
+  login_button_not_found: "The LOGIN button stayed disabled after the captcha",
+  page_load_error: "Login form fields not found. Page may have changed."
+}
+
+const captchaStatus: Record<CaptchaFailureReason, number> = {
+  wrong_key: 401,
+  zero_balance: 402,
+  unsolvable: 502,
+  timeout: 504,
+  unavailable: 502,
+  rejected: 502
+}
+
+const appointmentStatus: Record<AppointmentFailureReason, number> = {
+  option_not_found: 422,
+  booking_invalid: 400,
+  slot_unavailable: 409,
+  field_not_found: 502,
+  not_advanced: 502,
+  portal_error: 502,
+  not_confirmed: 502
+}
+
+export const ErrorSpecs: Specs = {
+  InvalidOperationInput: {
+    status: () => 400,
+    retryable: false,
+    errorType: "invalid_input",
+    error: (e) => e.detail
+  },
+  PayloadTooLarge: {
+    status: () => 413,
+    retryable: false,
+    errorType: "payload_too_large",
+    error: (e) => `Request body exceeds ${e.limitBytes} bytes`
+  },
+  Unauthorized: {
+    status: () => 401,
+    retryable: false,
+    errorType: "unauthorized",
+    error: () => "Missing or invalid API token",
+    message: () => "Send Authorization: Bearer <API_TOKEN>"
+  },
+  RouteNotFound: {
+    status: () => 404,
+    retryable: false,
+    errorType: "not_found",
+    error: (e) => `No route for ${e.method} ${e.path}`,
+    message: () => "See /docs for the available endpoints"
+  },
+  SessionNotFound: {
+    status: () => 404,
+    retryable: false,
+    errorType: "session_not_found",
+    error: () => "Session not found",
+    message: () => "Create a session with /get_session, or send username, password and captcha_api_key"
+  },
+  FileNotFound: {
+    status: () => 404,
+    retryable: false,
+    errorType: "file_not_found",
+    error: () => "File not found"
+  },
+  ContainerNotFound: {
+    status: () => 404,
+    retryable: false,
+    errorType: "container_not_found",
+    error: (e) => `Container '${e.containerId}' not found after scrolling`
+  },
+  IdempotencyConflict: {
+    status: () => 409,
+    retryable: false,
+    errorType: "idempotency_conflict",
+    error: () => "This idempotency key was already used for a different request"
+  },
+  WorkflowExpired: {
+    status: () => 410,
+    retryable: false,
+    errorType: "workflow_expired",
+    error: () => "Appointment session expired or not found",
+    message: () => "Start a new workflow: send the request again without appointment_session_id"
+  },
+  AppointmentFieldsMissing: {
+    status: () => 400,
+    retryable: false,
+    errorType: "missing_fields",
+    error: (e) =>
+      e.missing.length === 1
+        ? `Missing required field for Phase ${e.phase}: ${fieldList(e.missing)}`
+        : `Missing required fields for Phase ${e.phase}: ${fieldList(e.missing)}`,
+    message: (e) => `Please provide ${fieldList(e.missing)} and retry with appointment_session_id`
+  },
+  LoginFailed: {
+    status: () => 401,
+    retryable: (e) => e.reason !== "invalid_credentials" && e.reason !== "vpn_required",
+    errorType: (e) => e.reason,
+    error: () => "Authentication failed",
+    message: (e) => e.detail || loginMessages[e.reason]
+  },
+  CaptchaFailed: {
+    status: (e) => captchaStatus[e.reason],
+    retryable: (e) => e.reason === "timeout" || e.reason === "unavailable" || e.reason === "unsolvable",
+    errorType: (e) => `captcha_${e.reason}`,
+    error: (e) => `Captcha solving failed: ${e.detail}`
+  },
+  PoolExhausted: {
+    status: () => 503,
+    retryable: true,
+    errorType: "pool_exhausted",
+    error: (e) =>
+      e.reason === "session_queue_full"
+        ? "Too many requests are queued for this session"
+        : `All ${e.maxSessions} browser sessions are busy`,
+    message: (e) => `Retry after ${e.retryAfterSeconds} seconds`
+  },
+  SessionExpired: {
+    status: () => 401,
+    retryable: true,
+    errorType: "session_expired",
+    error: () => "The portal session expired and could not be renewed",
+    message: (e) => e.detail
+  },
+  BrowserCrashed: {
+    status: () => 503,
+    retryable: true,
+    errorType: "browser_crashed",
+    error: () => "The session's browser stopped unexpectedly; the session was closed",
+    message: () => "Retry with credentials to start a new session"
+  },
+  PortalChanged: {
+    status: () => 502,
+    retryable: false,
+    errorType: "portal_changed",
+    error: (e) => `The portal page did not match the expected layout during ${e.phase} (${e.selector})`
+  },
+  PortalUnavailable: {
+    status: () => 502,
+    retryable: true,
+    errorType: "portal_unavailable",
+    error: (e) => `Portal unavailable: ${e.detail}`
+  },
+  PortalRejected: {
+    status: () => 422,
+    retryable: false,
+    errorType: (e) => e.reason,
+    error: (e) => e.detail
+  },
+  OperationTimedOut: {
+    status: () => 504,
+    retryable: true,
+    errorType: "operation_timed_out",
+    error: (e) => `Operation ${e.operation} timed out during ${e.phase}`
+  },
+  AppointmentPhaseFailed: {
+    status: (e) => appointmentStatus[e.reason],
+    retryable: (e) => e.reason === "portal_error" || e.reason === "not_advanced",
+    errorType: (e) => e.reason,
+    error: (e) => `Phase ${e.phase} failed - ${e.step}: ${e.detail}`,
+    message: (e) =>
+      e.availableOptions !== undefined && e.availableOptions.length > 0
+        ? `Available options: ${e.availableOptions.slice(0, 10).join(", ")}`
+        : "Fix the field and retry with appointment_session_id"
+  },
+  StorageFailed: {
+    status: () => 507,
+    retryable: true,
+    errorType: "storage_unavailable",
+    error: () => "The result file could not be stored on the server"
+  },
+  InternalError: {
+    status: () => 500,
+    retryable: true,
+    errorType: "internal_error",
+    error: () => "Internal server error"
+  }
+}
+
+const specOf = <E extends PortalError>(e: E): ErrorSpec<E> => ErrorSpecs[e._tag] as unknown as ErrorSpec<E>
+
+export const statusOf = (e: PortalError): number => specOf(e).status(e)
+
+export const isRetryable = (e: PortalError): boolean => {
+  const r = specOf(e).retryable
+  return typeof r === "boolean" ? r : r(e)
+}
+
+export const errorTypeOf = (e: PortalError): string => {
+  const t = specOf(e).errorType
+  return typeof t === "string" ? t : t(e)
+}
+
+/** The JSON body of an error response, a superset of the seed's `{success: false, error}`. */
+export interface SeedErrorBody {
+  readonly success: false
+  readonly error: string
+  readonly error_type: string
+  readonly retryable: boolean
+  readonly session_id?: string
+  readonly is_new_session?: boolean
+  readonly appointment_session_id?: string
+  readonly current_phase?: number
+  readonly message?: string
+  readonly field?: string
+  readonly missing_fields?: ReadonlyArray<string>
+  readonly available_options?: ReadonlyArray<string>
+  readonly retry_after?: number
+  readonly details?: string
+}
+
+export const toSeedBody = (e: PortalError): SeedErrorBody => {
+  const spec = specOf(e)
+  const message = spec.message?.(e)
+  const extra: Record<string, unknown> = {}
+  switch (e._tag) {
+    case "InvalidOperationInput":
+      if (e.field !== undefined) extra.field = e.field
+      if (e.missingFields !== undefined) extra.missing_fields = e.missingFields
+      break
+    case "AppointmentFieldsMissing":
+      extra.missing_fields = e.missing
+      break
+    case "LoginFailed":
+      // The seed sent `details: "LoginErrorType.INVALID_CREDENTIALS"` (str() of a Python enum);
+      // we send the plain kind, the same value as error_type.
+      extra.details = e.reason
+      break
+    case "PortalRejected":
+    case "AppointmentPhaseFailed":
+      if (e.availableOptions !== undefined) extra.available_options = e.availableOptions
+      break
+    case "PoolExhausted":
+      extra.retry_after = e.retryAfterSeconds
+      break
+  }
+  const ctx = "sessionId" in e ? e : undefined
+  return {
+    success: false,
+    error: spec.error(e),
+    error_type: errorTypeOf(e),
+    retryable: isRetryable(e),
+    ...(ctx?.sessionId !== undefined ? { session_id: ctx.sessionId } : {}),
+    ...(ctx?.isNewSession !== undefined ? { is_new_session: ctx.isNewSession } : {}),
+    ...(ctx?.appointmentSessionId !== undefined ? { appointment_session_id: ctx.appointmentSessionId } : {}),
+    ...(ctx?.currentPhase !== undefined ? { current_phase: ctx.currentPhase } : {}),
+    ...(message !== undefined && message !== "" ? { message } : {}),
+    ...extra
+  } as SeedErrorBody
+}
+
+/** Context the operations layer knows and an inner error does not. */
+export interface ErrorContext {
+  readonly sessionId?: string | undefined
+  readonly isNewSession?: boolean | undefined
+  readonly appointmentSessionId?: string | undefined
+  readonly currentPhase?: number | undefined
+}
+
+const contextKeys = ["sessionId", "isNewSession", "appointmentSessionId", "currentPhase"] as const
+
+/**
+ * Returns a copy of `e` with the missing context fields filled in (fields already set win: the
+ * innermost layer knows best). Errors without context fields are returned unchanged.
+ */
+export const withContext = <E extends PortalError>(e: E, ctx: ErrorContext): E => {
+  if (!hasContextFields(e)) return e
+  const patch: Record<string, unknown> = {}
+  for (const key of contextKeys) {
+    const current = (e as unknown as Record<string, unknown>)[key]
+    const next = ctx[key]
+    if (current === undefined && next !== undefined) patch[key] = next
+  }
+  if (Object.keys(patch).length === 0) return e
+  const Ctor = e.constructor as new (args: Record<string, unknown>) => E
+  const { _tag: _, ...fields } = { ...(e as unknown as Record<string, unknown>) }
+  return new Ctor({ ...fields, ...patch })
+}
+
+const taggedWithoutContext = new Set<PortalErrorTag>(["PayloadTooLarge", "Unauthorized", "RouteNotFound"])
+
+const hasContextFields = (e: PortalError): boolean => !taggedWithoutContext.has(e._tag)
+
+export const isPortalError = Schema.is(PortalError)

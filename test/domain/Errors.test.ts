@@ -1,0 +1,118 @@
+import { describe, it, assert } from "@effect/vitest"
+import { Schema } from "effect"
+import * as E from "../../src/domain/Errors.ts"
+
+/** One sample of every error a caller can see; the test fails if a new tag is not covered. */
+const samples: ReadonlyArray<E.PortalError> = [
+  new E.InvalidOperationInput({ detail: "Invalid field 'target_count': Expected an integer", field: "target_count" }),
+  new E.PayloadTooLarge({ limitBytes: 1_048_576 }),
+  new E.Unauthorized({}),
+  new E.RouteNotFound({ method: "GET", path: "/nope" }),
+  new E.SessionNotFound({ sessionId: "sess_x" }),
+  new E.FileNotFound({}),
+  new E.ContainerNotFound({ containerId: "MSDU1234567", sessionId: "sess_x" }),
+  new E.IdempotencyConflict({}),
+  new E.WorkflowExpired({ appointmentSessionId: "appt_x" }),
+  new E.AppointmentFieldsMissing({ phase: 2, missing: ["truck_plate"], sessionId: "sess_x", isNewSession: false, appointmentSessionId: "appt_x", currentPhase: 2 }),
+  new E.LoginFailed({ reason: "invalid_credentials", detail: "Invalid username or password" }),
+  new E.CaptchaFailed({ reason: "zero_balance", detail: "ERROR_ZERO_BALANCE" }),
+  new E.PoolExhausted({ reason: "pool_full", retryAfterSeconds: 7, maxSessions: 10 }),
+  new E.SessionExpired({ sessionId: "sess_x" }),
+  new E.BrowserCrashed({ sessionId: "sess_x" }),
+  new E.PortalChanged({ selector: "div#searchres", phase: "containers:scroll" }),
+  new E.PortalUnavailable({ detail: "HTTP 500 on /trucker/web/addvisit", httpStatus: 500 }),
+  new E.PortalRejected({ reason: "no_pregate_milestone", detail: "Container MSDU1234567 is an export: its timeline has no Pregate milestone" }),
+  new E.OperationTimedOut({ operation: "get_containers", phase: "scroll", timeoutMillis: 1000 }),
+  new E.AppointmentPhaseFailed({ phase: 1, step: "Terminal", reason: "option_not_found", detail: "Option 'X' not found in Terminal", availableOptions: ["A", "B"] }),
+  new E.StorageFailed({ detail: "EACCES" }),
+  new E.InternalError({ requestId: "r1" })
+]
+
+describe("Errors", () => {
+  it("has a sample for every declared error", () => {
+    assert.deepStrictEqual(
+      new Set(samples.map((s) => s._tag)),
+      new Set(Object.keys(E.ErrorSpecs))
+    )
+  })
+
+  for (const e of samples) {
+    it(`renders ${e._tag} to the seed body`, () => {
+      const body = E.toSeedBody(e)
+      assert.strictEqual(body.success, false)
+      assert.isString(body.error)
+      assert.isAbove(body.error.length, 3)
+      assert.match(body.error_type, /^[a-z_]+$/)
+      assert.isBoolean(body.retryable)
+      const status = E.statusOf(e)
+      assert.isTrue(status >= 400 && status <= 599, `${e._tag} → ${status}`)
+      // No internals: no tag, no stack, no class names, JSON-serialisable as is.
+      const json = JSON.stringify(body)
+      assert.notInclude(json, "_tag")
+      assert.notInclude(json, "stack")
+      assert.notInclude(json, "    at ")
+      assert.deepStrictEqual(JSON.parse(json), body)
+      // Every error survives the schema round trip RPC uses.
+      const codec = Schema.toCodecJson(E.PortalError)
+      const back = Schema.decodeUnknownSync(codec)(JSON.parse(JSON.stringify(Schema.encodeSync(codec)(e))))
+      assert.strictEqual(back._tag, e._tag)
+      assert.deepStrictEqual(E.toSeedBody(back), body)
+    })
+  }
+
+  it("maps statuses as declared once", () => {
+    const byTag = new Map(samples.map((s) => [s._tag, E.statusOf(s)]))
+    assert.strictEqual(byTag.get("InvalidOperationInput"), 400)
+    assert.strictEqual(byTag.get("LoginFailed"), 401)
+    assert.strictEqual(byTag.get("SessionNotFound"), 404)
+    assert.strictEqual(byTag.get("PortalRejected"), 422)
+    assert.strictEqual(byTag.get("PoolExhausted"), 503)
+    assert.strictEqual(byTag.get("PortalUnavailable"), 502)
+    assert.strictEqual(byTag.get("OperationTimedOut"), 504)
+    assert.strictEqual(byTag.get("InternalError"), 500)
+  })
+
+  it("keeps the seed's wording for appointment phase errors", () => {
+    const one = E.toSeedBody(new E.AppointmentFieldsMissing({ phase: 2, missing: ["truck_plate"], currentPhase: 2, appointmentSessionId: "appt_1", sessionId: "sess_1", isNewSession: false }))
+    assert.strictEqual(one.error, "Missing required field for Phase 2: truck_plate")
+    assert.strictEqual(one.message, "Please provide truck_plate and retry with appointment_session_id")
+    assert.strictEqual(one.current_phase, 2)
+    assert.strictEqual(one.appointment_session_id, "appt_1")
+    assert.strictEqual(one.session_id, "sess_1")
+    assert.strictEqual(one.is_new_session, false)
+    const two = E.toSeedBody(new E.AppointmentFieldsMissing({ phase: 1, missing: ["terminal", "move_type"] }))
+    assert.strictEqual(two.error, "Missing required fields for Phase 1: terminal, move_type")
+    const failed = E.toSeedBody(new E.AppointmentPhaseFailed({ phase: 1, step: "Terminal", reason: "option_not_found", detail: "Option 'X' not found in Terminal", availableOptions: ["A", "B"] }))
+    assert.strictEqual(failed.error, "Phase 1 failed - Terminal: Option 'X' not found in Terminal")
+    assert.deepStrictEqual(failed.available_options, ["A", "B"])
+  })
+
+  it("renders login failures with the seed's kinds and a plain details value", () => {
+    const body = E.toSeedBody(new E.LoginFailed({ reason: "vpn_required", detail: "" }))
+    assert.strictEqual(body.error, "Authentication failed")
+    assert.strictEqual(body.error_type, "vpn_required")
+    assert.strictEqual(body.details, "vpn_required")
+    assert.strictEqual(body.message, "Geographic restriction detected. VPN to US required.")
+    assert.isFalse(body.retryable)
+    assert.isTrue(E.toSeedBody(new E.LoginFailed({ reason: "network_error", detail: "x" })).retryable)
+  })
+
+  it("carries retry-after on PoolExhausted", () => {
+    const body = E.toSeedBody(new E.PoolExhausted({ reason: "pool_full", retryAfterSeconds: 12, maxSessions: 2 }))
+    assert.strictEqual(body.retry_after, 12)
+    assert.isTrue(body.retryable)
+  })
+
+  it("fills missing context without overriding what the inner layer set", () => {
+    const inner = new E.OperationTimedOut({ operation: "x", phase: "scroll", timeoutMillis: 5, sessionId: "sess_inner" })
+    const outer = E.withContext(inner, { sessionId: "sess_outer", isNewSession: true, currentPhase: 3 })
+    assert.strictEqual(outer._tag, "OperationTimedOut")
+    assert.instanceOf(outer, E.OperationTimedOut)
+    assert.strictEqual(outer.sessionId, "sess_inner")
+    assert.strictEqual(outer.isNewSession, true)
+    assert.strictEqual(outer.currentPhase, 3)
+    assert.strictEqual(outer.phase, "scroll")
+    const noCtx = new E.Unauthorized({})
+    assert.strictEqual(E.withContext(noCtx, { sessionId: "s" }), noCtx)
+  })
+})

@@ -1,0 +1,27 @@
+import { defineConfig } from "vitest/config"
+
+// Two projects: `unit` needs no browser and runs in parallel; `e2e` drives real Chromium against
+// the bundled portal simulator, so its files run one at a time to keep the 2-core CI box honest.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
+          testTimeout: 20_000
+        }
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false
+        }
+      }
+    ]
+  }
+})
