@@ -1,0 +1,779 @@
+/**
+ * Browser owns Chrome. It is the only module that imports puppeteer: everything else drives pages
+ * through the narrow, puppeteer-free `PageHandle`/`FrameHandle` interfaces, whose every call goes
+ * through one `use` wrapper that turns throws into an internal `BrowserError` (and puppeteer's wait
+ * timeouts into `WaitTimedOut`). Each `open` gives a session its own Chrome (or, in context
+ * isolation, its own BrowserContext in a shared Chrome) with a private profile directory and TMPDIR
+ * under DATA_DIR/chrome/<random>; the scope that opened it closes Chrome, kills what is left of its
+ * process tree and removes both directories on every exit path. At boot, Chromes left behind by an
+ * earlier run (recognised by a profile directory under our DATA_DIR on their command line) are
+ * killed and their directories removed; other programs' processes are never touched.
+ */
+import { Context, Data, Deferred, Duration, Effect, Exit, Layer, Option, Ref, Scope } from "effect"
+import puppeteer, {
+  type Browser as PuppeteerBrowser,
+  type BrowserContext as PuppeteerContext,
+  type CDPSession,
+  type Frame as PuppeteerFrame,
+  type KeyInput,
+  type Page as PuppeteerPage
+} from "puppeteer"
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs"
+import { delimiter, join } from "node:path"
+import { makeOpaqueToken } from "../domain/Ids.ts"
+import type { ChromeProfile, PortalConfigShape } from "./PortalConfig.ts"
+import { PortalConfig } from "./PortalConfig.ts"
+import * as Processes from "./Processes.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Errors (internal: the session and operations layers translate them into domain errors)
+
+/** A puppeteer/Chrome call failed. `disconnected` is true when Chrome itself is gone. */
+export class BrowserError extends Data.TaggedError("BrowserError")<{
+  readonly operation: string
+  readonly detail: string
+  readonly disconnected: boolean
+}> {}
+
+/** A wait on a page signal passed its deadline. `what` names the signal. */
+export class WaitTimedOut extends Data.TaggedError("WaitTimedOut")<{
+  readonly what: string
+  readonly timeoutMillis: number
+}> {}
+
+/** No usable Chrome executable (boot failure). */
+export class ChromeNotFound extends Data.TaggedError("ChromeNotFound")<{ readonly tried: ReadonlyArray<string> }> {
+  override get message(): string {
+    return `No Chrome/Chromium executable found (tried ${this.tried.join(", ")}). Install chromium or set CHROME_PATH.`
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page interface the rest of the service uses
+
+/** Values that cross into a page function: JSON-like. */
+export type Serializable = string | number | boolean | null | undefined | ReadonlyArray<Serializable> | { readonly [k: string]: Serializable }
+
+/**
+ * A function that runs inside the page. It is serialised with `toString()`, so it must not close
+ * over anything: pass selectors and values as arguments.
+ */
+export type PageFunction<Args extends ReadonlyArray<Serializable>, R> = (...args: Args) => R | Promise<R>
+
+/** What a wait returns: the page function's value once it is truthy. */
+export type Truthy<T> = Exclude<T, null | undefined | false | 0 | "">
+
+export interface WaitOptions {
+  readonly timeout: Duration.Duration
+  /** "raf" (default), "mutation", or a poll interval in ms. */
+  readonly polling?: "raf" | "mutation" | number
+}
+
+export interface FrameHandle {
+  /** The frame's current URL (no browser round trip). */
+  readonly url: () => string
+  /** Runs `fn` in the frame and returns its (JSON) result. */
+  readonly evaluate: <const Args extends ReadonlyArray<Serializable>, R>(
+    fn: PageFunction<Args, R>,
+    ...args: Args
+  ) => Effect.Effect<Awaited<R>, BrowserError>
+  /** Waits until `fn` returns a truthy value and returns it; `what` names the signal in errors. */
+  readonly waitFor: <const Args extends ReadonlyArray<Serializable>, R>(
+    what: string,
+    fn: PageFunction<Args, R>,
+    options: WaitOptions,
+    ...args: Args
+  ) => Effect.Effect<Truthy<Awaited<R>>, BrowserError | WaitTimedOut>
+  /**
+   * Real mouse click (scrolled into view) on the element `find` returns; false when it returns null.
+   * Falls back to a DOM click when the element cannot take a pointer click (e.g. covered).
+   */
+  readonly clickElement: <const Args extends ReadonlyArray<Serializable>>(
+    what: string,
+    find: (...args: Args) => Element | null | undefined,
+    ...args: Args
+  ) => Effect.Effect<boolean, BrowserError>
+  /** Focuses the element `find` returns and types `text` with real key events; false when absent. */
+  readonly typeIntoElement: <const Args extends ReadonlyArray<Serializable>>(
+    what: string,
+    text: string,
+    options: { readonly clear: boolean },
+    find: (...args: Args) => Element | null | undefined,
+    ...args: Args
+  ) => Effect.Effect<boolean, BrowserError>
+}
+
+export interface Cookie {
+  readonly name: string
+  readonly value: string
+  readonly domain: string
+  readonly path: string
+  readonly expires: number
+  readonly httpOnly: boolean
+  readonly secure: boolean
+  readonly session: boolean
+  readonly sameSite?: "Strict" | "Lax" | "None"
+}
+
+export interface DownloadedFile {
+  readonly path: string
+  readonly suggestedFilename: string
+  readonly bytes: number
+}
+
+export interface NavigationResult {
+  readonly status: number | null
+  readonly url: string
+}
+
+export interface PageHandle extends FrameHandle {
+  readonly goto: (
+    url: string,
+    options: { readonly timeout: Duration.Duration; readonly waitUntil?: "load" | "domcontentloaded" | "networkidle0" | "networkidle2" }
+  ) => Effect.Effect<NavigationResult, BrowserError | WaitTimedOut>
+  readonly title: () => Effect.Effect<string, BrowserError>
+  readonly content: () => Effect.Effect<string, BrowserError>
+  readonly press: (key: string) => Effect.Effect<void, BrowserError>
+  /** The frames of the page whose URL contains `urlIncludes`. */
+  readonly frames: (urlIncludes: string) => Effect.Effect<ReadonlyArray<FrameHandle>, BrowserError>
+  /** PNG of the viewport, of the whole page, or of the element `find` returns (null when absent). */
+  readonly screenshot: (options?: { readonly fullPage?: boolean }) => Effect.Effect<Uint8Array, BrowserError>
+  readonly screenshotElement: <const Args extends ReadonlyArray<Serializable>>(
+    find: (...args: Args) => Element | null | undefined,
+    ...args: Args
+  ) => Effect.Effect<Uint8Array | null, BrowserError>
+  /** Every cookie of this session's browser context, session cookies included. */
+  readonly cookies: () => Effect.Effect<ReadonlyArray<Cookie>, BrowserError>
+  readonly setCookies: (cookies: ReadonlyArray<Cookie>) => Effect.Effect<void, BrowserError>
+  /**
+   * Lets the browser download into `directory`, runs `trigger`, and waits (up to `timeout`) until
+   * the download is complete on disk. The file keeps an opaque name; `suggestedFilename` is the
+   * portal's name for it.
+   */
+  readonly download: <E, R>(
+    directory: string,
+    trigger: Effect.Effect<void, E, R>,
+    timeout: Duration.Duration
+  ) => Effect.Effect<DownloadedFile, BrowserError | WaitTimedOut | E, R>
+}
+
+/** One session's browser: a Chrome process (or a context in the shared Chrome) and its page. */
+export interface BrowserLease {
+  /** Random directory name under DATA_DIR/chrome (never the session id: ids are bearer secrets). */
+  readonly token: string
+  readonly page: PageHandle
+  /** Chrome's main process id (the shared one in context isolation). */
+  readonly pid: number | undefined
+  readonly isConnected: () => boolean
+  /** Completes when Chrome goes away without this lease being closed (crash, kill, OOM). */
+  readonly crashed: Effect.Effect<string>
+  /** PSS of this lease's Chrome process tree in MB (the shared browser's, in context isolation). */
+  readonly memoryMb: () => number
+}
+
+export interface BrowserShape {
+  readonly executable: string
+  readonly args: ReadonlyArray<string>
+  /** Opens a fresh, isolated browser for one session; the scope closes it and removes its files. */
+  readonly open: Effect.Effect<BrowserLease, BrowserError, Scope.Scope>
+  /** Kills Chromes of earlier runs of this service and removes their directories. */
+  readonly reapOrphans: Effect.Effect<{ readonly killed: number; readonly removedDirs: number }>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Executable and flags
+
+const HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
+
+const isExecutable = (path: string): boolean => {
+  try {
+    accessSync(path, fsConstants.X_OK)
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+const onPath = (name: string): string | undefined =>
+  (process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, name)).find(isExecutable)
+
+/**
+ * CHROME_PATH wins. Otherwise, headless, Debian's headless shell (a third less memory per session
+ * than full Chromium in headless mode, see chrome-facts), then /usr/bin/chromium, google-chrome,
+ * then puppeteer's own cache.
+ */
+export const resolveExecutable = (config: Pick<PortalConfigShape, "chromePath" | "headless">): Effect.Effect<string, ChromeNotFound> =>
+  Effect.suspend(() => {
+    const tried: Array<string> = []
+    const candidates: Array<string | undefined> = [
+      Option.getOrUndefined(config.chromePath),
+      config.headless ? HEADLESS_SHELL : undefined,
+      "/usr/bin/chromium",
+      "/usr/bin/chromium-browser",
+      onPath("google-chrome") ?? "google-chrome",
+      onPath("google-chrome-stable") ?? "google-chrome-stable"
+    ]
+    for (const c of candidates) {
+      if (c === undefined) continue
+      tried.push(c)
+      if (isExecutable(c)) return Effect.succeed(c)
+      if (c === Option.getOrUndefined(config.chromePath)) return Effect.fail(new ChromeNotFound({ tried }))
+    }
+    return Effect.tryPromise(async () => await puppeteer.executablePath()).pipe(
+      Effect.orElseSucceed(() => ""),
+      Effect.flatMap((cached) => {
+        tried.push(cached === "" ? "puppeteer cache" : cached)
+        return cached !== "" && isExecutable(cached) ? Effect.succeed(cached) : Effect.fail(new ChromeNotFound({ tried }))
+      })
+    )
+  })
+
+/** Flags every Chrome gets: a closed network must not be hammered, no first-run UI. */
+const BASE_FLAGS = [
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-dev-shm-usage",
+  "--disable-default-apps",
+  "--disable-sync",
+  "--password-store=basic",
+  "--lang=en-US"
+]
+
+/**
+ * The three option sets of the window-persistence guide, minus everything that evades bot
+ * detection (`--disable-blink-features=AutomationControlled`, webdriver patching) and everything
+ * that weakens the browser's security (`--disable-web-security`, disabling site isolation) or is
+ * known to be fragile (`--single-process`, which breaks a shared browser's second target).
+ */
+export const PROFILE_FLAGS: Record<ChromeProfile, ReadonlyArray<string>> = {
+  /** "Just increase limits": no optimisation flags, a desktop-sized window. */
+  conservative: ["--window-size=1920,1080"],
+  /** "Basic optimisation": no GPU, a smaller window, images kept. */
+  moderate: [
+    "--window-size=1366,900",
+    "--disable-gpu",
+    "--disable-software-rasterizer",
+    "--disable-extensions"
+  ],
+  /** "Full optimisation": the memory and background flags, images off, one renderer where possible. */
+  aggressive: [
+    "--window-size=1280,900",
+    "--disable-gpu",
+    "--disable-software-rasterizer",
+    "--disable-extensions",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
+    "--disable-breakpad",
+    "--disable-component-extensions-with-background-pages",
+    "--disable-hang-monitor",
+    "--disable-prompt-on-repost",
+    "--disable-domain-reliability",
+    "--disable-ipc-flooding-protection",
+    "--disk-cache-size=1",
+    "--media-cache-size=1",
+    "--aggressive-cache-discard",
+    "--renderer-process-limit=1",
+    "--blink-settings=imagesEnabled=false",
+    "--mute-audio",
+    "--log-level=3"
+  ]
+}
+
+const WINDOW_SIZES: Record<ChromeProfile, { width: number; height: number }> = {
+  conservative: { width: 1920, height: 1080 },
+  moderate: { width: 1366, height: 900 },
+  aggressive: { width: 1280, height: 900 }
+}
+
+export const chromeArgs = (config: Pick<PortalConfigShape, "chromeProfile" | "proxyUrl">): ReadonlyArray<string> => {
+  const args = [...BASE_FLAGS, ...PROFILE_FLAGS[config.chromeProfile]]
+  // Root cannot use Chrome's sandbox (there is no user namespace to drop into).
+  if (typeof process.getuid === "function" && process.getuid() === 0) args.push("--no-sandbox")
+  if (Option.isSome(config.proxyUrl)) {
+    const u = config.proxyUrl.value
+    args.push(`--proxy-server=${u.protocol}//${u.host}`)
+  }
+  return args
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `use` wrapper and the handles
+
+const errorText = (cause: unknown): string =>
+  cause instanceof Error ? cause.message.split("\n")[0]!.slice(0, 300) : String(cause).slice(0, 300)
+
+const isPuppeteerTimeout = (cause: unknown): boolean =>
+  cause instanceof Error && (cause.name === "TimeoutError" || /timeout .*exceeded/i.test(cause.message))
+
+/** Runs one puppeteer call; any throw becomes a BrowserError that says whether Chrome is gone. */
+const use = <A>(
+  operation: string,
+  connected: () => boolean,
+  f: (signal: AbortSignal) => Promise<A>
+): Effect.Effect<A, BrowserError> =>
+  Effect.tryPromise({
+    try: f,
+    catch: (cause) => new BrowserError({ operation, detail: errorText(cause), disconnected: !connected() })
+  })
+
+/** As `use`, for calls bounded by a deadline: a puppeteer timeout becomes WaitTimedOut. */
+const useWait = <A>(
+  what: string,
+  timeout: Duration.Duration,
+  connected: () => boolean,
+  f: (signal: AbortSignal, timeoutMs: number) => Promise<A>
+): Effect.Effect<A, BrowserError | WaitTimedOut> => {
+  const ms = Math.max(1, Math.round(Duration.toMillis(timeout)))
+  return Effect.tryPromise({
+    try: (signal) => f(signal, ms),
+    catch: (cause): BrowserError | WaitTimedOut =>
+      isPuppeteerTimeout(cause)
+        ? new WaitTimedOut({ what, timeoutMillis: ms })
+        : new BrowserError({ operation: what, detail: errorText(cause), disconnected: !connected() })
+  })
+}
+
+type AnyFn = (...args: Array<any>) => any
+
+const makeFrameHandle = (frame: PuppeteerFrame | PuppeteerPage, connected: () => boolean): FrameHandle => {
+  const evaluate = <const Args extends ReadonlyArray<Serializable>, R>(fn: PageFunction<Args, R>, ...args: Args) =>
+    use(`evaluate:${fn.name || "anonymous"}`, connected, () =>
+      frame.evaluate(fn as unknown as AnyFn, ...(args as unknown as Array<unknown>)) as Promise<Awaited<R>>)
+
+  const waitFor = <const Args extends ReadonlyArray<Serializable>, R>(
+    what: string,
+    fn: PageFunction<Args, R>,
+    options: WaitOptions,
+    ...args: Args
+  ) =>
+    useWait<Truthy<Awaited<R>>>(what, options.timeout, connected, async (signal, timeout): Promise<Truthy<Awaited<R>>> => {
+      const handle = await frame.waitForFunction(
+        fn as unknown as AnyFn,
+        { timeout, signal, polling: options.polling ?? "raf" },
+        ...(args as unknown as Array<unknown>)
+      )
+      try {
+        const value: unknown = await handle.jsonValue()
+        return value as Truthy<Awaited<R>>
+      } finally {
+        await handle.dispose()
+      }
+    })
+
+  const withElement = async <T>(find: AnyFn, args: ReadonlyArray<unknown>, f: (el: import("puppeteer").ElementHandle<Element>) => Promise<T>): Promise<T | false> => {
+    const handle = await frame.evaluateHandle(find, ...(args as unknown as Array<unknown>))
+    const el = handle.asElement() as import("puppeteer").ElementHandle<Element> | null
+    try {
+      if (el === null) return false
+      return await f(el)
+    } finally {
+      await handle.dispose()
+    }
+  }
+
+  const clickElement = <const Args extends ReadonlyArray<Serializable>>(
+    what: string,
+    find: (...args: Args) => Element | null | undefined,
+    ...args: Args
+  ) =>
+    use(`click:${what}`, connected, () =>
+      withElement(find as AnyFn, args as unknown as ReadonlyArray<unknown>, async (el) => {
+        try {
+          await el.click()
+        } catch {
+          // Not clickable by pointer (covered, zero-size, detached overlay): a DOM click still fires
+          // the handlers, which is what a keyboard user or the portal's own scripts would do.
+          await el.evaluate((e) => (e as HTMLElement).click())
+        }
+        return true
+      }).then((r) => r !== false))
+
+  const typeIntoElement = <const Args extends ReadonlyArray<Serializable>>(
+    what: string,
+    text: string,
+    options: { readonly clear: boolean },
+    find: (...args: Args) => Element | null | undefined,
+    ...args: Args
+  ) =>
+    use(`type:${what}`, connected, () =>
+      withElement(find as AnyFn, args as unknown as ReadonlyArray<unknown>, async (el) => {
+        await el.focus()
+        if (options.clear) {
+          await el.evaluate((e) => {
+            const input = e as HTMLInputElement
+            input.value = ""
+            input.dispatchEvent(new Event("input", { bubbles: true }))
+          })
+        }
+        await el.type(text)
+        return true
+      }).then((r) => r !== false))
+
+  return { url: () => frame.url(), evaluate, waitFor, clickElement, typeIntoElement }
+}
+
+const toCookie = (c: import("puppeteer").Cookie): Cookie => ({
+  name: c.name,
+  value: c.value,
+  domain: c.domain,
+  path: c.path,
+  expires: c.expires,
+  httpOnly: c.httpOnly ?? false,
+  secure: c.secure ?? false,
+  session: c.session ?? false,
+  ...(c.sameSite === "Strict" || c.sameSite === "Lax" || c.sameSite === "None" ? { sameSite: c.sameSite } : {})
+})
+
+const makePageHandle = (
+  browser: PuppeteerBrowser,
+  context: PuppeteerContext,
+  page: PuppeteerPage,
+  connected: () => boolean
+): PageHandle => {
+  const frame = makeFrameHandle(page, connected)
+
+  const goto: PageHandle["goto"] = (url, options) =>
+    useWait(`goto ${new URL(url).pathname}`, options.timeout, connected, async (_signal, timeout) => {
+      const response = await page.goto(url, { timeout, waitUntil: options.waitUntil ?? "domcontentloaded" })
+      return { status: response?.status() ?? null, url: page.url() }
+    })
+
+  const frames: PageHandle["frames"] = (urlIncludes) =>
+    Effect.sync(() =>
+      page.frames().filter((f) => f.url().includes(urlIncludes)).map((f) => makeFrameHandle(f, connected))
+    )
+
+  const screenshotElement: PageHandle["screenshotElement"] = (find, ...args) =>
+    use("screenshot:element", connected, async () => {
+      const handle = await page.evaluateHandle(find as AnyFn, ...(args as unknown as Array<unknown>))
+      const el = handle.asElement() as import("puppeteer").ElementHandle<Element> | null
+      try {
+        if (el === null) return null
+        await el.scrollIntoView()
+        return new Uint8Array(await el.screenshot({ type: "png" }))
+      } finally {
+        await handle.dispose()
+      }
+    })
+
+  const download: PageHandle["download"] = (directory, trigger, timeout) =>
+    Effect.gen(function*() {
+      mkdirSync(directory, { recursive: true })
+      const cdp: CDPSession = yield* use("download:attach", connected, () => browser.target().createCDPSession())
+      const done = yield* Deferred.make<{ guid: string; name: string }, BrowserError>()
+      const names = new Map<string, string>()
+      const onBegin = (e: { guid: string; suggestedFilename: string }) => {
+        names.set(e.guid, e.suggestedFilename)
+      }
+      const onProgress = (e: { guid: string; state: string }) => {
+        if (e.state === "completed") {
+          Deferred.doneUnsafe(done, Exit.succeed({ guid: e.guid, name: names.get(e.guid) ?? e.guid }))
+        } else if (e.state === "canceled") {
+          Deferred.doneUnsafe(done, Exit.fail(new BrowserError({ operation: "download", detail: "download canceled", disconnected: false })))
+        }
+      }
+      return yield* Effect.gen(function*() {
+        cdp.on("Browser.downloadWillBegin", onBegin)
+        cdp.on("Browser.downloadProgress", onProgress)
+        yield* use("download:behavior", connected, () =>
+          cdp.send("Browser.setDownloadBehavior", {
+            behavior: "allowAndName",
+            downloadPath: directory,
+            eventsEnabled: true,
+            ...(context.id !== undefined ? { browserContextId: context.id } : {})
+          }))
+        yield* trigger
+        const ms = Math.round(Duration.toMillis(timeout))
+        const finished = yield* Deferred.await(done).pipe(
+          Effect.timeoutOrElse({
+            duration: timeout,
+            orElse: () => Effect.fail(new WaitTimedOut({ what: "download complete", timeoutMillis: ms }))
+          })
+        )
+        const path = join(directory, finished.guid)
+        return { path, suggestedFilename: finished.name, bytes: statSync(path).size }
+      }).pipe(
+        Effect.ensuring(use("download:detach", connected, async () => {
+          cdp.off("Browser.downloadWillBegin", onBegin)
+          cdp.off("Browser.downloadProgress", onProgress)
+          await cdp.send("Browser.setDownloadBehavior", {
+            behavior: "default",
+            ...(context.id !== undefined ? { browserContextId: context.id } : {})
+          }).catch(() => undefined)
+          await cdp.detach()
+        }).pipe(Effect.ignore))
+      )
+    })
+
+  return {
+    ...frame,
+    goto,
+    title: () => use("title", connected, () => page.title()),
+    content: () => use("content", connected, () => page.content()),
+    press: (key) => use(`press ${key}`, connected, () => page.keyboard.press(key as KeyInput)),
+    frames,
+    screenshot: (options) =>
+      use("screenshot", connected, async () => new Uint8Array(await page.screenshot({ type: "png", fullPage: options?.fullPage ?? false }))),
+    screenshotElement,
+    cookies: () => use("cookies", connected, async () => (await context.cookies()).map(toCookie)),
+    setCookies: (cookies) =>
+      use("setCookies", connected, () =>
+        context.setCookie(...cookies.map((c) => ({
+          name: c.name,
+          value: c.value,
+          domain: c.domain,
+          path: c.path,
+          httpOnly: c.httpOnly,
+          secure: c.secure,
+          ...(c.session ? {} : { expires: c.expires }),
+          ...(c.sameSite !== undefined ? { sameSite: c.sameSite } : {})
+        })))),
+    download
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening and closing a Chrome
+
+const CLOSE_GRACE = Duration.seconds(3)
+
+interface Dirs {
+  readonly root: string
+  readonly profile: string
+  readonly tmp: string
+}
+
+const chromeRoot = (dataDir: string) => join(dataDir, "chrome")
+
+const makeDirs = (dataDir: string, token: string): Dirs => {
+  const root = join(chromeRoot(dataDir), token)
+  const dirs = { root, profile: join(root, "profile"), tmp: join(root, "tmp") }
+  mkdirSync(dirs.profile, { recursive: true, mode: 0o700 })
+  mkdirSync(dirs.tmp, { recursive: true, mode: 0o700 })
+  return dirs
+}
+
+const removeDir = (path: string) =>
+  Effect.sync(() => rmSync(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 }))
+
+/** Waits (polling /proc, bounded) until none of `pids` is alive. */
+const awaitExit = (pids: ReadonlyArray<number>, within: Duration.Duration) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + Duration.toMillis(within)
+    while (pids.some(Processes.isAlive) && Date.now() < deadline) {
+      yield* Effect.sleep("25 millis")
+    }
+  })
+
+/** SIGKILLs whatever remains of a Chrome: the process tree, plus anything still naming its dir. */
+const killRemains = (pid: number | undefined, marker: string) =>
+  Effect.gen(function*() {
+    const table = Processes.listProcesses()
+    const pids = new Set<number>()
+    if (pid !== undefined) for (const p of Processes.processTree(pid, table)) pids.add(p.pid)
+    for (const p of Processes.processesWithMarker(marker, table)) pids.add(p.pid)
+    const list = [...pids]
+    if (list.length === 0) return 0
+    Processes.killAll(list, "SIGKILL")
+    yield* awaitExit(list, Duration.seconds(5))
+    return list.length
+  })
+
+const launchChrome = (executable: string, args: ReadonlyArray<string>, profile: ChromeProfile, headless: boolean, dirs: Dirs) =>
+  use("launch", () => true, () =>
+    puppeteer.launch({
+      executablePath: executable,
+      headless,
+      pipe: true,
+      userDataDir: dirs.profile,
+      args: [...args],
+      env: { ...process.env, TMPDIR: dirs.tmp, TMP: dirs.tmp, TEMP: dirs.tmp },
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      defaultViewport: WINDOW_SIZES[profile],
+      protocolTimeout: 120_000,
+      timeout: 30_000
+    }))
+
+/** Accept alert/confirm/prompt so a portal dialog can never block the session. */
+const autoAcceptDialogs = (page: PuppeteerPage) => {
+  page.on("dialog", (dialog) => {
+    dialog.accept().catch(() => undefined)
+  })
+}
+
+const openProcess = (config: PortalConfigShape, executable: string, args: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const token = makeOpaqueToken()
+    const dirs = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => makeDirs(config.dataDir, token),
+        catch: (cause) => new BrowserError({ operation: "mkdir profile", detail: errorText(cause), disconnected: false })
+      }),
+      (d) => removeDir(d.root)
+    )
+    const closing = yield* Ref.make(false)
+    const crashed = yield* Deferred.make<string>()
+    // Registered before launching: if the launch is interrupted half-way, whatever Chrome started is
+    // still found by its profile directory and killed.
+    yield* Effect.addFinalizer(() => killRemains(undefined, dirs.profile).pipe(Effect.asVoid))
+    const browser = yield* Effect.acquireRelease(
+      launchChrome(executable, args, config.chromeProfile, config.headless, dirs),
+      (b) =>
+        Effect.gen(function*() {
+          yield* Ref.set(closing, true)
+          const pid = b.process()?.pid
+          // Graceful first (flushes the profile), then make sure nothing of it survives.
+          yield* Effect.tryPromise(() => b.close()).pipe(Effect.timeout(CLOSE_GRACE), Effect.ignore)
+          yield* killRemains(pid, dirs.profile)
+        })
+    )
+    const pid = browser.process()?.pid
+    browser.on("disconnected", () => {
+      if (!Effect.runSync(Ref.get(closing))) Deferred.doneUnsafe(crashed, Exit.succeed("Chrome disconnected"))
+    })
+    const connected = () => browser.connected
+    const context = browser.defaultBrowserContext()
+    const pages = yield* use("pages", connected, () => browser.pages())
+    const page = pages[0] ?? (yield* use("newPage", connected, () => browser.newPage()))
+    autoAcceptDialogs(page)
+    const lease: BrowserLease = {
+      token,
+      page: makePageHandle(browser, context, page, connected),
+      pid,
+      isConnected: connected,
+      crashed: Deferred.await(crashed),
+      memoryMb: () => (pid === undefined ? 0 : Processes.treePssMb(pid))
+    }
+    return lease
+  })
+
+/**
+ * Kills every process whose command line names a profile under DATA_DIR/chrome, then removes the
+ * directories. Only this service's DATA_DIR is matched, so other Chromes on the host are safe.
+ */
+const reapOrphans = (dataDir: string) =>
+  Effect.gen(function*() {
+    const root = chromeRoot(dataDir)
+    const killed = yield* killRemains(undefined, `--user-data-dir=${root}/`)
+    let removedDirs = 0
+    if (existsSync(root)) {
+      for (const name of readdirSync(root)) {
+        yield* removeDir(join(root, name))
+        removedDirs++
+      }
+    }
+    return { killed, removedDirs }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// The service
+
+export class Browser extends Context.Service<Browser, BrowserShape>()("emodal-api/services/Browser") {
+  static readonly layer: Layer.Layer<Browser, ChromeNotFound, PortalConfig> = Layer.effect(
+    Browser,
+    Effect.gen(function*() {
+      const config = yield* PortalConfig
+      const executable = yield* resolveExecutable(config)
+      const args = chromeArgs(config)
+      mkdirSync(chromeRoot(config.dataDir), { recursive: true, mode: 0o700 })
+      const reaped = yield* reapOrphans(config.dataDir)
+      if (reaped.killed > 0 || reaped.removedDirs > 0) {
+        yield* Effect.logWarning("Reaped Chrome left by an earlier run", reaped)
+      }
+      yield* Effect.logInfo("Browser ready", { executable, profile: config.chromeProfile, headless: config.headless })
+      return Browser.of({
+        executable,
+        args,
+        open: openProcess(config, executable, args),
+        reapOrphans: reapOrphans(config.dataDir)
+      })
+    })
+  )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test double: leases without Chrome (unit tests of the session actor and the pool)
+
+export interface FakeBrowserShape {
+  /** Leases opened so far and still open. */
+  readonly open: Effect.Effect<ReadonlyArray<string>>
+  readonly openedTotal: Effect.Effect<number>
+  /** Simulates Chrome dying under the lease with this token. */
+  readonly crash: (token: string) => Effect.Effect<void>
+}
+
+export class FakeBrowser extends Context.Service<FakeBrowser, FakeBrowserShape>()("emodal-api/services/Browser/FakeBrowser") {}
+
+const fakePage = (): PageHandle => {
+  const unsupported = (operation: string) =>
+    Effect.fail(new BrowserError({ operation, detail: "the fake browser has no page", disconnected: false }))
+  return {
+    url: () => "about:blank",
+    evaluate: () => unsupported("evaluate"),
+    waitFor: () => unsupported("waitFor"),
+    clickElement: () => unsupported("click"),
+    typeIntoElement: () => unsupported("type"),
+    goto: () => unsupported("goto"),
+    title: () => Effect.succeed(""),
+    content: () => Effect.succeed(""),
+    press: () => unsupported("press"),
+    frames: () => Effect.succeed([]),
+    screenshot: () => unsupported("screenshot"),
+    screenshotElement: () => unsupported("screenshot"),
+    cookies: () => Effect.succeed([]),
+    setCookies: () => Effect.void,
+    download: () => unsupported("download")
+  }
+}
+
+/** Browser without Chrome: `open` hands out fake leases; `FakeBrowser` can crash them. */
+export const layerTest: Layer.Layer<Browser | FakeBrowser> = Layer.effectContext(
+  Effect.gen(function*() {
+    const leases = yield* Ref.make(new Map<string, { connected: boolean; crashed: Deferred.Deferred<string> }>())
+    const total = yield* Ref.make(0)
+    const open = Effect.gen(function*() {
+      const token = makeOpaqueToken()
+      const crashed = yield* Deferred.make<string>()
+      const record = { connected: true, crashed }
+      yield* Effect.acquireRelease(
+        Ref.update(leases, (m) => new Map(m).set(token, record)).pipe(Effect.andThen(Ref.update(total, (n) => n + 1))),
+        () => Ref.update(leases, (m) => {
+          const next = new Map(m)
+          next.delete(token)
+          return next
+        })
+      )
+      const lease: BrowserLease = {
+        token,
+        page: fakePage(),
+        pid: undefined,
+        isConnected: () => record.connected,
+        crashed: Deferred.await(crashed),
+        memoryMb: () => 0
+      }
+      return lease
+    })
+    const browser = Browser.of({
+      executable: "fake",
+      args: [],
+      open,
+      reapOrphans: Effect.succeed({ killed: 0, removedDirs: 0 })
+    })
+    const fake: FakeBrowserShape = {
+      open: Effect.map(Ref.get(leases), (m) => [...m.keys()]),
+      openedTotal: Ref.get(total),
+      crash: (token) =>
+        Effect.gen(function*() {
+          const record = (yield* Ref.get(leases)).get(token)
+          if (record === undefined) return
+          record.connected = false
+          yield* Deferred.succeed(record.crashed, "fake crash")
+        })
+    }
+    return Context.make(Browser, browser).pipe(Context.add(FakeBrowser, fake))
+  })
+)

@@ -1,0 +1,462 @@
+/**
+ * BrowserSession is the actor that owns one logged-in browser. Every operation is a message in its
+ * mailbox; a single worker fiber runs them one at a time in arrival order, each under
+ * OPERATION_TIMEOUT (whose expiry interrupts the browser work) and each starting with a cheap
+ * logged-in check that re-logs in once before giving up with SessionExpired. "Busy" is not a flag
+ * someone must remember to clear: it is the worker's current message, released by a finalizer on
+ * every exit (success, failure, timeout, interruption) — the seed's sticky `in_use` cannot happen.
+ * A Chrome that dies ends the session with BrowserCrashed; queued and running callers get it too.
+ *
+ * Not a Context service: the pool makes one per session, in that session's scope (a deliberate
+ * deviation from "one service per file": it is a resource, not a singleton).
+ */
+import { Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Ref, Scope } from "effect"
+import type { CredentialFingerprint, Credentials } from "../domain/Credentials.ts"
+import {
+  BrowserCrashed,
+  type CaptchaFailed,
+  type LoginFailed,
+  OperationTimedOut,
+  PoolExhausted,
+  PortalUnavailable,
+  SessionExpired,
+  SessionNotFound,
+  ErrorSpecs,
+  withContext,
+  type PortalError
+} from "../domain/Errors.ts"
+import type { SessionId } from "../domain/Ids.ts"
+import type { SessionSummary } from "../domain/Operations.ts"
+import type { BrowserError, BrowserLease, PageHandle, WaitTimedOut } from "./Browser.ts"
+import type { PortalConfigShape } from "./PortalConfig.ts"
+import type { PortalDriverShape } from "./PortalDriver.ts"
+import { LoggedOut } from "./portal/PageState.ts"
+import { PhaseTracker } from "./portal/Phase.ts"
+
+export type SessionState = "logging_in" | "ready" | "busy" | "refreshing" | "closing"
+
+export type EndReason = "closed" | "evicted" | "crashed" | "expired" | "retired" | "shutdown"
+
+export interface SessionHealth {
+  readonly createdAt: number
+  readonly lastUsed: number
+  readonly lastRefresh: number | null
+  readonly uses: number
+  readonly consecutiveErrors: number
+  readonly logins: number
+}
+
+export interface SessionSettings {
+  /** Pinned: never evicted; a failed refresh re-logs in instead of closing it. */
+  readonly neverTerminate: boolean
+  /** Refreshed by the keep-alive fiber. */
+  readonly keepAlive: boolean
+}
+
+/** Errors the session itself adds to whatever an operation can fail with. */
+export type SessionFailure = BrowserCrashed | SessionExpired | SessionNotFound | OperationTimedOut | PortalUnavailable | PoolExhausted
+
+/** What an operation may fail with before the session translates it. */
+export type RawFailure = LoggedOut | BrowserError | WaitTimedOut
+
+export type OperationKind = "operation" | "refresh" | "login"
+
+export interface Operation<A, E> {
+  /** Names the operation in logs and timeouts ("get_containers"). */
+  readonly name: string
+  readonly run: (page: PageHandle) => Effect.Effect<A, E | RawFailure, PhaseTracker>
+  /** Refreshes do not count as use (LRU and `last_used` follow callers, as in the seed). */
+  readonly kind?: OperationKind
+  /**
+   * Whether a LoggedOut met mid-way may be answered by re-login and a second run. False for flows
+   * that must never run twice (a submit).
+   */
+  readonly retryOnLoggedOut?: boolean
+  /** Skips the logged-in check (the login itself). */
+  readonly skipLoginCheck?: boolean
+}
+
+export interface BrowserSession {
+  readonly id: SessionId
+  readonly username: string
+  readonly fingerprint: CredentialFingerprint
+  readonly lease: BrowserLease
+  /** Queues `op` and waits for its result. */
+  readonly run: <A, E>(op: Operation<A, E>) => Effect.Effect<A, E | SessionFailure>
+  /** Runs `op` only when nothing is running or queued; None when the session was busy. */
+  readonly runIfIdle: <A, E>(op: Operation<A, E>) => Effect.Effect<Option.Option<A>, E | SessionFailure>
+  /** The first login, as the session's first message (serialised, under OPERATION_TIMEOUT). */
+  readonly login: Effect.Effect<void, LoginFailed | CaptchaFailed | SessionFailure>
+  /** Logs in again on the session's page (a message like any other); failure is SessionExpired. */
+  readonly relogin: Effect.Effect<void, SessionFailure>
+  readonly health: Effect.Effect<SessionHealth>
+  readonly settings: Effect.Effect<SessionSettings>
+  readonly updateSettings: (patch: Partial<SessionSettings>) => Effect.Effect<SessionSettings>
+  /** `ping`: marks the session used now. */
+  readonly touch: Effect.Effect<number>
+  /** Nothing running and nothing queued. */
+  readonly isIdle: Effect.Effect<boolean>
+  readonly state: Effect.Effect<SessionState>
+  readonly summary: Effect.Effect<SessionSummary>
+  /** Marks the session as ending (new messages are refused) and fails what is queued. */
+  readonly end: (reason: EndReason) => Effect.Effect<boolean>
+  /** Completes with the reason once the session has ended. */
+  readonly ended: Effect.Effect<EndReason>
+  /** Ends the session only if it is idle right now (atomically with respect to new messages). */
+  readonly endIfIdle: (reason: EndReason) => Effect.Effect<boolean>
+}
+
+export interface SessionHooks {
+  /** Called after each message when the mailbox is empty (the pool may evict to feed waiters). */
+  readonly onIdle: Effect.Effect<void>
+  /** Called once when the session ends for a reason of its own (crash, retirement). */
+  readonly onEnd: (reason: EndReason) => Effect.Effect<void>
+}
+
+export interface SessionParams {
+  readonly id: SessionId
+  readonly credentials: Credentials
+  readonly fingerprint: CredentialFingerprint
+  readonly lease: BrowserLease
+  readonly settings: SessionSettings
+  readonly config: PortalConfigShape
+  readonly driver: PortalDriverShape
+  readonly hooks: SessionHooks
+}
+
+/** A session that fails this many operations in a row for browser-level reasons retires itself. */
+export const RETIRE_AFTER_CONSECUTIVE_ERRORS = 5
+
+interface Envelope {
+  readonly name: string
+  readonly kind: OperationKind
+  readonly effect: Effect.Effect<unknown, unknown>
+  readonly done: Deferred.Deferred<unknown, unknown>
+  status: "queued" | "running" | "cancelled"
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+}
+
+/** Errors that say the browser or portal session is in trouble (they count towards retirement). */
+const countsAsSessionError = (e: unknown): boolean =>
+  typeof e === "object" && e !== null && "_tag" in e &&
+  ["BrowserCrashed", "SessionExpired", "OperationTimedOut", "PortalUnavailable", "PortalChanged"].includes((e as { _tag: string })._tag)
+
+/** Short, non-secret reference for logs: enough to correlate, useless as a bearer token. */
+export const sessionRef = (id: string): string => id.slice(0, 12)
+
+const originAndPath = (url: string): string | null => {
+  try {
+    const u = new URL(url)
+    return u.protocol === "about:" ? null : `${u.origin}${u.pathname}`
+  } catch {
+    return null
+  }
+}
+
+export const make = (params: SessionParams): Effect.Effect<BrowserSession, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { config, driver, lease, credentials, hooks } = params
+    const sessionId = params.id
+    const now = yield* Clock.currentTimeMillis
+    const health = yield* Ref.make<SessionHealth>({
+      createdAt: now,
+      lastUsed: now,
+      lastRefresh: now,
+      uses: 0,
+      consecutiveErrors: 0,
+      logins: 0
+    })
+    const settings = yield* Ref.make(params.settings)
+    const state = yield* Ref.make<SessionState>("logging_in")
+    const mailbox = yield* Queue.unbounded<Envelope>()
+    const queued = yield* Ref.make(0)
+    const current = yield* Ref.make<Envelope | undefined>(undefined)
+    const ending = yield* Ref.make<EndReason | undefined>(undefined)
+    const ended = yield* Deferred.make<EndReason>()
+    const timeoutMillis = Math.round(Duration.toMillis(config.operationTimeout))
+    const annotate = <A, E, R>(e: Effect.Effect<A, E, R>) =>
+      Effect.annotateLogs(e, { sessionId: sessionRef(sessionId), username: credentials.username })
+
+    const closedError = (reason: EndReason): SessionFailure =>
+      reason === "crashed"
+        ? new BrowserCrashed({ sessionId, detail: "Chrome stopped" })
+        : new SessionNotFound({ sessionId })
+
+    /** Turns internal failures into domain errors carrying this session's id. */
+    const translate = (operation: string, phase: Ref.Ref<string>) => (e: unknown): Effect.Effect<never, unknown> =>
+      Effect.gen(function*() {
+        const tag = typeof e === "object" && e !== null && "_tag" in e ? (e as { _tag: string })._tag : undefined
+        if (tag === "BrowserError") {
+          const be = e as BrowserError
+          if (be.disconnected || !lease.isConnected()) return yield* new BrowserCrashed({ sessionId, detail: be.detail })
+          return yield* new PortalUnavailable({ sessionId, detail: `the browser failed during ${yield* Ref.get(phase)}`, phase: yield* Ref.get(phase) })
+        }
+        if (tag === "WaitTimedOut") {
+          const w = e as WaitTimedOut
+          return yield* new OperationTimedOut({ sessionId, operation, phase: w.what, timeoutMillis: w.timeoutMillis })
+        }
+        if (tag === "LoggedOut") return yield* new SessionExpired({ sessionId, detail: (e as LoggedOut).detail })
+        if (tag !== undefined && tag in ErrorSpecs) return yield* Effect.fail(withContext(e as PortalError, { sessionId }))
+        return yield* Effect.fail(e)
+      })
+
+    /** Logs in on the session's page (PhaseTracker, when provided, follows the login's steps). */
+    const loginNow = driver.login(lease.page, credentials).pipe(
+      Effect.tap(() =>
+        Effect.gen(function*() {
+          const t = yield* Clock.currentTimeMillis
+          yield* Ref.update(health, (h) => ({ ...h, logins: h.logins + 1, lastRefresh: t }))
+        })
+      )
+    )
+
+    /**
+     * Re-login after the portal logged us out; a failure is SessionExpired with the cause. It runs
+     * inside the actor, so concurrent callers of this session never start a second login: the
+     * mailbox is the single-flight path for an existing session.
+     */
+    const reloginNow = Effect.gen(function*() {
+      yield* Effect.logWarning("portal session logged out; logging in again")
+      yield* loginNow.pipe(
+        Effect.mapError((e) => new SessionExpired({ sessionId, detail: `re-login failed: ${e.reason}` }))
+      )
+    })
+
+    const ensureLoggedIn = Effect.gen(function*() {
+      const verdict = yield* driver.probe(lease.page).pipe(Effect.orElseSucceed(() => "unknown" as const))
+      if (verdict === "logged_out") yield* reloginNow
+    })
+
+    /** The whole life of one message inside the worker, with its own phase and deadline. */
+    const execute = <A, E>(op: Operation<A, E>): Effect.Effect<A, E | SessionFailure> =>
+      Effect.gen(function*() {
+        const phase = yield* Ref.make(`${op.name}:start`)
+        const attempt = op.run(lease.page)
+        const body = Effect.gen(function*() {
+          if (op.skipLoginCheck !== true) yield* ensureLoggedIn
+          return yield* attempt.pipe(
+            Effect.catch((e: unknown) =>
+              e instanceof LoggedOut && op.retryOnLoggedOut !== false
+                ? reloginNow.pipe(Effect.andThen(attempt))
+                : Effect.fail(e)
+            )
+          )
+        }).pipe(Effect.provideService(PhaseTracker, phase))
+        return yield* body.pipe(
+          Effect.timeoutOrElse({
+            duration: config.operationTimeout,
+            orElse: () =>
+              Ref.get(phase).pipe(Effect.flatMap((p) =>
+                Effect.fail(new OperationTimedOut({ sessionId, operation: op.name, phase: p, timeoutMillis }))
+              ))
+          }),
+          Effect.catch(translate(op.name, phase))
+        ) as Effect.Effect<A, E | SessionFailure>
+      }).pipe(Effect.withSpan(`BrowserSession.${op.name}`))
+
+    const recordOutcome = (envelope: Envelope, exit: Exit.Exit<unknown, unknown>) =>
+      Effect.gen(function*() {
+        const t = yield* Clock.currentTimeMillis
+        const failedBadly = Exit.isFailure(exit) && Option.match(Exit.findErrorOption(exit), {
+          onNone: () => false,
+          onSome: countsAsSessionError
+        })
+        const h = yield* Ref.updateAndGet(health, (h) => ({
+          ...h,
+          ...(envelope.kind === "operation" ? { uses: h.uses + 1, lastUsed: t } : {}),
+          ...(envelope.kind === "refresh" && Exit.isSuccess(exit) ? { lastRefresh: t } : {}),
+          consecutiveErrors: failedBadly ? h.consecutiveErrors + 1 : Exit.isSuccess(exit) ? 0 : h.consecutiveErrors
+        }))
+        if (h.consecutiveErrors >= RETIRE_AFTER_CONSECUTIVE_ERRORS) {
+          yield* Effect.logWarning("session keeps failing; retiring it", { consecutiveErrors: h.consecutiveErrors })
+          yield* endWith("retired").pipe(Effect.andThen(hooks.onEnd("retired")), Effect.forkDetach)
+        }
+      })
+
+    /** Clears the busy state: the only place it is cleared, reached on every exit path. */
+    const release = Effect.gen(function*() {
+      yield* Ref.set(current, undefined)
+      const reason = yield* Ref.get(ending)
+      yield* Ref.set(state, reason === undefined ? "ready" : "closing")
+    })
+
+    const runEnvelope = (envelope: Envelope) =>
+      Effect.gen(function*() {
+        yield* Ref.set(current, envelope)
+        yield* Ref.set(state, envelope.kind === "refresh" ? "refreshing" : envelope.kind === "login" ? "logging_in" : "busy")
+        const fiber = yield* Effect.forkChild(envelope.effect)
+        envelope.fiber = fiber
+        // A caller that gave up while its message was being started is honoured here.
+        if (envelope.status === "cancelled") yield* Fiber.interrupt(fiber)
+        else envelope.status = "running"
+        const exit = yield* Fiber.await(fiber)
+        yield* recordOutcome(envelope, exit)
+        // Idle before the caller hears back, so a caller never sees its own operation as running.
+        yield* release
+        yield* Deferred.done(envelope.done, exit)
+      }).pipe(Effect.ensuring(release))
+
+    const worker = Effect.gen(function*() {
+      while (true) {
+        const envelope = yield* Queue.take(mailbox)
+        yield* Ref.update(queued, (n) => n - 1)
+        if (envelope.status === "cancelled") continue
+        yield* runEnvelope(envelope)
+        if ((yield* Ref.get(queued)) === 0) yield* hooks.onIdle.pipe(Effect.ignore)
+      }
+    })
+
+    /** Fails every queued message with the session's end error. */
+    const drain = (reason: EndReason) =>
+      Effect.gen(function*() {
+        const error = closedError(reason)
+        while (true) {
+          const polled = yield* Queue.poll(mailbox)
+          if (Option.isNone(polled)) break
+          const next = polled.value
+          yield* Ref.update(queued, (n) => n - 1)
+          yield* Deferred.fail(next.done, error)
+        }
+      })
+
+    const endWith = (reason: EndReason) =>
+      Effect.gen(function*() {
+        const first = yield* Ref.modify(ending, (r) => (r === undefined ? [true, reason] : [false, r]))
+        if (!first) return false
+        yield* Ref.set(state, "closing")
+        yield* drain(reason)
+        const running = yield* Ref.get(current)
+        if (running?.fiber !== undefined && reason === "crashed") {
+          yield* Deferred.fail(running.done, closedError(reason))
+          yield* Fiber.interrupt(running.fiber).pipe(Effect.forkDetach)
+        }
+        yield* Deferred.succeed(ended, reason)
+        yield* Effect.logInfo("session ended", { reason })
+        return true
+      })
+
+    const submit = <A, E>(op: Operation<A, E>, onlyIfIdle: boolean): Effect.Effect<Option.Option<A>, E | SessionFailure> =>
+      Effect.gen(function*() {
+        const reason = yield* Ref.get(ending)
+        if (reason !== undefined) return yield* Effect.fail(closedError(reason))
+        const envelope: Envelope = {
+          name: op.name,
+          kind: op.kind ?? "operation",
+          effect: execute(op),
+          done: yield* Deferred.make<unknown, unknown>(),
+          status: "queued",
+          fiber: undefined
+        }
+        // Admission is one atomic step on the queue counter, so "idle" and "full" are exact.
+        const admitted = yield* Ref.modify(queued, (n): [string, number] => {
+          if (onlyIfIdle) return n === 0 ? ["ok", n + 1] : ["busy", n]
+          return n >= config.sessionQueueLimit ? ["full", n] : ["ok", n + 1]
+        })
+        if (admitted === "busy") return Option.none()
+        if (onlyIfIdle && (yield* Ref.get(current)) !== undefined) {
+          yield* Ref.update(queued, (n) => n - 1)
+          return Option.none()
+        }
+        if (admitted === "full") {
+          return yield* new PoolExhausted({
+            sessionId,
+            reason: "session_queue_full",
+            retryAfterSeconds: Math.max(1, Math.ceil(timeoutMillis / 1000 / 10)),
+            maxSessions: config.maxSessions
+          })
+        }
+        // Enqueue and start waiting as one step: a caller interrupted in between would otherwise
+        // leave its message to run for nobody.
+        const cancel = Effect.gen(function*() {
+          if (envelope.status === "queued") envelope.status = "cancelled"
+          else if (envelope.status === "running" && envelope.fiber !== undefined) yield* Fiber.interrupt(envelope.fiber)
+        })
+        const result = yield* Effect.uninterruptibleMask((restore) =>
+          Queue.offer(mailbox, envelope).pipe(
+            Effect.andThen(restore(Deferred.await(envelope.done)).pipe(Effect.onInterrupt(() => cancel)))
+          )
+        )
+        return Option.some(result as A)
+      }) as Effect.Effect<Option.Option<A>, E | SessionFailure>
+
+    yield* Effect.forkScoped(annotate(worker))
+
+    // A Chrome that goes away on its own ends the session; the pool frees what it held.
+    yield* Effect.forkScoped(annotate(Effect.gen(function*() {
+      const why = yield* lease.crashed
+      yield* Effect.logError("Chrome stopped unexpectedly", { why })
+      if (yield* endWith("crashed")) yield* hooks.onEnd("crashed")
+    })))
+
+    // Closing the scope (close, eviction, shutdown) ends the session for callers still holding it.
+    yield* Effect.addFinalizer(() => endWith("closed").pipe(Effect.asVoid))
+
+    const summary = Effect.gen(function*() {
+      const h = yield* Ref.get(health)
+      const s = yield* Ref.get(settings)
+      const t = yield* Clock.currentTimeMillis
+      const st = yield* Ref.get(state)
+      const iso = (ms: number) => new Date(ms).toISOString()
+      return {
+        session_id: sessionId,
+        username: credentials.username,
+        created_at: iso(h.createdAt),
+        last_used: iso(h.lastUsed),
+        last_refresh: h.lastRefresh === null ? null : iso(h.lastRefresh),
+        keep_alive: s.keepAlive,
+        never_terminate: s.neverTerminate,
+        busy: st === "busy" || st === "logging_in" || st === "refreshing",
+        queued: yield* Ref.get(queued),
+        uses: h.uses,
+        consecutive_errors: h.consecutiveErrors,
+        age_seconds: Math.max(0, Math.floor((t - h.createdAt) / 1000)),
+        current_url: originAndPath(lease.page.url()),
+        state: st
+      } satisfies SessionSummary
+    })
+
+    const self: BrowserSession = {
+      id: sessionId,
+      username: credentials.username,
+      fingerprint: params.fingerprint,
+      lease,
+      run: (op) => submit(op, false).pipe(Effect.map(Option.getOrThrow), annotate),
+      runIfIdle: (op) => annotate(submit(op, true)),
+      login: submit({ name: "login", kind: "login", skipLoginCheck: true, run: () => loginNow }, false).pipe(
+        Effect.asVoid,
+        annotate
+      ),
+      relogin: submit({ name: "relogin", kind: "login", skipLoginCheck: true, run: () => reloginNow }, false).pipe(
+        Effect.asVoid,
+        annotate
+      ),
+      health: Ref.get(health),
+      settings: Ref.get(settings),
+      updateSettings: (patch) => Ref.updateAndGet(settings, (s) => ({ ...s, ...patch })),
+      touch: Effect.gen(function*() {
+        const t = yield* Clock.currentTimeMillis
+        yield* Ref.update(health, (h) => ({ ...h, lastUsed: t }))
+        return t
+      }),
+      isIdle: Effect.map(Effect.all([Ref.get(queued), Ref.get(current)]), ([n, c]) => n === 0 && c === undefined),
+      state: Ref.get(state),
+      summary,
+      end: (reason) => endWith(reason),
+      ended: Deferred.await(ended),
+      endIfIdle: (reason) =>
+        Effect.gen(function*() {
+          // Claim the mailbox so nothing can be admitted between the check and the end.
+          const claimed = yield* Ref.modify(queued, (n): [boolean, number] => (n === 0 ? [true, Number.MAX_SAFE_INTEGER] : [false, n]))
+          if (!claimed) return false
+          const busy = (yield* Ref.get(current)) !== undefined
+          if (busy) {
+            yield* Ref.set(queued, 0)
+            return false
+          }
+          const done = yield* endWith(reason)
+          yield* Ref.set(queued, 0)
+          return done
+        })
+    }
+    return self
+  })

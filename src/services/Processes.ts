@@ -1,0 +1,97 @@
+/**
+ * Process facts read from Linux `/proc`: who is whose child, which processes carry a marker on their
+ * command line, how much memory a process tree really uses (PSS from `smaps_rollup`, the figure that
+ * adds up honestly when Chrome's processes share pages). Used to reap only this service's orphaned
+ * Chromes, to decide when a session's Chrome is recycled, and by the benchmarks. Plain synchronous
+ * reads: `/proc` is in memory and the calls are short.
+ */
+import { readdirSync, readFileSync } from "node:fs"
+
+export interface ProcessEntry {
+  readonly pid: number
+  readonly ppid: number
+  /** The NUL-separated argv joined by spaces (empty for kernel threads and zombies). */
+  readonly cmdline: string
+  readonly state: string
+}
+
+const readText = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, "utf8")
+  } catch {
+    return undefined
+  }
+}
+
+/** Every process visible in /proc (an empty list where /proc does not exist). */
+export const listProcesses = (): ReadonlyArray<ProcessEntry> => {
+  let names: Array<string>
+  try {
+    names = readdirSync("/proc")
+  } catch {
+    return []
+  }
+  const out: Array<ProcessEntry> = []
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue
+    const stat = readText(`/proc/${name}/stat`)
+    if (stat === undefined) continue
+    // Field 2 (comm) is parenthesised and may contain spaces; parse after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    const cmdline = (readText(`/proc/${name}/cmdline`) ?? "").split("\u0000").filter((s) => s !== "").join(" ")
+    out.push({ pid: Number(name), ppid: Number(rest[1]), cmdline, state: rest[0] ?? "?" })
+  }
+  return out
+}
+
+/** `root` and all its descendants, from one snapshot of the process table. */
+export const processTree = (root: number, table: ReadonlyArray<ProcessEntry> = listProcesses()): ReadonlyArray<ProcessEntry> => {
+  const children = new Map<number, Array<ProcessEntry>>()
+  for (const p of table) {
+    const list = children.get(p.ppid) ?? []
+    list.push(p)
+    children.set(p.ppid, list)
+  }
+  const self = table.find((p) => p.pid === root)
+  if (self === undefined) return []
+  const out: Array<ProcessEntry> = [self]
+  for (let i = 0; i < out.length; i++) {
+    for (const c of children.get(out[i]!.pid) ?? []) out.push(c)
+  }
+  return out
+}
+
+/** Live (non-zombie) processes whose command line contains `marker`. */
+export const processesWithMarker = (marker: string, table: ReadonlyArray<ProcessEntry> = listProcesses()): ReadonlyArray<ProcessEntry> =>
+  table.filter((p) => p.state !== "Z" && p.cmdline.includes(marker))
+
+/** Proportional set size of one process in kB, or 0 when it is gone or unreadable. */
+export const pssKb = (pid: number): number => {
+  const text = readText(`/proc/${pid}/smaps_rollup`)
+  const m = text === undefined ? null : /^Pss:\s+(\d+)\s+kB/m.exec(text)
+  return m === null ? 0 : Number(m[1])
+}
+
+/** PSS of a process and all its descendants, in MB. */
+export const treePssMb = (root: number): number =>
+  processTree(root).reduce((sum, p) => sum + pssKb(p.pid), 0) / 1024
+
+export const isAlive = (pid: number): boolean => {
+  const stat = readText(`/proc/${pid}/stat`)
+  if (stat === undefined) return false
+  return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z"
+}
+
+/** Sends `signal` to each pid, ignoring ones that are already gone. Returns how many were signalled. */
+export const killAll = (pids: ReadonlyArray<number>, signal: NodeJS.Signals = "SIGKILL"): number => {
+  let n = 0
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal)
+      n++
+    } catch {
+      // already exited
+    }
+  }
+  return n
+}

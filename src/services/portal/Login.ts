@@ -1,0 +1,404 @@
+/**
+ * The portal login (SEED-SYSTEM §3.2): open ecp2's /login, which bounces to the identity provider;
+ * fill Username and Password; get past the reCAPTCHA (trusted checkbox, token, or audio challenge);
+ * wait for LOGIN to be enabled; submit; and classify the outcome strictly. Success needs positive
+ * evidence: an app host with the logged-in markers and no 401 text. Everything else is one of the
+ * seed's seven login error kinds — never "success" by default, which is how the seed registered
+ * sessions that were not logged in (§3.2 step 9). Every wait has a deadline and watches a real page
+ * signal; there are no fixed sleeps and no human-typing emulation.
+ */
+import { Duration, Effect, Option, Redacted } from "effect"
+import type { Credentials } from "../../domain/Credentials.ts"
+import { CaptchaFailed, LoginFailed, type LoginErrorKind } from "../../domain/Errors.ts"
+import type { BrowserError, FrameHandle, PageHandle } from "../Browser.ts"
+import { WaitTimedOut } from "../Browser.ts"
+import type { CaptchaSolverShape } from "../CaptchaSolver.ts"
+import type { CaptchaStrategy, PortalUrls } from "../PortalConfig.ts"
+import { Login, Paths, Session } from "../PortalSelectors.ts"
+import { appHosts, classify, facts, settledVerdict } from "./PageState.ts"
+import { setPhase } from "./Phase.ts"
+
+/** How the captcha was passed, as the seed reported it (`recaptcha_method`). */
+export type CaptchaMethod = "not_present" | "trusted" | "token" | "audio_challenge" | "existing_session"
+
+export interface LoginDeps {
+  readonly urls: PortalUrls
+  readonly solver: CaptchaSolverShape
+  readonly strategy: CaptchaStrategy
+  readonly defaultApiKey: Option.Option<Redacted.Redacted<string>>
+}
+
+export interface LoginOutcome {
+  readonly method: CaptchaMethod
+}
+
+const PAGE_TIMEOUT = Duration.seconds(30)
+const WIDGET_TIMEOUT = Duration.seconds(15)
+const BUTTON_TIMEOUT = Duration.seconds(10)
+const OUTCOME_TIMEOUT = Duration.seconds(45)
+const AUDIO_ATTEMPTS = 3
+
+const fail = (reason: LoginErrorKind, detail: string) => new LoginFailed({ reason, detail })
+
+/** Browser failures during login: Chrome gone, or the portal unreachable. */
+const browserFailure = (e: BrowserError) =>
+  fail(/net::ERR_|ERR_CONNECTION|ERR_NAME/.test(e.detail) ? "network_error" : "page_load_error", e.detail)
+
+// ---------------------------------------------------------------------------------------------
+// Page functions (run inside Chrome; self-contained)
+
+const present = (selector: string) => document.querySelector(selector) !== null
+
+const submitEnabled = (selector: string) => {
+  const button = document.querySelector(selector) as HTMLButtonElement | null
+  return button !== null && !button.disabled && button.getAttribute("aria-disabled") !== "true"
+}
+
+const firstMatch = (selector: string) => document.querySelector(selector)
+
+const visibleFrame = (urlPart: string) =>
+  Array.from(document.querySelectorAll("iframe")).some((f) => {
+    if (!f.src.includes(urlPart)) return false
+    const r = f.getBoundingClientRect()
+    const style = getComputedStyle(f)
+    let el: Element | null = f
+    while (el !== null) {
+      const s = getComputedStyle(el)
+      if (s.visibility === "hidden" || s.display === "none" || s.opacity === "0") return false
+      el = el.parentElement
+    }
+    return r.width > 10 && r.height > 10 && style.visibility !== "hidden"
+  })
+
+/** After the checkbox click: solved (LOGIN enabled) or a visible challenge. */
+const captchaReaction = (submitSelector: string, challengeUrl: string): string | null => {
+  const button = document.querySelector(submitSelector) as HTMLButtonElement | null
+  if (button !== null && !button.disabled) return "solved"
+  const frames = Array.from(document.querySelectorAll("iframe")).filter((f) => f.src.includes(challengeUrl))
+  for (const f of frames) {
+    const r = f.getBoundingClientRect()
+    let hidden = false
+    for (let el: Element | null = f; el !== null; el = el.parentElement) {
+      const s = getComputedStyle(el)
+      if (s.visibility === "hidden" || s.display === "none") hidden = true
+    }
+    if (!hidden && r.width > 10 && r.height > 10) return "challenge"
+  }
+  return null
+}
+
+const siteKeyOf = (holder: string, anchorUrl: string): string | null => {
+  const fromHolder = document.querySelector(holder)?.getAttribute("data-sitekey")
+  if (fromHolder) return fromHolder
+  const frame = Array.from(document.querySelectorAll("iframe")).find((f) => f.src.includes(anchorUrl))
+  return frame === undefined ? null : new URL(frame.src).searchParams.get("k")
+}
+
+/** The token method: fill g-recaptcha-response and call the widget's callback, as the widget does. */
+const applyToken = (fieldSelector: string, holder: string, token: string): boolean => {
+  for (const field of Array.from(document.querySelectorAll(fieldSelector))) {
+    ;(field as HTMLTextAreaElement).value = token
+  }
+  const name = document.querySelector(holder)?.getAttribute("data-callback")
+  const callback = name ? (window as unknown as Record<string, unknown>)[name] : undefined
+  if (typeof callback === "function") {
+    ;(callback as (t: string) => void)(token)
+    return true
+  }
+  return false
+}
+
+/** In the challenge frame: the audio challenge's source, or that audio is refused. */
+const audioState = (source: string, link: string, unavailable: string): string | null => {
+  const blocked = document.querySelector(unavailable)
+  if (blocked !== null && (blocked as HTMLElement).offsetParent !== null) return "unavailable"
+  const audio = document.querySelector(source) as HTMLAudioElement | null
+  if (audio !== null && audio.src) return audio.src
+  const a = document.querySelector(link) as HTMLAnchorElement | null
+  return a !== null && a.href ? a.href : null
+}
+
+/** Downloads the audio through the frame itself (same origin, same proxy as the browser). */
+const fetchAudioBase64 = async (src: string): Promise<string> => {
+  const response = await fetch(src, { credentials: "include" })
+  const bytes = new Uint8Array(await response.arrayBuffer())
+  let binary = ""
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  }
+  return btoa(binary)
+}
+
+const audioErrorShown = (selector: string) => {
+  const el = document.querySelector(selector) as HTMLElement | null
+  return el !== null && el.offsetParent !== null && (el.textContent ?? "").trim() !== "" ? "error" : null
+}
+
+/** Visible buttons of first-run/welcome prompts, by text. */
+const promptButton = (containers: string, texts: ReadonlyArray<string>) => {
+  for (const container of Array.from(document.querySelectorAll(containers))) {
+    if ((container as HTMLElement).offsetParent === null && getComputedStyle(container).position !== "fixed") continue
+    for (const b of Array.from(container.querySelectorAll("button, a, [role=button]"))) {
+      const text = (b.textContent ?? "").trim().toLowerCase()
+      if (texts.some((t) => text === t.toLowerCase()) && (b as HTMLElement).offsetParent !== null) return b
+    }
+  }
+  return null
+}
+
+/** The outcome after LOGIN: an app page, the login page with a reason, a 403 — or not yet. */
+const loginOutcome = (
+  unauthorizedTexts: ReadonlyArray<string>,
+  toolbar: string,
+  userButton: string,
+  username: string,
+  hosts: ReadonlyArray<string>,
+  identityHost: string,
+  forbidden: string,
+  invalidTexts: ReadonlyArray<string>,
+  captchaTexts: ReadonlyArray<string>
+): string | null => {
+  if (document.readyState === "loading") return null
+  if (new RegExp(forbidden, "i").test(document.title)) return "forbidden"
+  const text = (document.body?.innerText ?? "").toLowerCase()
+  if (document.querySelector(username) !== null) {
+    if (invalidTexts.some((t) => text.includes(t))) return "invalid_credentials"
+    if (captchaTexts.some((t) => text.includes(t))) return "captcha_rejected"
+    return null
+  }
+  if (hosts.includes(location.host)) {
+    if (unauthorizedTexts.some((t) => text.includes(t))) return "unauthorized"
+    if (document.querySelector(toolbar) !== null || document.querySelector(userButton) !== null) return "app"
+  }
+  void identityHost
+  return null
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const frameFor = (page: PageHandle, urlPart: string, what: string) =>
+  page.waitFor(what, (part: string) => Array.from(document.querySelectorAll("iframe")).some((f) => f.src.includes(part)), { timeout: WIDGET_TIMEOUT, polling: 50 }, urlPart).pipe(
+    Effect.andThen(
+      Effect.gen(function*() {
+        // The element exists before its document is attached; wait until puppeteer sees the frame.
+        for (let i = 0; i < 200; i++) {
+          const frames = yield* page.frames(urlPart)
+          const frame = frames[0]
+          if (frame !== undefined && frame.url().includes(urlPart)) return frame
+          yield* Effect.sleep("25 millis")
+        }
+        return yield* new WaitTimedOut({ what, timeoutMillis: 5000 })
+      })
+    )
+  )
+
+const waitSubmitEnabled = (page: PageHandle, timeout: Duration.Duration) =>
+  page.waitFor("LOGIN enabled", submitEnabled, { timeout, polling: 50 }, Login.submit)
+
+const tokenStrategy = (page: PageHandle, deps: LoginDeps, apiKey: Redacted.Redacted<string>) =>
+  Effect.gen(function*() {
+    yield* setPhase("login:captcha-token")
+    const siteKey = yield* page.evaluate(siteKeyOf, Login.siteKeyHolder, Login.anchorFrameUrl)
+    if (siteKey === null) return yield* fail("recaptcha_failed", "reCAPTCHA site key not found")
+    const here = new URL(page.url())
+    const token = yield* deps.solver.solveRecaptcha({ siteKey, pageUrl: `${here.origin}${here.pathname}`, apiKey })
+    yield* page.evaluate(applyToken, Login.tokenField, Login.siteKeyHolder, Redacted.value(token))
+    yield* waitSubmitEnabled(page, Duration.seconds(5)).pipe(
+      Effect.catchTag("WaitTimedOut", () => fail("recaptcha_failed", "the token did not enable LOGIN"))
+    )
+    return "token" as const
+  })
+
+const audioStrategy = (page: PageHandle, deps: LoginDeps, apiKey: Redacted.Redacted<string>) =>
+  Effect.gen(function*() {
+    yield* setPhase("login:captcha-audio")
+    const challenge: FrameHandle = yield* frameFor(page, Login.challengeFrameUrl, "reCAPTCHA challenge frame")
+    yield* challenge.waitFor("audio button", present, { timeout: WIDGET_TIMEOUT, polling: 50 }, Login.audioButton)
+    yield* challenge.clickElement("audio button", firstMatch, Login.audioButton)
+    for (let attempt = 1; attempt <= AUDIO_ATTEMPTS; attempt++) {
+      const src = yield* challenge.waitFor(
+        "audio challenge",
+        audioState,
+        { timeout: WIDGET_TIMEOUT, polling: 50 },
+        Login.audioSource,
+        Login.audioLink,
+        Login.audioUnavailable
+      )
+      if (src === "unavailable") {
+        return yield* fail("recaptcha_failed", "reCAPTCHA refused an audio challenge (automated queries)")
+      }
+      const audio = Buffer.from(yield* challenge.evaluate(fetchAudioBase64, src), "base64")
+      const text = yield* deps.solver.solveAudio({ audio: new Uint8Array(audio), apiKey })
+      yield* challenge.typeIntoElement("audio answer", text.trim(), { clear: true }, firstMatch, Login.audioResponse)
+      yield* challenge.clickElement("verify", firstMatch, Login.verifyButton)
+      // Either LOGIN becomes enabled (accepted), or the challenge shows an error and a new audio.
+      const verdict = yield* Effect.raceFirst(
+        waitSubmitEnabled(page, Duration.seconds(15)).pipe(Effect.as("accepted" as const)),
+        challenge.waitFor("audio verdict", audioErrorShown, { timeout: Duration.seconds(15), polling: 50 }, Login.audioError).pipe(
+          Effect.as("rejected" as const)
+        )
+      )
+      if (verdict === "accepted") return "audio_challenge" as const
+      yield* Effect.logWarning("audio answer rejected by reCAPTCHA", { attempt })
+    }
+    return yield* fail("recaptcha_failed", "reCAPTCHA solution not accepted")
+  })
+
+/** Errors that no other strategy can fix (the same solver key is used for both). */
+const isAccountLevel = (e: unknown) => e instanceof CaptchaFailed && (e.reason === "wrong_key" || e.reason === "zero_balance")
+
+const solveCaptcha = (page: PageHandle, credentials: Credentials, deps: LoginDeps) =>
+  Effect.gen(function*() {
+    yield* setPhase("login:captcha")
+    const hasWidget = yield* page.evaluate(present, Login.recaptchaFrame)
+    if (!hasWidget) return "not_present" as const
+    const anchor = yield* frameFor(page, Login.anchorFrameUrl, "reCAPTCHA checkbox frame")
+    yield* anchor.waitFor("reCAPTCHA checkbox", present, { timeout: WIDGET_TIMEOUT, polling: 50 }, Login.anchorCheckbox)
+    yield* anchor.clickElement("reCAPTCHA checkbox", firstMatch, Login.anchorCheckbox)
+    const reaction = yield* page.waitFor(
+      "reCAPTCHA reaction",
+      captchaReaction,
+      { timeout: WIDGET_TIMEOUT, polling: 50 },
+      Login.submit,
+      Login.challengeFrameUrl
+    )
+    if (reaction === "solved") return "trusted" as const
+
+    const apiKey = Option.fromNullishOr(credentials.captchaApiKey).pipe(Option.orElse(() => deps.defaultApiKey))
+    if (Option.isNone(apiKey)) {
+      return yield* new CaptchaFailed({ reason: "wrong_key", detail: "a captcha challenge needs captcha_api_key (or CAPTCHA_API_KEY on the server)" })
+    }
+    const order = deps.strategy === "token" ? [tokenStrategy, audioStrategy] : [audioStrategy, tokenStrategy]
+    let last: LoginFailed | CaptchaFailed | BrowserError | WaitTimedOut = fail("recaptcha_failed", "no captcha strategy succeeded")
+    for (const strategy of order) {
+      const result = yield* Effect.result(strategy(page, deps, apiKey.value))
+      if (result._tag === "Success") return result.success
+      last = result.failure
+      if (isAccountLevel(last)) return yield* Effect.fail(last)
+      yield* Effect.logWarning("captcha strategy failed; trying the next one", {
+        error: last._tag,
+        reason: "reason" in last ? last.reason : undefined
+      })
+    }
+    return yield* Effect.fail(last)
+  })
+
+/** Closes first-run prompts ("Got it", "Continue"…) by clicking them — never by deleting DOM. */
+const dismissPrompts = (page: PageHandle) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 3; i++) {
+      const clicked = yield* page.clickElement("first-run prompt", promptButton, Session.promptContainers, Session.promptButtonTexts)
+      if (!clicked) return
+      yield* page.waitFor(
+        "prompt closed",
+        (containers: string, texts: ReadonlyArray<string>) => {
+          for (const c of Array.from(document.querySelectorAll(containers))) {
+            for (const b of Array.from(c.querySelectorAll("button"))) {
+              if (texts.some((t) => (b.textContent ?? "").trim().toLowerCase() === t.toLowerCase()) && (b as HTMLElement).offsetParent !== null) return false
+            }
+          }
+          return true
+        },
+        { timeout: Duration.seconds(5), polling: 50 },
+        Session.promptContainers,
+        Session.promptButtonTexts
+      ).pipe(Effect.ignore)
+    }
+  })
+
+/**
+ * Logs `credentials` in on `page`. Fails with LoginFailed (the seed's seven kinds) or CaptchaFailed
+ * (solver problems the caller can fix: key, balance).
+ */
+export const login = (
+  page: PageHandle,
+  credentials: Credentials,
+  deps: LoginDeps
+): Effect.Effect<LoginOutcome, LoginFailed | CaptchaFailed> =>
+  Effect.gen(function*() {
+    yield* setPhase("login:open")
+    const nav = yield* page.goto(new URL(Paths.login, deps.urls.ecp2).href, { timeout: PAGE_TIMEOUT }).pipe(
+      Effect.catchTag("WaitTimedOut", () => Effect.fail(fail("network_error", "the login page did not load in time")))
+    )
+    const title = yield* page.title()
+    if (nav.status === 403 || new RegExp(Login.forbiddenTitle, "i").test(title)) {
+      return yield* fail("vpn_required", "Geographic restriction detected. VPN to US required.")
+    }
+    if (nav.status !== null && nav.status >= 500) {
+      return yield* fail("network_error", `the login page answered HTTP ${nav.status}`)
+    }
+    // A still-valid identity session signs straight back in (silent SSO): nothing to type.
+    const before = yield* facts(page)
+    if (classify(before, deps.urls) === "logged_in") return { method: "existing_session" as const }
+
+    yield* page.waitFor("login form", present, { timeout: PAGE_TIMEOUT, polling: 50 }, Login.username).pipe(
+      Effect.catchTag("WaitTimedOut", () => Effect.fail(fail("page_load_error", "Login form fields not found. Page may have changed.")))
+    )
+    yield* page.waitFor("password field", present, { timeout: Duration.seconds(5), polling: 50 }, Login.password).pipe(
+      Effect.catchTag("WaitTimedOut", () => Effect.fail(fail("page_load_error", "Login form fields not found. Page may have changed.")))
+    )
+    yield* setPhase("login:credentials")
+    yield* page.typeIntoElement("Username", credentials.username, { clear: true }, firstMatch, Login.username)
+    yield* page.typeIntoElement("Password", Redacted.value(credentials.password), { clear: true }, firstMatch, Login.password)
+
+    const method = yield* solveCaptcha(page, credentials, deps).pipe(
+      Effect.catchTag("WaitTimedOut", (e) => Effect.fail(fail("recaptcha_failed", `reCAPTCHA did not respond (${e.what})`)))
+    )
+
+    yield* setPhase("login:submit")
+    yield* waitSubmitEnabled(page, BUTTON_TIMEOUT).pipe(
+      Effect.catchTag("WaitTimedOut", () => Effect.fail(fail("login_button_not_found", "LOGIN button still disabled after reCAPTCHA")))
+    )
+    yield* page.clickElement("LOGIN", firstMatch, Login.submit)
+
+    const outcome = yield* page.waitFor(
+      "login outcome",
+      loginOutcome,
+      { timeout: OUTCOME_TIMEOUT, polling: 100 },
+      Session.unauthorizedTexts,
+      Session.toolbar,
+      Session.userButton,
+      Login.username,
+      appHosts(deps.urls),
+      deps.urls.identity.host,
+      Login.forbiddenTitle,
+      Login.invalidCredentialTexts,
+      Login.captchaRejectedTexts
+    ).pipe(Effect.catchTag("WaitTimedOut", () => Effect.succeed("timeout")))
+
+    switch (outcome) {
+      case "app":
+        break
+      case "invalid_credentials":
+        return yield* fail("invalid_credentials", "Invalid username or password")
+      case "captcha_rejected":
+        return yield* fail("recaptcha_failed", "The portal rejected the reCAPTCHA answer")
+      case "forbidden":
+        return yield* fail("vpn_required", "Geographic restriction detected. VPN to US required.")
+      case "unauthorized":
+        return yield* fail("unknown_error", "The portal showed its 401 page right after login")
+      default: {
+        const f = yield* facts(page)
+        return yield* fail("unknown_error", `Uncertain login result on ${f.host}${f.path} (${f.title})`)
+      }
+    }
+
+    yield* setPhase("login:app-ready")
+    yield* page.waitFor(
+      "app ready after login",
+      settledVerdict,
+      { timeout: PAGE_TIMEOUT, polling: 50 },
+      Session.unauthorizedTexts,
+      Session.toolbar,
+      Session.userButton,
+      Login.username,
+      appHosts(deps.urls),
+      deps.urls.identity.host,
+      Login.forbiddenTitle
+    ).pipe(Effect.ignore)
+    yield* dismissPrompts(page)
+    return { method }
+  }).pipe(
+    Effect.catchTag("BrowserError", (e) => Effect.fail(browserFailure(e))),
+    Effect.withSpan("PortalDriver.login")
+  )

@@ -1,0 +1,145 @@
+/**
+ * Reading where a page is and whether it is logged in, without navigating (SEED-SYSTEM §2.5, §2.6),
+ * and opening an app page with a strict verdict. Success needs positive evidence — an app host, the
+ * toolbar or user button, no 401 text — unlike the seed's checks, which treated an unreadable page
+ * or any URL without "login" as healthy.
+ */
+import { Data, Duration, Effect } from "effect"
+import { PortalUnavailable } from "../../domain/Errors.ts"
+import type { BrowserError, PageHandle } from "../Browser.ts"
+import { WaitTimedOut } from "../Browser.ts"
+import type { PortalUrls } from "../PortalConfig.ts"
+import { Login, Session } from "../PortalSelectors.ts"
+
+/** The portal logged this session out (401 page, or bounced to the login page). Internal. */
+export class LoggedOut extends Data.TaggedError("LoggedOut")<{ readonly detail: string }> {}
+
+export interface PageFacts {
+  readonly host: string
+  readonly path: string
+  readonly title: string
+  readonly unauthorized: boolean
+  readonly loggedInMarkers: boolean
+  readonly loginForm: boolean
+  readonly angularStable: boolean
+  readonly readyState: string
+}
+
+/** Page function: the facts above, read in one round trip. */
+export const readFacts = (
+  unauthorizedTexts: ReadonlyArray<string>,
+  toolbar: string,
+  userButton: string,
+  username: string
+): PageFacts => {
+  const text = (document.body?.innerText ?? "").toLowerCase()
+  const w = window as unknown as { getAllAngularTestabilities?: () => Array<{ isStable(): boolean }> }
+  let stable = true
+  try {
+    stable = typeof w.getAllAngularTestabilities === "function" ? w.getAllAngularTestabilities().every((t) => t.isStable()) : true
+  } catch {
+    stable = true
+  }
+  return {
+    host: location.host,
+    path: location.pathname,
+    title: document.title,
+    unauthorized: unauthorizedTexts.some((t) => text.includes(t)),
+    loggedInMarkers: document.querySelector(toolbar) !== null || document.querySelector(userButton) !== null,
+    loginForm: document.querySelector(username) !== null,
+    angularStable: stable,
+    readyState: document.readyState
+  }
+}
+
+export type LoginState = "logged_in" | "logged_out" | "unknown"
+
+export const appHosts = (urls: PortalUrls): ReadonlyArray<string> => [urls.ecp2.host, urls.termops.host, urls.truckerportal.host]
+
+export const classify = (facts: PageFacts, urls: PortalUrls): LoginState => {
+  if (facts.unauthorized) return "logged_out"
+  if (facts.loginForm || facts.host === urls.identity.host) return "logged_out"
+  if (appHosts(urls).includes(facts.host) && facts.loggedInMarkers) return "logged_in"
+  return "unknown"
+}
+
+export const facts = (page: PageHandle): Effect.Effect<PageFacts, BrowserError> =>
+  page.evaluate(readFacts, Session.unauthorizedTexts, Session.toolbar, Session.userButton, Login.username)
+
+/** The login state of whatever the page shows now: one evaluate, no navigation. */
+export const probe = (page: PageHandle, urls: PortalUrls): Effect.Effect<LoginState, BrowserError> =>
+  Effect.map(facts(page), (f) => classify(f, urls))
+
+/** Page function for waits: a verdict once the page settles as an app page, a 401 or a login page. */
+export const settledVerdict = (
+  unauthorizedTexts: ReadonlyArray<string>,
+  toolbar: string,
+  userButton: string,
+  username: string,
+  hosts: ReadonlyArray<string>,
+  identityHost: string,
+  forbidden: string
+): string | null => {
+  if (document.readyState === "loading") return null
+  if (new RegExp(forbidden, "i").test(document.title)) return "forbidden"
+  const text = (document.body?.innerText ?? "").toLowerCase()
+  if (unauthorizedTexts.some((t) => text.includes(t))) return "logged_out"
+  if (document.querySelector(username) !== null || location.host === identityHost) return "logged_out"
+  if (!hosts.includes(location.host)) return null
+  if (document.querySelector(toolbar) === null && document.querySelector(userButton) === null) return null
+  const w = window as unknown as { getAllAngularTestabilities?: () => Array<{ isStable(): boolean }> }
+  try {
+    if (typeof w.getAllAngularTestabilities === "function" && !w.getAllAngularTestabilities().every((t) => t.isStable())) {
+      return null
+    }
+  } catch {
+    // no testability API: the markers are enough
+  }
+  return "ready"
+}
+
+export interface OpenOptions {
+  readonly timeout: Duration.Duration
+  /** Names the step in errors ("keep-alive page", "containers page"). */
+  readonly what: string
+}
+
+/**
+ * Navigates to an app URL and waits until it is a ready, logged-in app page. A 401 page or a
+ * bounce to the login page fails with LoggedOut; a 403 or 5xx with PortalUnavailable.
+ */
+export const openApp = (
+  page: PageHandle,
+  url: string,
+  urls: PortalUrls,
+  options: OpenOptions
+): Effect.Effect<void, LoggedOut | PortalUnavailable | BrowserError | WaitTimedOut> =>
+  Effect.gen(function*() {
+    const started = Date.now()
+    const nav = yield* page.goto(url, { timeout: options.timeout, waitUntil: "domcontentloaded" }).pipe(
+      Effect.catchTag("BrowserError", (e): Effect.Effect<never, BrowserError | PortalUnavailable> =>
+        e.disconnected || !/net::ERR_/.test(e.detail)
+          ? Effect.fail(e)
+          : Effect.fail(new PortalUnavailable({ detail: `${options.what} could not be loaded (${e.detail.replace(/ at .*/, "")})`, phase: options.what })))
+    )
+    if (nav.status !== null && nav.status >= 500) {
+      return yield* new PortalUnavailable({ detail: `${options.what} answered HTTP ${nav.status}`, httpStatus: nav.status, phase: options.what })
+    }
+    const remaining = Duration.max(Duration.millis(1000), Duration.subtract(options.timeout, Duration.millis(Date.now() - started)))
+    const verdict = yield* page.waitFor(
+      options.what,
+      settledVerdict,
+      { timeout: remaining, polling: 50 },
+      Session.unauthorizedTexts,
+      Session.toolbar,
+      Session.userButton,
+      Login.username,
+      appHosts(urls),
+      urls.identity.host,
+      Login.forbiddenTitle
+    )
+    if (verdict === "logged_out") return yield* new LoggedOut({ detail: `${options.what} showed the login or 401 page` })
+    if (verdict === "forbidden") {
+      return yield* new PortalUnavailable({ detail: `${options.what} answered 403 Forbidden`, httpStatus: 403, phase: options.what })
+    }
+  })
