@@ -380,13 +380,25 @@ const makeFrameHandle = (frame: PuppeteerFrame | PuppeteerPage, connected: () =>
   ) =>
     use(`click:${what}`, connected, () =>
       withElement(find as AnyFn, args as unknown as ReadonlyArray<unknown>, async (el) => {
-        try {
-          await el.click()
-        } catch {
-          // Not clickable by pointer (covered, zero-size, detached overlay): a DOM click still fires
-          // the handlers, which is what a keyboard user or the portal's own scripts would do.
-          await el.evaluate((e) => (e as HTMLElement).click())
+        // A pointer click lands on whatever is on top (an open popup, an overlay) without any error,
+        // so look first: if the element is covered or has no box, click it through the DOM, which
+        // fires the same handlers a keyboard user would.
+        const reachable = await el.evaluate((e) => {
+          e.scrollIntoView({ block: "center", inline: "center" })
+          const r = e.getBoundingClientRect()
+          if (r.width === 0 || r.height === 0) return false
+          const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)
+          return top !== null && (top === e || e.contains(top))
+        })
+        if (reachable) {
+          try {
+            await el.click()
+            return true
+          } catch {
+            // detached or moved between the check and the click: fall through
+          }
         }
+        await el.evaluate((e) => (e as HTMLElement).click())
         return true
       }).then((r) => r !== false))
 

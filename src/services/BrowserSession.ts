@@ -102,6 +102,8 @@ export interface BrowserSession {
   readonly end: (reason: EndReason) => Effect.Effect<boolean>
   /** Completes with the reason once the session has ended. */
   readonly ended: Effect.Effect<EndReason>
+  /** Why the session ended, if it has (does not wait). */
+  readonly endReason: Effect.Effect<Option.Option<EndReason>>
   /** Ends the session only if it is idle right now (atomically with respect to new messages). */
   readonly endIfIdle: (reason: EndReason) => Effect.Effect<boolean>
 }
@@ -183,7 +185,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
         : new SessionNotFound({ sessionId })
 
     /** Turns internal failures into domain errors carrying this session's id. */
-    const translate = (operation: string, phase: Ref.Ref<string>) => (e: unknown): Effect.Effect<never, unknown> =>
+    const translate = (operation: string, phase: Ref.Ref<string>, stamp: boolean) => (e: unknown): Effect.Effect<never, unknown> =>
       Effect.gen(function*() {
         const tag = typeof e === "object" && e !== null && "_tag" in e ? (e as { _tag: string })._tag : undefined
         if (tag === "BrowserError") {
@@ -196,7 +198,8 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
           return yield* new OperationTimedOut({ sessionId, operation, phase: w.what, timeoutMillis: w.timeoutMillis })
         }
         if (tag === "LoggedOut") return yield* new SessionExpired({ sessionId, detail: (e as LoggedOut).detail })
-        if (tag !== undefined && tag in ErrorSpecs) return yield* Effect.fail(withContext(e as PortalError, { sessionId }))
+        // A failed first login never had a session to speak of: its errors carry no id.
+        if (tag !== undefined && tag in ErrorSpecs) return yield* Effect.fail(stamp ? withContext(e as PortalError, { sessionId }) : e)
         return yield* Effect.fail(e)
       })
 
@@ -250,7 +253,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
                 Effect.fail(new OperationTimedOut({ sessionId, operation: op.name, phase: p, timeoutMillis }))
               ))
           }),
-          Effect.catch(translate(op.name, phase))
+          Effect.catch(translate(op.name, phase, op.name !== "login"))
         ) as Effect.Effect<A, E | SessionFailure>
       }).pipe(Effect.withSpan(`BrowserSession.${op.name}`))
 
@@ -443,6 +446,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
       summary,
       end: (reason) => endWith(reason),
       ended: Deferred.await(ended),
+      endReason: Effect.map(Ref.get(ending), Option.fromNullishOr),
       endIfIdle: (reason) =>
         Effect.gen(function*() {
           // Claim the mailbox so nothing can be admitted between the check and the end.

@@ -234,11 +234,16 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
       /** A session went idle: if someone waits for a slot, let the head try (it may evict). */
       const onIdle = wakeHead
 
+      /**
+       * Ends the session brought about itself (a crash, a retirement) are cleaned up here; ends the
+       * pool decides (close, eviction, failed refresh) are cleaned up by the pool's own call, which
+       * awaits the scope so the slot is really free when it returns. Exactly one path closes.
+       */
       const watchEnd = (session: BrowserSession.BrowserSession) =>
         Effect.gen(function*() {
           const reason = yield* session.ended
           if (reason === "crashed") yield* Ref.update(counters, (c) => ({ ...c, crashes: c.crashes + 1 }))
-          yield* retire(session.id, reason)
+          if (reason === "crashed" || reason === "retired") yield* retire(session.id, reason)
         })
 
       /** Opens a Chrome, logs in, registers the session. Runs in the pool's scope. */
@@ -294,29 +299,41 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
         return Object.keys(patch).length === 0 ? Effect.void : Effect.asVoid(session.updateSettings(patch))
       }
 
-      const reuse = (id: SessionId, request: AcquireRequest) =>
+      type Lookup =
+        | { readonly _tag: "found"; readonly acquired: Acquired }
+        | { readonly _tag: "ended"; readonly reason: BrowserSession.EndReason }
+        | { readonly _tag: "missing" }
+
+      /**
+       * Finds and touches a live session. An ended one that is not swept yet (a crash a moment ago)
+       * is reported as ended; removing it and closing its scope stays with its end-watcher.
+       */
+      const reuse = (id: SessionId, request: AcquireRequest): Effect.Effect<Lookup> =>
         Effect.gen(function*() {
           const entry = yield* Ref.modify(index, (i) => [i.sessions.get(id), touched(i, id)])
-          if (entry === undefined) return Option.none<Acquired>()
+          if (entry === undefined) {
+            const tomb = (yield* Ref.get(index)).tombstones.get(id)
+            return tomb === undefined ? { _tag: "missing" } : { _tag: "ended", reason: tomb }
+          }
+          const ended = yield* entry.session.endReason
+          if (Option.isSome(ended)) return { _tag: "ended", reason: ended.value }
           yield* entry.session.touch
           yield* applySettings(entry.session, request)
-          return Option.some<Acquired>({ session: entry.session, isNew: false })
+          return { _tag: "found", acquired: { session: entry.session, isNew: false } }
         })
+
+      const gone = (sessionId: string, reason: BrowserSession.EndReason | undefined) =>
+        reason === "crashed"
+          ? Effect.fail(new BrowserCrashed({ sessionId, detail: "the session's Chrome stopped; it was closed" }))
+          : Effect.fail(new SessionNotFound({ sessionId }))
 
       const acquire = (request: AcquireRequest): Effect.Effect<Acquired, AcquireError> =>
         Effect.gen(function*() {
           if (request.sessionId !== undefined && request.sessionId !== "") {
             const id = request.sessionId
-            if (isSessionId(id)) {
-              const found = yield* reuse(id, request)
-              if (Option.isSome(found)) return found.value
-            }
-            if (request.credentials === undefined) {
-              const tomb = (yield* Ref.get(index)).tombstones.get(id)
-              return yield* (tomb === "crashed"
-                ? Effect.fail(new BrowserCrashed({ sessionId: id, detail: "the session's Chrome stopped; it was closed" }))
-                : Effect.fail(new SessionNotFound({ sessionId: id })))
-            }
+            const found: Lookup = isSessionId(id) ? yield* reuse(id, request) : { _tag: "missing" }
+            if (found._tag === "found") return found.acquired
+            if (request.credentials === undefined) return yield* gone(id, found._tag === "ended" ? found.reason : undefined)
           }
           const credentials = request.credentials
           if (credentials === undefined) return yield* new SessionNotFound({})
@@ -336,7 +353,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           })
           if (decision._tag === "existing") {
             const found = yield* reuse(decision.id, request)
-            if (Option.isSome(found)) return found.value
+            if (found._tag === "found") return found.acquired
             // Removed between the lookup and now (crash, eviction): start over by credentials.
             return yield* acquire({ ...request, sessionId: undefined })
           }
@@ -349,15 +366,17 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             neverTerminate: request.neverTerminate ?? false,
             keepAlive: request.neverTerminate === true ? true : request.keepAlive ?? true
           }
-          // The login belongs to the pool, not to this caller: others may be waiting for it.
+          // The login belongs to the pool, not to this caller: others may be waiting for it. The
+          // pending entry goes before the waiters wake, so a retry after a failure starts afresh.
+          const settle = Ref.update(index, (i) => {
+            const pending = new Map(i.pending)
+            if (pending.get(fp) === fresh) pending.delete(fp)
+            return { ...i, pending }
+          })
           yield* create(fp, credentials, settings).pipe(
             Effect.exit,
-            Effect.flatMap((exit) => Deferred.done(fresh, exit)),
-            Effect.ensuring(Ref.update(index, (i) => {
-              const pending = new Map(i.pending)
-              if (pending.get(fp) === fresh) pending.delete(fp)
-              return { ...i, pending }
-            })),
+            Effect.flatMap((exit) => settle.pipe(Effect.andThen(Deferred.done(fresh, exit)))),
+            Effect.onInterrupt(() => settle.pipe(Effect.andThen(Deferred.interrupt(fresh)))),
             Effect.forkIn(layerScope)
           )
           return { session: yield* Deferred.await(fresh), isNew: true }
@@ -367,10 +386,9 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
         Effect.gen(function*() {
           const i = yield* Ref.get(index)
           const entry = isSessionId(sessionId) ? i.sessions.get(sessionId) : undefined
-          if (entry !== undefined) return entry.session
-          return yield* (i.tombstones.get(sessionId) === "crashed"
-            ? Effect.fail(new BrowserCrashed({ sessionId, detail: "the session's Chrome stopped; it was closed" }))
-            : Effect.fail(new SessionNotFound({ sessionId })))
+          const ended = entry === undefined ? Option.none() : yield* entry.session.endReason
+          if (entry !== undefined && Option.isNone(ended)) return entry.session
+          return yield* gone(sessionId, Option.getOrUndefined(ended) ?? i.tombstones.get(sessionId))
         })
 
       const close = (sessionId: string) =>

@@ -269,18 +269,21 @@ const solveCaptcha = (page: PageHandle, credentials: Credentials, deps: LoginDep
       return yield* new CaptchaFailed({ reason: "wrong_key", detail: "a captcha challenge needs captcha_api_key (or CAPTCHA_API_KEY on the server)" })
     }
     const order = deps.strategy === "token" ? [tokenStrategy, audioStrategy] : [audioStrategy, tokenStrategy]
-    let last: LoginFailed | CaptchaFailed | BrowserError | WaitTimedOut = fail("recaptcha_failed", "no captcha strategy succeeded")
+    // When every strategy fails, the configured (primary) one's error is the one to report: it is
+    // what the operator chose and usually the actionable one (a slow solver, a rejected token).
+    let primary: LoginFailed | CaptchaFailed | BrowserError | WaitTimedOut | undefined
     for (const strategy of order) {
       const result = yield* Effect.result(strategy(page, deps, apiKey.value))
       if (result._tag === "Success") return result.success
-      last = result.failure
-      if (isAccountLevel(last)) return yield* Effect.fail(last)
-      yield* Effect.logWarning("captcha strategy failed; trying the next one", {
-        error: last._tag,
-        reason: "reason" in last ? last.reason : undefined
+      const failure = result.failure
+      primary ??= failure
+      if (isAccountLevel(failure)) return yield* Effect.fail(failure)
+      yield* Effect.logWarning("captcha strategy failed", {
+        error: failure._tag,
+        reason: "reason" in failure ? failure.reason : undefined
       })
     }
-    return yield* Effect.fail(last)
+    return yield* Effect.fail(primary ?? fail("recaptcha_failed", "no captcha strategy succeeded"))
   })
 
 /** Closes first-run prompts ("Got it", "Continue"…) by clicking them — never by deleting DOM. */
