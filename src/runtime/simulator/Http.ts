@@ -1,0 +1,126 @@
+/**
+ * The simulator's view of a request and the response helpers its hosts share. One catch-all
+ * route receives everything; `readRequest` decides which simulated host a request is for from its
+ * Host header (`identity.localhost:P` → identity, …), and anything that is not a portal host is
+ * the "api" host (solver and control API), reached as http://127.0.0.1:P.
+ */
+import { Effect, Option } from "effect"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
+
+export type PortalHost = "identity" | "recaptcha" | "ecp2" | "termops" | "truckerportal"
+export type AppHost = "ecp2" | "termops" | "truckerportal"
+export type HostKind = PortalHost | "api"
+
+export const APP_HOSTS: ReadonlyArray<AppHost> = ["ecp2", "termops", "truckerportal"]
+const PORTAL_HOSTS: ReadonlyArray<PortalHost> = ["identity", "recaptcha", "ecp2", "termops", "truckerportal"]
+
+export const isAppHost = (s: string): s is AppHost => (APP_HOSTS as ReadonlyArray<string>).includes(s)
+
+export interface SimRequest {
+  readonly raw: HttpServerRequest.HttpServerRequest
+  readonly method: string
+  readonly host: HostKind
+  readonly url: URL
+  readonly path: string
+  readonly query: URLSearchParams
+  readonly cookies: Readonly<Record<string, string>>
+  readonly remoteAddress: string | undefined
+}
+
+export const hostKindOf = (hostHeader: string): HostKind => {
+  const hostname = hostHeader.replace(/:\d+$/, "").toLowerCase()
+  const m = /^([a-z0-9-]+)\.localhost$/.exec(hostname)
+  const label = m?.[1]
+  return label !== undefined && (PORTAL_HOSTS as ReadonlyArray<string>).includes(label) ? (label as PortalHost) : "api"
+}
+
+export const readRequest = (raw: HttpServerRequest.HttpServerRequest): SimRequest => {
+  const hostHeader = raw.headers["host"] ?? "127.0.0.1"
+  const url = new URL(raw.url, `http://${hostHeader}`)
+  return {
+    raw,
+    method: raw.method.toUpperCase(),
+    host: hostKindOf(hostHeader),
+    url,
+    path: url.pathname,
+    query: url.searchParams,
+    cookies: raw.cookies,
+    remoteAddress: Option.getOrUndefined(raw.remoteAddress)
+  }
+}
+
+export const isLoopback = (address: string | undefined): boolean =>
+  address !== undefined && (address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127."))
+
+/**
+ * Every parameter of a request as strings: the query, then a urlencoded or multipart form, or a
+ * JSON object body (later sources win). Unreadable bodies count as empty.
+ */
+export const readParams = Effect.fnUntraced(function*(req: SimRequest): Effect.fn.Return<Record<string, string>> {
+  const params: Record<string, string> = {}
+  for (const [k, v] of req.query) params[k] = v
+  if (req.method === "GET" || req.method === "HEAD") return params
+  const contentType = req.raw.headers["content-type"] ?? ""
+  const body = yield* req.raw.arrayBuffer.pipe(Effect.orElseSucceed(() => new ArrayBuffer(0)))
+  if (body.byteLength === 0) return params
+  if (contentType.includes("application/json")) {
+    const parsed = yield* Effect.try(() => JSON.parse(new TextDecoder().decode(body)) as unknown).pipe(
+      Effect.orElseSucceed(() => undefined)
+    )
+    if (typeof parsed === "object" && parsed !== null) {
+      for (const [k, v] of Object.entries(parsed)) {
+        if (v !== null && v !== undefined) params[k] = typeof v === "string" ? v : JSON.stringify(v)
+      }
+    }
+    return params
+  }
+  const form = yield* Effect.tryPromise(() =>
+    new Response(body, { headers: { "content-type": contentType || "application/x-www-form-urlencoded" } }).formData()
+  ).pipe(Effect.orElseSucceed(() => undefined))
+  if (form !== undefined) {
+    for (const [k, v] of form.entries()) {
+      params[k] = typeof v === "string" ? v : ""
+    }
+  }
+  return params
+})
+
+/** A JSON body, or undefined when absent or not JSON. */
+export const readJson = (req: SimRequest): Effect.Effect<unknown> =>
+  req.raw.text.pipe(
+    Effect.flatMap((text) => Effect.try(() => (text.trim() === "" ? undefined : (JSON.parse(text) as unknown)))),
+    Effect.orElseSucceed(() => undefined)
+  )
+
+const NO_STORE = { "cache-control": "no-store" }
+
+export const html = (body: string, status = 200): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.text(body, { status, contentType: "text/html; charset=utf-8", headers: NO_STORE })
+
+export const json = (body: unknown, status = 200): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.text(JSON.stringify(body), {
+    status,
+    contentType: "application/json; charset=utf-8",
+    headers: NO_STORE
+  })
+
+export const text = (body: string, status = 200): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.text(body, { status, contentType: "text/plain; charset=utf-8", headers: NO_STORE })
+
+export const redirect = (location: string): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.redirect(location, { status: 302, headers: NO_STORE })
+
+/** A session cookie: no Expires/Max-Age, HttpOnly, host-only. */
+export const withSessionCookie = (
+  response: HttpServerResponse.HttpServerResponse,
+  name: string,
+  value: string
+): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.setCookieUnsafe(response, name, value, { path: "/", httpOnly: true, sameSite: "lax" })
+
+export const binary = (
+  body: Uint8Array,
+  contentType: string,
+  headers: Record<string, string> = {}
+): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.uint8Array(body, { contentType, headers: { ...NO_STORE, ...headers } })

@@ -1,0 +1,61 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+
+const freePort = Effect.callback<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+/** Resolves with everything printed once `marker` has appeared on stdout. */
+const waitForOutput = (child: ChildProcess, marker: string) =>
+  Effect.callback<string>((resume) => {
+    let out = ""
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8")
+      if (out.includes(marker)) resume(Effect.succeed(out))
+    })
+    child.on("exit", (code) => resume(Effect.die(new Error(`simulator exited early (${code}): ${out}`))))
+  }).pipe(Effect.timeout("20 seconds"), Effect.orDie)
+
+describe("npm run simulator", () => {
+  it("is the package script", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }
+    assert.strictEqual(pkg.scripts["simulator"], "node src/runtime/simulator/main.ts")
+  })
+
+  it.live("starts standalone and prints the URLs, the accounts and the solver key", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const child = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          spawn(process.execPath, ["src/runtime/simulator/main.ts"], {
+            env: { ...process.env, SIMULATOR_PORT: String(port) },
+            stdio: ["ignore", "pipe", "pipe"]
+          })
+        ),
+        (c) =>
+          Effect.callback<void>((resume) => {
+            if (c.exitCode !== null) return resume(Effect.void)
+            c.once("exit", () => resume(Effect.void))
+            c.kill("SIGTERM")
+          })
+      )
+      const out = yield* waitForOutput(child, "Solver key: demo")
+      assert.include(out, `http://ecp2.localhost:${port}/login`)
+      assert.include(out, `http://identity.localhost:${port}`)
+      assert.include(out, `http://termops.localhost:${port}/trucker/web/addvisit`)
+      assert.include(out, `http://truckerportal.localhost:${port}/myappointments`)
+      assert.include(out, `http://127.0.0.1:${port}`)
+      assert.match(out, /demo \/ demo\s+token/)
+      assert.match(out, /bigfleet \/ bigfleet\s+token\s+\d{4} rows/)
+      const state = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/__sim/state`).then((r) => r.json()))
+      assert.strictEqual(state.urls.ecp2, `http://ecp2.localhost:${port}`)
+    }), 30_000)
+})
