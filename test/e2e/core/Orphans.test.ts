@@ -1,0 +1,54 @@
+import { assert, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { spawn } from "node:child_process"
+import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
+import { Browser } from "../../../src/services/Browser.ts"
+import { PortalConfig } from "../../../src/services/PortalConfig.ts"
+import * as Processes from "../../../src/services/Processes.ts"
+import { leftovers, tempDataDir } from "../../utils/ProductHarness.ts"
+
+const browserIn = (dataDir: string) => Browser.layer.pipe(Layer.provide(PortalConfig.layerTest({ DATA_DIR: dataDir })))
+
+/** Starts a process that opens a Chrome in `dataDir`; resolves with both pids once it is ready. */
+const startService = (dataDir: string) =>
+  Effect.callback<{ readonly service: number; readonly chrome: number }, Error>((resume) => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL("../../utils/OrphanChrome.ts", import.meta.url))], {
+      env: { ...process.env, DATA_DIR: dataDir },
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    const lines = createInterface({ input: child.stdout })
+    lines.on("line", (line) => {
+      const m = /^READY (\d+)$/.exec(line)
+      if (m !== null) resume(Effect.succeed({ service: child.pid!, chrome: Number(m[1]) }))
+    })
+    child.on("exit", (code) => resume(Effect.fail(new Error(`service exited early (${code})`))))
+  })
+
+it.live("after a SIGKILL of the whole service, the next boot reaps its Chromes and only those", () =>
+  Effect.gen(function*() {
+    const dir = yield* tempDataDir
+    const bystanderDir = yield* tempDataDir
+    // Another Chrome on the host (a different DATA_DIR): it must survive the reaping.
+    const bystander = yield* Effect.gen(function*() {
+      const browser = yield* Browser
+      return yield* browser.open
+    }).pipe(Effect.provide(browserIn(bystanderDir)))
+
+    const pids = yield* startService(dir)
+    assert.isTrue(Processes.isAlive(pids.chrome))
+    assert.strictEqual(leftovers(dir).dirs, 1)
+    process.kill(pids.service, "SIGKILL")
+
+    // Boot: building the Browser layer reaps what the dead service left.
+    const booted = Date.now()
+    yield* Effect.gen(function*() {
+      const browser = yield* Browser
+      assert.isString(browser.executable)
+    }).pipe(Effect.provide(browserIn(dir)))
+    assert.isBelow(Date.now() - booted, 10_000)
+    assert.deepStrictEqual(leftovers(dir), { processes: 0, dirs: 0 })
+    assert.isFalse(Processes.isAlive(pids.chrome))
+    assert.isTrue(bystander.isConnected(), "a Chrome of another DATA_DIR was left alone")
+    assert.isTrue(Processes.isAlive(bystander.pid!))
+  }).pipe(Effect.scoped), { timeout: 60_000 })

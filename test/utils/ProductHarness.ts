@@ -1,0 +1,79 @@
+/**
+ * The product (pool, actor, driver, solver client, real Chrome) wired to a running simulator, for
+ * end-to-end tests. Each call builds a fresh pool with its own DATA_DIR (removed afterwards), so
+ * tests never share sessions; the simulator is shared per file.
+ */
+import { Effect, Layer, Redacted } from "effect"
+import { mkdtempSync, readdirSync, rmSync, existsSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Credentials } from "../../src/domain/Credentials.ts"
+import { Simulator, type SimulatorShape } from "../../src/runtime/simulator/Simulator.ts"
+import { ArtifactStore } from "../../src/services/ArtifactStore.ts"
+import { Browser } from "../../src/services/Browser.ts"
+import { CaptchaSolver } from "../../src/services/CaptchaSolver.ts"
+import { PortalConfig } from "../../src/services/PortalConfig.ts"
+import { PortalDriver } from "../../src/services/PortalDriver.ts"
+import { SessionPool } from "../../src/services/SessionPool.ts"
+import * as Processes from "../../src/services/Processes.ts"
+
+/** Environment that points the product at the simulator. */
+export const simulatorEnv = (sim: SimulatorShape, dataDir: string): Record<string, string> => ({
+  EMODAL_IDENTITY_URL: sim.urls.identity,
+  EMODAL_ECP2_URL: sim.urls.ecp2,
+  EMODAL_TERMOPS_URL: sim.urls.termops,
+  EMODAL_TRUCKERPORTAL_URL: sim.urls.truckerportal,
+  CAPTCHA_API_URL: sim.urls.solver,
+  CAPTCHA_POLL_INTERVAL: "100 millis",
+  CAPTCHA_TIMEOUT: "30 seconds",
+  OPERATION_TIMEOUT: "90 seconds",
+  DATA_DIR: dataDir
+})
+
+/** A temporary DATA_DIR for one test, removed (after the layers using it) when the scope closes. */
+export const tempDataDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "emodal-e2e-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+/** The core services against the simulator in context: config, browser, solver, driver, pool, files. */
+export const coreLayer = (env: Record<string, string> = {}, dataDir?: string) =>
+  Layer.unwrap(Effect.gen(function*() {
+    const sim = yield* Simulator
+    const dir = dataDir ?? (yield* tempDataDir)
+    const config = PortalConfig.layerTest({ ...simulatorEnv(sim, dir), ...env })
+    return Layer.mergeAll(SessionPool.layer, ArtifactStore.layer).pipe(
+      Layer.provideMerge(PortalDriver.layer),
+      Layer.provideMerge(CaptchaSolver.layerFetch),
+      Layer.provideMerge(Browser.layer),
+      Layer.provideMerge(config)
+    )
+  }))
+
+export const credentials = (username: string, password: string, key = "demo") =>
+  new Credentials({ username, password: Redacted.make(password), captchaApiKey: Redacted.make(key) })
+
+/** Chrome processes (and profile dirs) this DATA_DIR still has. */
+export const leftovers = (dataDir: string) => {
+  const chromeRoot = join(dataDir, "chrome")
+  return {
+    processes: Processes.processesWithMarker(`--user-data-dir=${chromeRoot}/`).length,
+    dirs: existsSync(chromeRoot) ? readdirSync(chromeRoot).length : 0
+  }
+}
+
+/** Waits (polling, bounded) until `check` holds; fails with `what` at the deadline. */
+export const eventually = <A>(what: string, check: Effect.Effect<A>, ok: (a: A) => boolean, timeoutMs = 15_000) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + timeoutMs
+    let last = yield* check
+    while (!ok(last)) {
+      if (Date.now() > deadline) return yield* Effect.die(new Error(`timed out waiting for ${what}; last value ${JSON.stringify(last)}`))
+      yield* Effect.sleep("50 millis")
+      last = yield* check
+    }
+    return last
+  })
+
+export const logins = (sim: SimulatorShape, username: string) =>
+  Effect.map(sim.state(), (s) => s.accounts.find((a) => a.username === username)?.logins ?? 0)
