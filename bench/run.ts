@@ -2,8 +2,9 @@
  * `npm run bench`: measurements against the bundled simulator, printed as a table and written to
  * bench/results.json. Speed and memory targets live here, never in timed tests.
  *
- * This first version measures session acquisition: cold (Chrome launch + login, instant solver)
- * and warm (an existing session by id), plus the overhead of one trivial message on a session.
+ * Session acquisition: cold (Chrome launch + login, instant solver), restore from a snapshot after a
+ * restart (Chrome launch + cookies + keep-alive check, no login), and warm (an existing session by
+ * id), plus the overhead of one trivial message on a session.
  */
 import { Effect, Layer, Logger, References } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -15,6 +16,8 @@ import { coreLayer, credentials } from "../test/utils/ProductHarness.ts"
 
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 8)
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 300)
+const RESTORE_RUNS = Number(process.env.BENCH_RESTORE_RUNS ?? 8)
+const SNAPSHOT_KEY = "bench-snapshot-key-0123456789"
 
 const percentile = (values: ReadonlyArray<number>, p: number) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -77,6 +80,27 @@ const program = Effect.gen(function*() {
     }
     rows.push(row("warm message: logged-in check + one page evaluate", message))
   }).pipe(Effect.provide(coreLayer({ MAX_SESSIONS: "4" }, dataDir)))
+
+  // Restore: a service restart on the same DATA_DIR, then the old session id (no login).
+  const restoreDir = mkdtempSync(join(tmpdir(), "emodal-bench-restore-"))
+  yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(restoreDir, { recursive: true, force: true })))
+  yield* sim.createAccount({ username: "bench-restore", password: "pw", captchaMode: "token", containerCount: 5 })
+  const env = { SNAPSHOT_KEY, MAX_SESSIONS: "2" }
+  const restoredId = yield* Effect.gen(function*() {
+    const pool = yield* SessionPool
+    return (yield* pool.acquire({ credentials: credentials("bench-restore", "pw") })).session.id
+  }).pipe(Effect.provide(coreLayer(env, restoreDir)))
+  const restores: Array<number> = []
+  for (let i = 0; i < RESTORE_RUNS; i++) {
+    const ms = yield* Effect.gen(function*() {
+      const pool = yield* SessionPool
+      const { value, ms } = yield* time(pool.acquire({ sessionId: restoredId }))
+      if (value.isNew) return yield* Effect.die(new Error("the restore fell back to a login"))
+      return ms
+    }).pipe(Effect.provide(coreLayer(env, restoreDir)))
+    restores.push(ms)
+  }
+  rows.splice(1, 0, row("restore after restart: Chrome launch + snapshot + keep-alive check (no login)", restores))
 
   console.log("\nE-Modal Business API benchmarks (simulator, real Chromium)\n")
   console.table(rows.map((r) => ({ metric: r.metric, runs: r.runs, p50: r.p50, p95: r.p95, p99: r.p99, unit: r.unit })))

@@ -145,6 +145,10 @@ export interface PageHandle extends FrameHandle {
   /** Every cookie of this session's browser context, session cookies included. */
   readonly cookies: () => Effect.Effect<ReadonlyArray<Cookie>, BrowserError>
   readonly setCookies: (cookies: ReadonlyArray<Cookie>) => Effect.Effect<void, BrowserError>
+  /** The current origin's localStorage and sessionStorage (none for about:/data: pages). */
+  readonly storage: () => Effect.Effect<{ readonly origin: string; readonly local: Record<string, string>; readonly session: Record<string, string> } | null, BrowserError>
+  /** Runs `source` in every new document of this page, before the page's own scripts. */
+  readonly addInitScript: (source: string) => Effect.Effect<void, BrowserError>
   /**
    * Lets the browser download into `directory`, runs `trigger`, and waits (up to `timeout`) until
    * the download is complete on disk. The file keeps an opaque name; `suggestedFilename` is the
@@ -530,6 +534,23 @@ const makePageHandle = (
       use("screenshot", connected, async () => new Uint8Array(await page.screenshot({ type: "png", fullPage: options?.fullPage ?? false }))),
     screenshotElement,
     cookies: () => use("cookies", connected, async () => (await context.cookies()).map(toCookie)),
+    storage: () =>
+      use("storage", connected, () =>
+        page.evaluate(() => {
+          if (!/^https?:$/.test(location.protocol)) return null
+          const read = (s: Storage) => {
+            const out: Record<string, string> = {}
+            for (let i = 0; i < s.length; i++) {
+              const k = s.key(i)
+              if (k !== null) out[k] = s.getItem(k) ?? ""
+            }
+            return out
+          }
+          return { origin: location.origin, local: read(localStorage), session: read(sessionStorage) }
+        })),
+    addInitScript: (source) => use("addInitScript", connected, async () => {
+      await page.evaluateOnNewDocument(source)
+    }),
     setCookies: (cookies) =>
       use("setCookies", connected, () =>
         context.setCookie(...cookies.map((c) => ({
@@ -738,6 +759,8 @@ const fakePage = (): PageHandle => {
     screenshotElement: () => unsupported("screenshot"),
     cookies: () => Effect.succeed([]),
     setCookies: () => Effect.void,
+    storage: () => Effect.succeed(null),
+    addInitScript: () => Effect.void,
     download: () => unsupported("download")
   }
 }

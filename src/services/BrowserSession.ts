@@ -7,10 +7,15 @@
  * every exit (success, failure, timeout, interruption) — the seed's sticky `in_use` cannot happen.
  * A Chrome that dies ends the session with BrowserCrashed; queued and running callers get it too.
  *
+ * With snapshots on, the session saves its cookies and storage after logins and operations
+ * (debounced) and on SNAPSHOT_INTERVAL, can start from a snapshot instead of logging in, and
+ * recycles its Chrome (snapshot → new Chrome → restore → verify → swap) between two messages once
+ * it passes RECYCLE_AFTER_USES / _AGE / _MEMORY_MB, so no caller ever sees the swap.
+ *
  * Not a Context service: the pool makes one per session, in that session's scope (a deliberate
  * deviation from "one service per file": it is a resource, not a singleton).
  */
-import { Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Ref, Scope } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Redacted, Ref, Scope } from "effect"
 import type { CredentialFingerprint, Credentials } from "../domain/Credentials.ts"
 import {
   BrowserCrashed,
@@ -30,8 +35,11 @@ import type { SessionSummary } from "../domain/Operations.ts"
 import type { BrowserError, BrowserLease, PageHandle, WaitTimedOut } from "./Browser.ts"
 import type { PortalConfigShape } from "./PortalConfig.ts"
 import type { PortalDriverShape } from "./PortalDriver.ts"
+import type { SessionSnapshotsShape, SnapshotData, OriginStorage } from "./SessionSnapshots.ts"
+import { SNAPSHOT_VERSION } from "./SessionSnapshots.ts"
 import { LoggedOut } from "./portal/PageState.ts"
 import { PhaseTracker } from "./portal/Phase.ts"
+import * as Snapshot from "./portal/Snapshot.ts"
 
 export type SessionState = "logging_in" | "ready" | "busy" | "refreshing" | "closing"
 
@@ -44,6 +52,8 @@ export interface SessionHealth {
   readonly uses: number
   readonly consecutiveErrors: number
   readonly logins: number
+  /** Chrome replacements so far (the login carried over each time). */
+  readonly recycles: number
 }
 
 export interface SessionSettings {
@@ -59,7 +69,7 @@ export type SessionFailure = BrowserCrashed | SessionExpired | SessionNotFound |
 /** What an operation may fail with before the session translates it. */
 export type RawFailure = LoggedOut | BrowserError | WaitTimedOut
 
-export type OperationKind = "operation" | "refresh" | "login"
+export type OperationKind = "operation" | "refresh" | "login" | "snapshot"
 
 export interface Operation<A, E> {
   /** Names the operation in logs and timeouts ("get_containers"). */
@@ -80,13 +90,21 @@ export interface BrowserSession {
   readonly id: SessionId
   readonly username: string
   readonly fingerprint: CredentialFingerprint
+  /** The Chrome currently behind the session (it changes when the session recycles it). */
   readonly lease: BrowserLease
   /** Queues `op` and waits for its result. */
   readonly run: <A, E>(op: Operation<A, E>) => Effect.Effect<A, E | SessionFailure>
   /** Runs `op` only when nothing is running or queued; None when the session was busy. */
   readonly runIfIdle: <A, E>(op: Operation<A, E>) => Effect.Effect<Option.Option<A>, E | SessionFailure>
-  /** The first login, as the session's first message (serialised, under OPERATION_TIMEOUT). */
-  readonly login: Effect.Effect<void, LoginFailed | CaptchaFailed | SessionFailure>
+  /**
+   * The session's first message: restore the snapshot it was created from (verified on the
+   * keep-alive page) or, without one or when it no longer holds, log in.
+   */
+  readonly start: Effect.Effect<"restored" | "logged_in", LoginFailed | CaptchaFailed | SessionFailure>
+  /** Saves a snapshot now, as a message (no-op without SNAPSHOT_KEY). */
+  readonly snapshot: Effect.Effect<void, SessionFailure>
+  /** Saves a snapshot directly; only for a session already claimed by `endIfIdle`. */
+  readonly snapshotClaimed: Effect.Effect<void>
   /** Logs in again on the session's page (a message like any other); failure is SessionExpired. */
   readonly relogin: Effect.Effect<void, SessionFailure>
   readonly health: Effect.Effect<SessionHealth>
@@ -119,12 +137,19 @@ export interface SessionParams {
   readonly id: SessionId
   readonly credentials: Credentials
   readonly fingerprint: CredentialFingerprint
-  readonly lease: BrowserLease
+  /** Opens a Chrome for the session (in the scope it is given). */
+  readonly openLease: Effect.Effect<BrowserLease, BrowserError, Scope.Scope>
   readonly settings: SessionSettings
   readonly config: PortalConfigShape
   readonly driver: PortalDriverShape
   readonly hooks: SessionHooks
+  readonly snapshots?: SessionSnapshotsShape | undefined
+  /** Start from this snapshot instead of logging in (restart, eviction, crash recovery). */
+  readonly restoreFrom?: SnapshotData | undefined
 }
+
+/** Waits this long after the last change before writing a snapshot (changes come in bursts). */
+const SNAPSHOT_DEBOUNCE = Duration.seconds(1)
 
 /** A session that fails this many operations in a row for browser-level reasons retires itself. */
 export const RETIRE_AFTER_CONSECUTIVE_ERRORS = 5
@@ -155,22 +180,48 @@ const originAndPath = (url: string): string | null => {
   }
 }
 
-export const make = (params: SessionParams): Effect.Effect<BrowserSession, never, Scope.Scope> =>
+interface LeaseSlot {
+  readonly lease: BrowserLease
+  readonly scope: Scope.Closeable
+  readonly openedAt: number
+  uses: number
+}
+
+export const make = (params: SessionParams): Effect.Effect<BrowserSession, BrowserError, Scope.Scope> =>
   Effect.gen(function*() {
-    const { config, driver, lease, credentials, hooks } = params
+    const { config, driver, credentials, hooks } = params
+    const snapshots = params.snapshots?.enabled === true ? params.snapshots : undefined
     const sessionId = params.id
+    const sessionScope = yield* Effect.scope
     const now = yield* Clock.currentTimeMillis
     const health = yield* Ref.make<SessionHealth>({
-      createdAt: now,
+      createdAt: params.restoreFrom?.createdAt ?? now,
       lastUsed: now,
       lastRefresh: now,
       uses: 0,
       consecutiveErrors: 0,
-      logins: 0
+      logins: 0,
+      recycles: 0
     })
+    /** Storage captured per portal origin (each snapshot adds the origin the page is on). */
+    const knownStorage = yield* Ref.make<Record<string, OriginStorage>>(params.restoreFrom?.storage ?? {})
+
+    /** Opens a Chrome in its own scope under the session's, so it can be replaced alone. */
+    const openSlot = Effect.gen(function*() {
+      const scope = yield* Scope.fork(sessionScope, "sequential")
+      const lease = yield* params.openLease.pipe(
+        Scope.provide(scope),
+        Effect.onError(() => Scope.close(scope, Exit.void))
+      )
+      return { lease, scope, openedAt: yield* Clock.currentTimeMillis, uses: 0 } satisfies LeaseSlot
+    })
+    let slot: LeaseSlot = yield* openSlot
+    const page = () => slot.lease.page
     const settings = yield* Ref.make(params.settings)
     const state = yield* Ref.make<SessionState>("logging_in")
     const mailbox = yield* Queue.unbounded<Envelope>()
+    /** "Something changed since the last snapshot" (a sliding queue of one: a flag you can wait on). */
+    const dirty = yield* Queue.sliding<void>(1)
     const queued = yield* Ref.make(0)
     const current = yield* Ref.make<Envelope | undefined>(undefined)
     const ending = yield* Ref.make<EndReason | undefined>(undefined)
@@ -190,7 +241,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
         const tag = typeof e === "object" && e !== null && "_tag" in e ? (e as { _tag: string })._tag : undefined
         if (tag === "BrowserError") {
           const be = e as BrowserError
-          if (be.disconnected || !lease.isConnected()) return yield* new BrowserCrashed({ sessionId, detail: be.detail })
+          if (be.disconnected || !slot.lease.isConnected()) return yield* new BrowserCrashed({ sessionId, detail: be.detail })
           return yield* new PortalUnavailable({ sessionId, detail: `the browser failed during ${yield* Ref.get(phase)}`, phase: yield* Ref.get(phase) })
         }
         if (tag === "WaitTimedOut") {
@@ -204,7 +255,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
       })
 
     /** Logs in on the session's page (PhaseTracker, when provided, follows the login's steps). */
-    const loginNow = driver.login(lease.page, credentials).pipe(
+    const loginNow = Effect.suspend(() => driver.login(page(), credentials)).pipe(
       Effect.tap(() =>
         Effect.gen(function*() {
           const t = yield* Clock.currentTimeMillis
@@ -226,7 +277,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
     })
 
     const ensureLoggedIn = Effect.gen(function*() {
-      const verdict = yield* driver.probe(lease.page).pipe(Effect.orElseSucceed(() => "unknown" as const))
+      const verdict = yield* driver.probe(page()).pipe(Effect.orElseSucceed(() => "unknown" as const))
       if (verdict === "logged_out") yield* reloginNow
     })
 
@@ -234,7 +285,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
     const execute = <A, E>(op: Operation<A, E>): Effect.Effect<A, E | SessionFailure> =>
       Effect.gen(function*() {
         const phase = yield* Ref.make(`${op.name}:start`)
-        const attempt = op.run(lease.page)
+        const attempt = Effect.suspend(() => op.run(page()))
         const body = Effect.gen(function*() {
           if (op.skipLoginCheck !== true) yield* ensureLoggedIn
           return yield* attempt.pipe(
@@ -264,6 +315,10 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
           onNone: () => false,
           onSome: countsAsSessionError
         })
+        if (envelope.kind === "operation") slot.uses++
+        if (Exit.isSuccess(exit) && (envelope.kind === "operation" || envelope.kind === "login")) {
+          yield* Queue.offer(dirty, undefined)
+        }
         const h = yield* Ref.updateAndGet(health, (h) => ({
           ...h,
           ...(envelope.kind === "operation" ? { uses: h.uses + 1, lastUsed: t } : {}),
@@ -286,7 +341,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
     const runEnvelope = (envelope: Envelope) =>
       Effect.gen(function*() {
         yield* Ref.set(current, envelope)
-        yield* Ref.set(state, envelope.kind === "refresh" ? "refreshing" : envelope.kind === "login" ? "logging_in" : "busy")
+        yield* Ref.set(state, envelope.kind === "refresh" || envelope.kind === "snapshot" ? "refreshing" : envelope.kind === "login" ? "logging_in" : "busy")
         const fiber = yield* Effect.forkChild(envelope.effect)
         envelope.fiber = fiber
         // A caller that gave up while its message was being started is honoured here.
@@ -305,6 +360,8 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
         yield* Ref.update(queued, (n) => n - 1)
         if (envelope.status === "cancelled") continue
         yield* runEnvelope(envelope)
+        // Between two messages nobody is using the page: the one safe moment to swap Chromes.
+        if ((yield* Ref.get(ending)) === undefined && (yield* recycleDue)) yield* recycle
         if ((yield* Ref.get(queued)) === 0) yield* hooks.onIdle.pipe(Effect.ignore)
       }
     })
@@ -334,7 +391,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
           yield* Fiber.interrupt(running.fiber).pipe(Effect.forkDetach)
         }
         yield* Deferred.succeed(ended, reason)
-        yield* Effect.logInfo("session ended", { reason })
+        yield* annotate(Effect.logInfo("session ended", { reason }))
         return true
       })
 
@@ -384,15 +441,146 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
 
     yield* Effect.forkScoped(annotate(worker))
 
-    // A Chrome that goes away on its own ends the session; the pool frees what it held.
-    yield* Effect.forkScoped(annotate(Effect.gen(function*() {
-      const why = yield* lease.crashed
-      yield* Effect.logError("Chrome stopped unexpectedly", { why })
-      if (yield* endWith("crashed")) yield* hooks.onEnd("crashed")
-    })))
+    // A Chrome that goes away on its own ends the session; the pool frees what it held. Each
+    // lease gets its own watcher in the lease's scope, so a recycled Chrome's watcher goes with it.
+    const watchCrash = (watched: LeaseSlot) =>
+      Effect.forkIn(
+        annotate(Effect.gen(function*() {
+          const why = yield* watched.lease.crashed
+          yield* Effect.logError("Chrome stopped unexpectedly", { why })
+          if (yield* endWith("crashed")) yield* hooks.onEnd("crashed")
+        })),
+        watched.scope
+      )
+    yield* watchCrash(slot)
+
+    // Snapshots: written a moment after logins and operations (they come in bursts), and on the
+    // interval; as messages, so they never overlap an operation.
+    if (snapshots !== undefined) {
+      yield* Effect.forkScoped(annotate(Effect.gen(function*() {
+        while (true) {
+          yield* Effect.raceFirst(Queue.take(dirty), Effect.sleep(config.snapshotInterval))
+          yield* Effect.sleep(SNAPSHOT_DEBOUNCE)
+          const done = yield* selfSnapshotIfIdle
+          if (!done) yield* Queue.offer(dirty, undefined)
+        }
+      })))
+    }
 
     // Closing the scope (close, eviction, shutdown) ends the session for callers still holding it.
     yield* Effect.addFinalizer(() => endWith("closed").pipe(Effect.asVoid))
+
+    // ---- Snapshots and recycling ---------------------------------------------------------------
+
+    /** Everything a snapshot holds, read from the current page. */
+    const captureData = Effect.gen(function*() {
+      const captured = yield* Snapshot.capture(page(), yield* Ref.get(knownStorage))
+      yield* Ref.set(knownStorage, captured.storage)
+      const s = yield* Ref.get(settings)
+      const h = yield* Ref.get(health)
+      return {
+        version: SNAPSHOT_VERSION,
+        sessionId,
+        fingerprint: params.fingerprint,
+        username: credentials.username,
+        password: Redacted.value(credentials.password),
+        captchaApiKey: credentials.captchaApiKey === undefined ? null : Redacted.value(credentials.captchaApiKey),
+        neverTerminate: s.neverTerminate,
+        keepAlive: s.keepAlive,
+        createdAt: h.createdAt,
+        savedAt: yield* Clock.currentTimeMillis,
+        cookies: captured.cookies,
+        storage: captured.storage
+      } satisfies SnapshotData
+    })
+
+    /** Captures and writes a snapshot; failures are logged, never raised (a snapshot is a bonus). */
+    const writeSnapshot = Effect.gen(function*() {
+      if (snapshots === undefined) return
+      const data = yield* captureData
+      yield* snapshots.save(data)
+      yield* Effect.logDebug("session snapshot written", { cookies: data.cookies.length })
+    }).pipe(Effect.catchCause((cause) => Effect.logWarning("session snapshot not written", cause)))
+
+    const snapshotMessage: Operation<void, never> = {
+      name: "snapshot",
+      kind: "snapshot",
+      skipLoginCheck: true,
+      run: () => writeSnapshot
+    }
+
+    const selfSnapshotIfIdle = Effect.suspend(() => submit(snapshotMessage, true)).pipe(
+      Effect.map(Option.isSome),
+      Effect.orElseSucceed(() => true)
+    )
+
+    const recycleDue = Effect.gen(function*() {
+      if (snapshots === undefined) return false
+      const t = yield* Clock.currentTimeMillis
+      const age = Duration.toMillis(config.recycleAfterAge)
+      return (
+        (config.recycleAfterUses > 0 && slot.uses >= config.recycleAfterUses) ||
+        (age > 0 && t - slot.openedAt >= age) ||
+        (config.recycleMemoryMb > 0 && slot.lease.memoryMb() >= config.recycleMemoryMb)
+      )
+    })
+
+    /**
+     * Replaces the Chrome under the session, keeping its login: snapshot → new Chrome → restore →
+     * verify (log in on the new one if the restore did not hold) → swap → close the old one. Runs in
+     * the worker between two messages. If anything fails the old Chrome simply stays.
+     */
+    const recycle = Effect.gen(function*() {
+      const old = slot
+      const state = yield* captureData
+      const fresh = yield* openSlot
+      const swapped = yield* Effect.gen(function*() {
+        yield* Snapshot.apply(fresh.lease.page, state)
+        const verdict = yield* driver.refresh(fresh.lease.page)
+        if (verdict !== "logged_in") {
+          yield* driver.login(fresh.lease.page, credentials)
+          yield* Ref.update(health, (h) => ({ ...h, logins: h.logins + 1 }))
+        }
+        slot = fresh
+        yield* watchCrash(fresh)
+        return true
+      }).pipe(
+        Effect.provideService(PhaseTracker, yield* Ref.make("recycle")),
+        Effect.catchCause((cause) =>
+          Effect.logWarning("Chrome recycling failed; keeping the current one", cause).pipe(
+            Effect.andThen(Scope.close(fresh.scope, Exit.void)),
+            Effect.as(false)
+          )
+        )
+      )
+      if (!swapped) return
+      yield* Scope.close(old.scope, Exit.void)
+      const h = yield* Ref.updateAndGet(health, (h) => ({ ...h, recycles: h.recycles + 1 }))
+      yield* Effect.logInfo("Chrome recycled", { recycles: h.recycles, pid: fresh.lease.pid })
+      yield* writeSnapshot
+    }).pipe(
+      Effect.catchCause((cause) => Effect.logWarning("Chrome recycling skipped", cause))
+    )
+
+    /** Restore the snapshot the session was made from; verified on the keep-alive page. */
+    const restoreNow = (from: SnapshotData) =>
+      Effect.gen(function*() {
+        yield* Snapshot.apply(page(), { cookies: from.cookies, storage: from.storage })
+        const verdict = yield* driver.refresh(page()).pipe(Effect.orElseSucceed(() => "logged_out" as const))
+        return verdict === "logged_in"
+      })
+
+    const startNow = Effect.gen(function*() {
+      if (params.restoreFrom !== undefined) {
+        if (yield* restoreNow(params.restoreFrom)) {
+          yield* Effect.logInfo("session restored from its snapshot (no login)")
+          return "restored" as const
+        }
+        yield* Effect.logInfo("snapshot no longer logged in; logging in")
+      }
+      yield* loginNow
+      return "logged_in" as const
+    })
 
     const summary = Effect.gen(function*() {
       const h = yield* Ref.get(health)
@@ -413,7 +601,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
         uses: h.uses,
         consecutive_errors: h.consecutiveErrors,
         age_seconds: Math.max(0, Math.floor((t - h.createdAt) / 1000)),
-        current_url: originAndPath(lease.page.url()),
+        current_url: originAndPath(page().url()),
         state: st
       } satisfies SessionSummary
     })
@@ -422,13 +610,17 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, never
       id: sessionId,
       username: credentials.username,
       fingerprint: params.fingerprint,
-      lease,
+      get lease() {
+        return slot.lease
+      },
       run: (op) => submit(op, false).pipe(Effect.map(Option.getOrThrow), annotate),
       runIfIdle: (op) => annotate(submit(op, true)),
-      login: submit({ name: "login", kind: "login", skipLoginCheck: true, run: () => loginNow }, false).pipe(
-        Effect.asVoid,
+      start: submit({ name: "login", kind: "login", skipLoginCheck: true, run: () => startNow }, false).pipe(
+        Effect.map(Option.getOrThrow),
         annotate
       ),
+      snapshot: submit(snapshotMessage, false).pipe(Effect.asVoid, annotate),
+      snapshotClaimed: annotate(writeSnapshot),
       relogin: submit({ name: "relogin", kind: "login", skipLoginCheck: true, run: () => reloginNow }, false).pipe(
         Effect.asVoid,
         annotate

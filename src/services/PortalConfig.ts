@@ -54,6 +54,14 @@ export interface PortalConfigShape {
   readonly publicBaseUrl: Option.Option<URL>
   readonly shutdownGrace: Duration.Duration
   readonly logLevel: LogLevelName
+  /** Key of the encrypted session snapshots; none = snapshots off. */
+  readonly snapshotKey: Option.Option<Redacted.Redacted<string>>
+  readonly snapshotInterval: Duration.Duration
+  readonly snapshotMaxAge: Duration.Duration
+  /** Chrome recycling thresholds (0 = off). */
+  readonly recycleAfterUses: number
+  readonly recycleAfterAge: Duration.Duration
+  readonly recycleMemoryMb: number
 }
 
 /** A configuration value that failed validation; `message` is the one line shown at boot. */
@@ -295,6 +303,33 @@ export const Settings = {
     parse: duration(Duration.millis(0)),
     description: "On SIGTERM/SIGINT, how long in-flight requests may finish before Chrome is closed."
   }),
+  snapshotKey: setting<string | undefined>({
+    name: "SNAPSHOT_KEY", defaultText: undefined, fallback: undefined, parse: secret(16), secret: true,
+    description: "Key (min 16 characters) of the AES-256-GCM session snapshots that survive restarts and evictions. Unset: snapshots off."
+  }),
+  snapshotInterval: setting({
+    name: "SNAPSHOT_INTERVAL", defaultText: "5 minutes", fallback: Duration.minutes(5),
+    parse: duration(Duration.seconds(1)),
+    description: "How often live sessions are snapshotted (besides after each login and operation)."
+  }),
+  snapshotMaxAge: setting({
+    name: "SNAPSHOT_MAX_AGE", defaultText: "12 hours", fallback: Duration.hours(12),
+    parse: duration(Duration.seconds(1)),
+    description: "Snapshots older than this are discarded at boot instead of restored."
+  }),
+  recycleAfterUses: setting({
+    name: "RECYCLE_AFTER_USES", defaultText: "1000", fallback: 1000, parse: int(0, 10_000_000),
+    description: "Replace a session's Chrome (keeping its login) after this many operations; 0 = never."
+  }),
+  recycleAfterAge: setting({
+    name: "RECYCLE_AFTER_AGE", defaultText: "12 hours", fallback: Duration.hours(12),
+    parse: duration(Duration.millis(0)),
+    description: "Replace a session's Chrome (keeping its login) once it is this old; 0 = never."
+  }),
+  recycleMemoryMb: setting({
+    name: "RECYCLE_MEMORY_MB", defaultText: "1024", fallback: 1024, parse: int(0, 1_000_000),
+    description: "Replace a session's Chrome (keeping its login) once its process tree uses this much memory (PSS); 0 = never."
+  }),
   logLevel: setting({
     name: "LOG_LEVEL", defaultText: "Info", fallback: "Info" as LogLevelName,
     parse: oneOf(["Trace", "Debug", "Info", "Warn", "Error"] as const),
@@ -390,7 +425,13 @@ export const loadPortalConfig: Effect.Effect<PortalConfigShape, ConfigInvalid> =
     proxyUrl: Option.fromNullishOr(v.proxyUrl),
     publicBaseUrl: Option.fromNullishOr(v.publicBaseUrl),
     shutdownGrace: v.shutdownGrace,
-    logLevel: v.logLevel
+    logLevel: v.logLevel,
+    snapshotKey: Option.map(Option.fromNullishOr(v.snapshotKey), (k) => Redacted.make(k)),
+    snapshotInterval: v.snapshotInterval,
+    snapshotMaxAge: v.snapshotMaxAge,
+    recycleAfterUses: v.recycleAfterUses,
+    recycleAfterAge: v.recycleAfterAge,
+    recycleMemoryMb: v.recycleMemoryMb
   } satisfies PortalConfigShape
 })
 

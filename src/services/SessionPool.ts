@@ -14,12 +14,16 @@
  *   then fail with PoolExhausted and a retry-after; a session going idle evicts one to feed them.
  * - A session that ends on its own (crash, retirement) is removed and leaves a tombstone, so its id
  *   answers BrowserCrashed rather than a silent new session.
+ * - With snapshots on (SNAPSHOT_KEY), sessions survive restarts, evictions and crashes: snapshots
+ *   found at boot (and those of evicted or crashed sessions) are restorable — by session id or by
+ *   credentials, through the same single-flight path — and a restored session keeps its id. Pinned
+ *   sessions are restored eagerly at boot; every live session is snapshotted at shutdown.
  * - The refresher is a fiber in the pool's scope on Schedule.spaced(REFRESH_CHECK_INTERVAL): it asks
  *   each idle keep-alive session that is due for a keep-alive visit; busy ones are skipped by their
  *   own mailbox; a failed refresh re-logs in a pinned session and closes an unpinned one.
  */
-import { Clock, Context, Deferred, Duration, Effect, Exit, Layer, Option, Ref, Schedule, Scope, Semaphore } from "effect"
-import { type CredentialFingerprint, type Credentials, fingerprint } from "../domain/Credentials.ts"
+import { Clock, Context, Deferred, Duration, Effect, Exit, Layer, Option, Redacted, Ref, Schedule, Scope, Semaphore } from "effect"
+import { CredentialFingerprint, Credentials, fingerprint } from "../domain/Credentials.ts"
 import {
   BrowserCrashed,
   type CaptchaFailed,
@@ -27,12 +31,13 @@ import {
   PoolExhausted,
   SessionNotFound
 } from "../domain/Errors.ts"
-import { isSessionId, makeSessionId, type SessionId } from "../domain/Ids.ts"
+import { isSessionId, makeSessionId, SessionId } from "../domain/Ids.ts"
 import type { SessionSummary } from "../domain/Operations.ts"
 import { Browser, type BrowserError } from "./Browser.ts"
 import * as BrowserSession from "./BrowserSession.ts"
 import { PortalConfig } from "./PortalConfig.ts"
 import { PortalDriver } from "./PortalDriver.ts"
+import { SessionSnapshots, type SnapshotData } from "./SessionSnapshots.ts"
 
 export interface AcquireRequest {
   readonly sessionId?: string | undefined
@@ -65,6 +70,7 @@ export interface PoolStats {
   readonly loggingIn: number
   readonly waitingForSlot: number
   readonly loginsTotal: number
+  readonly restoresTotal: number
   readonly evictionsTotal: number
   readonly refreshesTotal: number
   readonly refreshFailuresTotal: number
@@ -100,7 +106,7 @@ interface Index {
   /** Map iteration order is the LRU order: oldest first; a touch moves an entry to the end. */
   readonly sessions: ReadonlyMap<SessionId, Entry>
   readonly byFingerprint: ReadonlyMap<CredentialFingerprint, SessionId>
-  readonly pending: ReadonlyMap<CredentialFingerprint, Deferred.Deferred<BrowserSession.BrowserSession, AcquireError>>
+  readonly pending: ReadonlyMap<CredentialFingerprint, Deferred.Deferred<Acquired, AcquireError>>
   readonly tombstones: ReadonlyMap<string, BrowserSession.EndReason>
 }
 
@@ -108,6 +114,7 @@ const TOMBSTONES_KEPT = 1000
 
 interface Counters {
   readonly logins: number
+  readonly restores: number
   readonly evictions: number
   readonly refreshes: number
   readonly refreshFailures: number
@@ -123,9 +130,15 @@ const touched = (index: Index, id: SessionId): Index => {
   return { ...index, sessions }
 }
 
-const withoutSession = (index: Index, id: SessionId, reason: BrowserSession.EndReason): Index => {
+const withoutSession = (
+  index: Index,
+  id: SessionId,
+  reason: BrowserSession.EndReason,
+  expected?: BrowserSession.BrowserSession
+): Index => {
   const entry = index.sessions.get(id)
-  if (entry === undefined) return index
+  // A restored session can reuse an ended one's id: never remove the newer one by mistake.
+  if (entry === undefined || (expected !== undefined && entry.session !== expected)) return index
   const sessions = new Map(index.sessions)
   sessions.delete(id)
   const byFingerprint = new Map(index.byFingerprint)
@@ -137,28 +150,53 @@ const withoutSession = (index: Index, id: SessionId, reason: BrowserSession.EndR
 }
 
 export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>()("emodal-api/services/SessionPool") {
-  static readonly layer: Layer.Layer<SessionPool, never, PortalConfig | Browser | PortalDriver> = Layer.effect(
+  static readonly layer: Layer.Layer<SessionPool, never, PortalConfig | Browser | PortalDriver | SessionSnapshots> = Layer.effect(
     SessionPool,
     Effect.gen(function*() {
       const config = yield* PortalConfig
       const browser = yield* Browser
       const driver = yield* PortalDriver
+      const snapshots = yield* SessionSnapshots
       const layerScope = yield* Effect.scope
       // Sessions live in a child scope closed in parallel at shutdown: every Chrome closes at once.
       const sessionsScope = yield* Scope.fork(layerScope, "parallel")
       const slots = yield* Semaphore.make(config.maxSessions)
       const index = yield* Ref.make<Index>({ sessions: new Map(), byFingerprint: new Map(), pending: new Map(), tombstones: new Map() })
-      const counters = yield* Ref.make<Counters>({ logins: 0, evictions: 0, refreshes: 0, refreshFailures: 0, crashes: 0 })
+      const counters = yield* Ref.make<Counters>({ logins: 0, restores: 0, evictions: 0, refreshes: 0, refreshFailures: 0, crashes: 0 })
+      /** Snapshots that can bring a session back without a login, by session id. */
+      const restorable = yield* Ref.make(new Map<string, SnapshotData>())
+      const restorableByFingerprint = (fp: string) =>
+        Effect.map(Ref.get(restorable), (m) => [...m.values()].find((snap) => snap.fingerprint === fp))
+      for (const snap of yield* snapshots.loadAll) yield* Ref.update(restorable, (m) => new Map(m).set(snap.sessionId, snap))
+      const keepRestorable = (sessionId: string) =>
+        Effect.gen(function*() {
+          const snap = yield* snapshots.load(sessionId)
+          if (Option.isSome(snap)) yield* Ref.update(restorable, (m) => new Map(m).set(sessionId, snap.value))
+        })
+      const forget = (sessionId: string) =>
+        Ref.update(restorable, (m) => {
+          const next = new Map(m)
+          next.delete(sessionId)
+          return next
+        }).pipe(Effect.andThen(snapshots.remove(sessionId)))
+
       const acquireTimeoutMs = Duration.toMillis(config.acquireTimeout)
       const retryAfterSeconds = Math.max(1, Math.ceil(acquireTimeoutMs / 1000))
 
       const exhausted = (reason: "pool_full" | "queue_full") =>
         new PoolExhausted({ reason, retryAfterSeconds, maxSessions: config.maxSessions })
 
-      /** Removes a session from the index and closes its scope (Chrome, dirs, permit). */
-      const retire = (id: SessionId, reason: BrowserSession.EndReason) =>
+      /**
+       * Removes a session from the index and closes its scope (Chrome, dirs, permit). With
+       * `expected`, only that very session (not a newer one under the same id).
+       */
+      const retire = (id: SessionId, reason: BrowserSession.EndReason, expected?: BrowserSession.BrowserSession) =>
         Effect.gen(function*() {
-          const entry = yield* Ref.modify(index, (i) => [i.sessions.get(id), withoutSession(i, id, reason)])
+          const entry = yield* Ref.modify(index, (i) => {
+            const current = i.sessions.get(id)
+            const match = current !== undefined && (expected === undefined || current.session === expected)
+            return [match ? current : undefined, withoutSession(i, id, reason, expected)]
+          })
           if (entry === undefined) return false
           yield* entry.session.end(reason)
           yield* Scope.close(entry.scope, Exit.void)
@@ -177,7 +215,12 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             sessionId: BrowserSession.sessionRef(id),
             username: entry.session.username
           })
-          yield* retire(id, "evicted")
+          // A snapshot first, so the session can come back later by restore instead of a login.
+          if (snapshots.enabled) {
+            yield* entry.session.snapshotClaimed
+            yield* keepRestorable(id)
+          }
+          yield* retire(id, "evicted", entry.session)
           yield* Ref.update(counters, (c) => ({ ...c, evictions: c.evictions + 1 }))
           return true
         }
@@ -243,32 +286,45 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
         Effect.gen(function*() {
           const reason = yield* session.ended
           if (reason === "crashed") yield* Ref.update(counters, (c) => ({ ...c, crashes: c.crashes + 1 }))
-          if (reason === "crashed" || reason === "retired") yield* retire(session.id, reason)
+          if (reason === "crashed" || reason === "retired") {
+            // Its last snapshot can recover it in a new Chrome on the next request (unless a lookup
+            // already swept it, and with it made the snapshot restorable).
+            if (yield* retire(session.id, reason, session)) yield* keepRestorable(session.id)
+          }
         })
 
-      /** Opens a Chrome, logs in, registers the session. Runs in the pool's scope. */
-      const create = (fp: CredentialFingerprint, credentials: Credentials, settings: BrowserSession.SessionSettings) =>
+      /**
+       * Opens a Chrome, restores the snapshot or logs in, registers the session. Runs in the pool's
+       * scope. A restored session keeps the id it had.
+       */
+      const create = (
+        fp: CredentialFingerprint,
+        credentials: Credentials,
+        settings: BrowserSession.SessionSettings,
+        restoreFrom: SnapshotData | undefined
+      ) =>
         Effect.gen(function*() {
           const scope = yield* Scope.fork(sessionsScope, "sequential")
-          const id = makeSessionId()
-          const session = yield* Effect.gen(function*() {
+          const id = restoreFrom !== undefined && isSessionId(restoreFrom.sessionId) ? restoreFrom.sessionId : makeSessionId()
+          const { session, how } = yield* Effect.gen(function*() {
             yield* takeSlot
-            const lease = yield* browser.open
             const session = yield* BrowserSession.make({
               id,
               credentials,
               fingerprint: fp,
-              lease,
+              openLease: browser.open,
               settings,
               config,
               driver,
+              snapshots,
+              restoreFrom,
               hooks: {
                 onIdle,
                 onEnd: () => Effect.void
               }
             })
-            yield* session.login
-            return session
+            const how = yield* session.start
+            return { session, how }
           }).pipe(
             Scope.provide(scope),
             Effect.onError(() => Scope.close(scope, Exit.void)),
@@ -283,10 +339,21 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             const byFingerprint = new Map(i.byFingerprint).set(fp, id)
             return { ...i, sessions, byFingerprint }
           })
-          yield* Ref.update(counters, (c) => ({ ...c, logins: c.logins + 1 }))
+          if (restoreFrom !== undefined) {
+            yield* Ref.update(restorable, (m) => {
+              const next = new Map(m)
+              next.delete(restoreFrom.sessionId)
+              return next
+            })
+          }
+          if (how === "logged_in") yield* Ref.update(counters, (c) => ({ ...c, logins: c.logins + 1 }))
+          else yield* Ref.update(counters, (c) => ({ ...c, restores: c.restores + 1 }))
           yield* Effect.forkIn(watchEnd(session), layerScope)
-          yield* Effect.logInfo("session created", { sessionId: BrowserSession.sessionRef(id), username: credentials.username })
-          return session
+          yield* Effect.logInfo(how === "restored" ? "session restored" : "session created", {
+            sessionId: BrowserSession.sessionRef(id),
+            username: credentials.username
+          })
+          return { session, isNew: how === "logged_in" } satisfies Acquired
         })
 
       const applySettings = (session: BrowserSession.BrowserSession, request: AcquireRequest) => {
@@ -301,7 +368,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
 
       type Lookup =
         | { readonly _tag: "found"; readonly acquired: Acquired }
-        | { readonly _tag: "ended"; readonly reason: BrowserSession.EndReason }
+        | { readonly _tag: "ended"; readonly reason: BrowserSession.EndReason; readonly session?: BrowserSession.BrowserSession }
         | { readonly _tag: "missing" }
 
       /**
@@ -316,7 +383,13 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             return tomb === undefined ? { _tag: "missing" } : { _tag: "ended", reason: tomb }
           }
           const ended = yield* entry.session.endReason
-          if (Option.isSome(ended)) return { _tag: "ended", reason: ended.value }
+          if (Option.isSome(ended)) {
+            // Ended but not swept yet (a crash a moment ago): sweep it now, so its id and its
+            // credentials are free for a restore or a new login.
+            yield* retire(id, ended.value, entry.session)
+            if (ended.value === "crashed" || ended.value === "retired") yield* keepRestorable(id)
+            return { _tag: "ended", reason: ended.value, session: entry.session }
+          }
           yield* entry.session.touch
           yield* applySettings(entry.session, request)
           return { _tag: "found", acquired: { session: entry.session, isNew: false } }
@@ -327,21 +400,49 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           ? Effect.fail(new BrowserCrashed({ sessionId, detail: "the session's Chrome stopped; it was closed" }))
           : Effect.fail(new SessionNotFound({ sessionId }))
 
+      /** Credentials stored in a snapshot (for a restore asked for by session id alone). */
+      const credentialsOf = (snap: SnapshotData) =>
+        new Credentials({
+          username: snap.username,
+          password: Redacted.make(snap.password),
+          ...(snap.captchaApiKey !== null ? { captchaApiKey: Redacted.make(snap.captchaApiKey) } : {})
+        })
+
       const acquire = (request: AcquireRequest): Effect.Effect<Acquired, AcquireError> =>
         Effect.gen(function*() {
           if (request.sessionId !== undefined && request.sessionId !== "") {
             const id = request.sessionId
             const found: Lookup = isSessionId(id) ? yield* reuse(id, request) : { _tag: "missing" }
             if (found._tag === "found") return found.acquired
+            // Not live, but a snapshot can bring it back under the same id (restart, eviction, crash).
+            // The file on disk is the truth; the in-memory map only saves a read.
+            const snap = (yield* Ref.get(restorable)).get(id) ??
+              (found._tag === "ended" && found.reason !== "closed" && found.reason !== "expired"
+                ? Option.getOrUndefined(yield* snapshots.load(id))
+                : undefined)
+            if (snap !== undefined) {
+              return yield* viaFingerprint(CredentialFingerprint.make(snap.fingerprint), credentialsOf(snap), request, snap)
+            }
             if (request.credentials === undefined) return yield* gone(id, found._tag === "ended" ? found.reason : undefined)
           }
           const credentials = request.credentials
           if (credentials === undefined) return yield* new SessionNotFound({})
           const fp = fingerprint(config.serverSecret, credentials)
-          const fresh = yield* Deferred.make<BrowserSession.BrowserSession, AcquireError>()
+          return yield* viaFingerprint(fp, credentials, request, yield* restorableByFingerprint(fp))
+        })
+
+      /** The session of these credentials: live, being created (single flight), or created now. */
+      const viaFingerprint = (
+        fp: CredentialFingerprint,
+        credentials: Credentials,
+        request: AcquireRequest,
+        snap: SnapshotData | undefined
+      ): Effect.Effect<Acquired, AcquireError> =>
+        Effect.gen(function*() {
+          const fresh = yield* Deferred.make<Acquired, AcquireError>()
           const decision = yield* Ref.modify(index, (i): [
             | { readonly _tag: "existing"; readonly id: SessionId }
-            | { readonly _tag: "wait"; readonly deferred: Deferred.Deferred<BrowserSession.BrowserSession, AcquireError> }
+            | { readonly _tag: "wait"; readonly deferred: Deferred.Deferred<Acquired, AcquireError> }
             | { readonly _tag: "create" },
             Index
           ] => {
@@ -355,16 +456,16 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             const found = yield* reuse(decision.id, request)
             if (found._tag === "found") return found.acquired
             // Removed between the lookup and now (crash, eviction): start over by credentials.
-            return yield* acquire({ ...request, sessionId: undefined })
+            return yield* viaFingerprint(fp, credentials, request, snap)
           }
           if (decision._tag === "wait") {
-            const session = yield* Deferred.await(decision.deferred)
-            yield* applySettings(session, request)
-            return { session, isNew: true }
+            const acquired = yield* Deferred.await(decision.deferred)
+            yield* applySettings(acquired.session, request)
+            return acquired
           }
           const settings: BrowserSession.SessionSettings = {
-            neverTerminate: request.neverTerminate ?? false,
-            keepAlive: request.neverTerminate === true ? true : request.keepAlive ?? true
+            neverTerminate: request.neverTerminate ?? snap?.neverTerminate ?? false,
+            keepAlive: request.neverTerminate === true ? true : request.keepAlive ?? snap?.keepAlive ?? true
           }
           // The login belongs to the pool, not to this caller: others may be waiting for it. The
           // pending entry goes before the waiters wake, so a retry after a failure starts afresh.
@@ -373,13 +474,13 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             if (pending.get(fp) === fresh) pending.delete(fp)
             return { ...i, pending }
           })
-          yield* create(fp, credentials, settings).pipe(
+          yield* create(fp, credentials, settings, snap).pipe(
             Effect.exit,
             Effect.flatMap((exit) => settle.pipe(Effect.andThen(Deferred.done(fresh, exit)))),
             Effect.onInterrupt(() => settle.pipe(Effect.andThen(Deferred.interrupt(fresh)))),
             Effect.forkIn(layerScope)
           )
-          return { session: yield* Deferred.await(fresh), isNew: true }
+          return yield* Deferred.await(fresh)
         })
 
       const get = (sessionId: string) =>
@@ -393,9 +494,11 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
 
       const close = (sessionId: string) =>
         Effect.gen(function*() {
-          if (!isSessionId(sessionId) || !(yield* retire(sessionId, "closed"))) {
-            return yield* new SessionNotFound({ sessionId })
-          }
+          if (!isSessionId(sessionId)) return yield* new SessionNotFound({ sessionId })
+          const wasRestorable = (yield* Ref.get(restorable)).has(sessionId)
+          // Closing on request ends the session for good: its snapshot goes too.
+          yield* forget(sessionId)
+          if (!(yield* retire(sessionId, "closed")) && !wasRestorable) return yield* new SessionNotFound({ sessionId })
           yield* Effect.logInfo("session closed on request", { sessionId: BrowserSession.sessionRef(sessionId) })
         })
 
@@ -426,6 +529,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           loggingIn: loggingIn + i.pending.size,
           waitingForSlot: (yield* Ref.get(waiters)).length,
           loginsTotal: c.logins,
+          restoresTotal: c.restores,
           evictionsTotal: c.evictions,
           refreshesTotal: c.refreshes,
           refreshFailuresTotal: c.refreshFailures,
@@ -478,6 +582,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           yield* Effect.logWarning("refresh failed; closing the session", { sessionId: BrowserSession.sessionRef(session.id), why })
           if (outcome._tag === "Failure" && outcome.failure._tag === "BrowserCrashed") return "closed" as const
           yield* retire(session.id, "expired")
+          yield* forget(session.id)
           return "closed" as const
         })
 
@@ -500,7 +605,28 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
         Effect.forkScoped
       )
 
-      yield* Effect.addFinalizer(() => Effect.logInfo("closing every browser session"))
+      // Registered after the sessions' scope, so it runs before every Chrome closes: a snapshot of
+      // each live session lets the next start carry on without logins.
+      yield* Effect.addFinalizer(() =>
+        Effect.gen(function*() {
+          const live = [...(yield* Ref.get(index)).sessions.values()]
+          if (snapshots.enabled && live.length > 0) {
+            yield* Effect.forEach(live, (e) => e.session.snapshot.pipe(Effect.timeout("10 seconds"), Effect.ignore), { concurrency: 4 })
+            yield* Effect.logInfo("sessions snapshotted for the next start", { sessions: live.length })
+          }
+          yield* Effect.logInfo("closing every browser session")
+        })
+      )
+
+      // Pinned sessions come back at boot, without waiting for a request.
+      const pinnedAtBoot = [...(yield* Ref.get(restorable)).values()].filter((snap) => snap.neverTerminate)
+      if (pinnedAtBoot.length > 0) {
+        yield* Effect.forEach(pinnedAtBoot, (snap) =>
+          acquire({ sessionId: snap.sessionId }).pipe(
+            Effect.tap(() => Effect.logInfo("pinned session restored at boot", { sessionId: BrowserSession.sessionRef(snap.sessionId) })),
+            Effect.catchCause((cause) => Effect.logWarning("pinned session not restored at boot", cause))
+          ), { concurrency: 2, discard: true }).pipe(Effect.forkIn(layerScope))
+      }
 
       return SessionPool.of({
         acquire: (request) => acquire(request).pipe(Effect.withSpan("SessionPool.acquire")),

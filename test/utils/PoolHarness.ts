@@ -9,10 +9,11 @@ import type { BrowserSession } from "../../src/services/BrowserSession.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
 import { FakePortal, PortalDriver } from "../../src/services/PortalDriver.ts"
 import { SessionPool } from "../../src/services/SessionPool.ts"
+import { SessionSnapshots } from "../../src/services/SessionSnapshots.ts"
 
 export const poolLayer = (env: Record<string, string> = {}) =>
   SessionPool.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(Browser.layerTest, PortalDriver.layerTest)),
+    Layer.provideMerge(Layer.mergeAll(Browser.layerTest, PortalDriver.layerTest, SessionSnapshots.layer)),
     Layer.provideMerge(PortalConfig.layerTest({ DATA_DIR: "/nonexistent-test-data-dir", ...env }))
   )
 

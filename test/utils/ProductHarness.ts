@@ -15,6 +15,7 @@ import { CaptchaSolver } from "../../src/services/CaptchaSolver.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
 import { PortalDriver } from "../../src/services/PortalDriver.ts"
 import { SessionPool } from "../../src/services/SessionPool.ts"
+import { SessionSnapshots } from "../../src/services/SessionSnapshots.ts"
 import * as Processes from "../../src/services/Processes.ts"
 
 /** Environment that points the product at the simulator. */
@@ -43,7 +44,7 @@ export const coreLayer = (env: Record<string, string> = {}, dataDir?: string) =>
     const dir = dataDir ?? (yield* tempDataDir)
     const config = PortalConfig.layerTest({ ...simulatorEnv(sim, dir), ...env })
     return Layer.mergeAll(SessionPool.layer, ArtifactStore.layer).pipe(
-      Layer.provideMerge(PortalDriver.layer),
+      Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
       Layer.provideMerge(CaptchaSolver.layerFetch),
       Layer.provideMerge(Browser.layer),
       Layer.provideMerge(config)
