@@ -14,7 +14,9 @@ const ContextFields = {
   sessionId: Schema.optional(Schema.String),
   isNewSession: Schema.optional(Schema.Boolean),
   appointmentSessionId: Schema.optional(Schema.String),
-  currentPhase: Schema.optional(Schema.Int)
+  currentPhase: Schema.optional(Schema.Int),
+  /** The debug bundle of a failed run with `debug: true` (the seed returned it on failures too). */
+  debugBundleUrl: Schema.optional(Schema.String)
 }
 
 /** The seed's login error kinds (ELH:68-76), kept verbatim as `error_type`. */
@@ -177,7 +179,9 @@ export const AppointmentFailureReason = Schema.Literals([
   "field_not_found",
   "not_advanced",
   "portal_error",
-  "not_confirmed"
+  "not_confirmed",
+  /** The portal refused the step with a message (a dialog), e.g. a container not available for the move. */
+  "rejected"
 ])
 export type AppointmentFailureReason = typeof AppointmentFailureReason.Type
 
@@ -276,7 +280,8 @@ const appointmentStatus: Record<AppointmentFailureReason, number> = {
   field_not_found: 502,
   not_advanced: 502,
   portal_error: 502,
-  not_confirmed: 502
+  not_confirmed: 502,
+  rejected: 422
 }
 
 export const ErrorSpecs: Specs = {
@@ -435,6 +440,19 @@ export const ErrorSpecs: Specs = {
 
 const specOf = <E extends PortalError>(e: E): ErrorSpec<E> => ErrorSpecs[e._tag] as unknown as ErrorSpec<E>
 
+/** Every status an error of this tag can have (for documentation). */
+export const possibleStatuses = (tag: PortalErrorTag): ReadonlyArray<number> => {
+  switch (tag) {
+    case "CaptchaFailed":
+      return [...new Set(Object.values(captchaStatus))].sort()
+    case "AppointmentPhaseFailed":
+      return [...new Set(Object.values(appointmentStatus))].sort()
+    default:
+      // Every other status function ignores its argument.
+      return [(ErrorSpecs[tag].status as (e: unknown) => number)(undefined)]
+  }
+}
+
 export const statusOf = (e: PortalError): number => specOf(e).status(e)
 
 export const isRetryable = (e: PortalError): boolean => {
@@ -463,6 +481,7 @@ export interface SeedErrorBody {
   readonly available_options?: ReadonlyArray<string>
   readonly retry_after?: number
   readonly details?: string
+  readonly debug_bundle_url?: string
 }
 
 export const toSeedBody = (e: PortalError): SeedErrorBody => {
@@ -490,7 +509,8 @@ export const toSeedBody = (e: PortalError): SeedErrorBody => {
       extra.retry_after = e.retryAfterSeconds
       break
   }
-  const ctx = "sessionId" in e ? e : undefined
+  // Not `"sessionId" in e`: an error may carry an appointment id without a session id.
+  const ctx = hasContextFields(e) ? (e as Extract<PortalError, { readonly sessionId?: string | undefined }>) : undefined
   return {
     success: false,
     error: spec.error(e),
@@ -500,6 +520,7 @@ export const toSeedBody = (e: PortalError): SeedErrorBody => {
     ...(ctx?.isNewSession !== undefined ? { is_new_session: ctx.isNewSession } : {}),
     ...(ctx?.appointmentSessionId !== undefined ? { appointment_session_id: ctx.appointmentSessionId } : {}),
     ...(ctx?.currentPhase !== undefined ? { current_phase: ctx.currentPhase } : {}),
+    ...(ctx?.debugBundleUrl !== undefined ? { debug_bundle_url: ctx.debugBundleUrl } : {}),
     ...(message !== undefined && message !== "" ? { message } : {}),
     ...extra
   } as SeedErrorBody
@@ -511,9 +532,10 @@ export interface ErrorContext {
   readonly isNewSession?: boolean | undefined
   readonly appointmentSessionId?: string | undefined
   readonly currentPhase?: number | undefined
+  readonly debugBundleUrl?: string | undefined
 }
 
-const contextKeys = ["sessionId", "isNewSession", "appointmentSessionId", "currentPhase"] as const
+const contextKeys = ["sessionId", "isNewSession", "appointmentSessionId", "currentPhase", "debugBundleUrl"] as const
 
 /**
  * Returns a copy of `e` with the missing context fields filled in (fields already set win: the

@@ -327,6 +327,8 @@ export const CheckAppointmentsResponse = Schema.Struct({
   phase_data: PhaseData,
   available_times: opt(Schema.Array(Schema.String)),
   count: opt(Schema.Int),
+  /** Export: the calendar's open dates (MM/DD/YYYY); `available_times` holds every date's times. */
+  available_dates: opt(Schema.Array(Schema.String)),
   dropdown_screenshot_url: opt(Schema.NullOr(Schema.String)),
   calendar_found: opt(Schema.Boolean),
   calendar_screenshot_url: opt(Schema.NullOr(Schema.String)),
@@ -408,7 +410,8 @@ export const GetInfoBulkResponse = Schema.Struct({
       export_failed: Schema.Int
     })
   }),
-  message: Schema.String
+  message: Schema.String,
+  debug_bundle_url: opt(Schema.String)
 })
 export type GetInfoBulkResponse = typeof GetInfoBulkResponse.Type
 

@@ -2,15 +2,31 @@
  * ArtifactStore owns every file the service produces: result spreadsheets, portal downloads,
  * screenshots and debug bundles, under DATA_DIR/files/<folder>/ where each session gets a folder
  * with a random name (never its session id: ids are bearer secrets and names leak into logs and
- * URLs). It serves only what it produced — a path must resolve, after symlinks, inside the files
- * root, and name only plain files — and deletes files older than FILE_RETENTION every hour and at
- * boot. A write that fails (disk full, directory not writable) is a typed StorageFailed, never a
- * defect.
+ * URLs). A file appears under its final name only once it is complete (written to a hidden
+ * temporary, then hard-linked into place without ever replacing an existing file), it serves only
+ * plain files it could have produced (no dot files, no symlinks, nothing outside the root), and it
+ * deletes files older than FILE_RETENTION at boot and then every hour. A write that fails (disk
+ * full, directory not writable) is a typed StorageFailed, never a defect.
  */
-import { Clock, Context, Duration, Effect, Layer, Ref, Schedule } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
 import { ZipArchive } from "archiver"
-import { createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs"
-import { basename, join, relative, sep } from "node:path"
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync
+} from "node:fs"
+import { basename, dirname, join, relative, sep } from "node:path"
 import { FileNotFound, StorageFailed } from "../domain/Errors.ts"
 import { makeOpaqueToken } from "../domain/Ids.ts"
 import { PortalConfig } from "./PortalConfig.ts"
@@ -27,6 +43,9 @@ export interface StoredFile {
 export interface CleanupReport {
   readonly filesDeleted: number
   readonly bytesFreed: number
+  /** Empty folders removed (session folders and abandoned download directories). */
+  readonly foldersRemoved: number
+  /** What is left, in bytes: everything, and split into screenshots (png/jpeg) and the rest. */
   readonly currentBytes: number
   readonly downloadsBytes: number
   readonly screenshotsBytes: number
@@ -40,52 +59,138 @@ export interface BundleEntry {
 export interface ArtifactStoreShape {
   /** The session's folder on disk (created on demand). */
   readonly folder: (owner: string) => Effect.Effect<string, StorageFailed>
-  /** Writes a file into the owner's folder. */
+  /**
+   * Writes a file into the owner's folder. The name is sanitised; if it is taken, `-2`, `-3`…
+   * is inserted before the extension (an existing file is never replaced).
+   */
   readonly save: (owner: string, name: string, data: Uint8Array | string) => Effect.Effect<StoredFile, StorageFailed>
   /** Moves a file produced elsewhere (a browser download) into the owner's folder under `name`. */
   readonly adopt: (owner: string, source: string, name: string) => Effect.Effect<StoredFile, StorageFailed>
-  /** Zips `entries` into the owner's folder as `name`. */
+  /** Zips `entries` into the owner's folder as `name` (visible only once complete). */
   readonly zip: (owner: string, name: string, entries: ReadonlyArray<BundleEntry>) => Effect.Effect<StoredFile, StorageFailed>
   /** Resolves a /files/… path to a file this service produced. */
   readonly resolve: (urlPath: string) => Effect.Effect<StoredFile, FileNotFound>
   /** Deletes files older than `maxAge` (default FILE_RETENTION) and empty folders. */
   readonly cleanup: (maxAge?: Duration.Duration) => Effect.Effect<CleanupReport, StorageFailed>
-  /** A directory for a browser download in progress (inside the files root, removed by cleanup). */
+  /**
+   * A fresh, hidden directory for a browser download in progress, inside the owner's folder (so a
+   * download can be adopted with a rename). Never served; remove it with `discardScratch`.
+   */
   readonly scratch: (owner: string) => Effect.Effect<string, StorageFailed>
+  /** Removes a directory made by `scratch` and whatever is still in it; other paths are ignored. */
+  readonly discardScratch: (dir: string) => Effect.Effect<void>
 }
 
 /** File names we write: letters, digits, dot, dash, underscore; no leading dot. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/
 const SAFE_FOLDER = /^[A-Za-z0-9_-]{16,64}$/
+const SCRATCH_PREFIX = ".download-"
+/** Under the files root: zips being written (renamed into a folder once complete). */
+const TMP_DIR = ".tmp"
+/**
+ * Hidden entries (temporaries, downloads in progress) are only deleted once they are at least this
+ * old, whatever the retention asked for: `/cleanup` with `max_age_hours: 0` must not pull a file
+ * from under a write or a download that is still running.
+ */
+const IN_PROGRESS_GRACE = Duration.hours(1)
+/** Sanitised names stay short enough for a `-NNN` suffix to keep them valid. */
+const MAX_NAME = 180
 
 export const safeName = (name: string): string => {
-  const cleaned = basename(name).replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 200)
+  const cleaned = basename(name).replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._-]+/, "").slice(0, MAX_NAME)
   return cleaned === "" ? "file" : cleaned
 }
 
-const storageError = (what: string) => (cause: unknown) =>
-  new StorageFailed({ detail: `${what}: ${(cause as NodeJS.ErrnoException)?.code ?? "error"}` })
+const errnoOf = (cause: unknown): string | undefined => (cause as NodeJS.ErrnoException | undefined)?.code
 
-const walk = (dir: string, out: Array<{ path: string; bytes: number; mtimeMs: number }>) => {
-  if (!existsSync(dir)) return
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name)
-    const st = lstatSync(p)
-    if (st.isDirectory()) walk(p, out)
-    else if (st.isFile()) out.push({ path: p, bytes: st.size, mtimeMs: st.mtimeMs })
+const storageError = (what: string) => (cause: unknown) => new StorageFailed({ detail: `${what}: ${errnoOf(cause) ?? "error"}` })
+
+const removeQuietly = (path: string) => {
+  try {
+    unlinkSync(path)
+  } catch {
+    // already gone
   }
 }
 
-const removeEmptyDirs = (dir: string, keepRoot: boolean) => {
-  if (!existsSync(dir)) return
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name)
-    if (lstatSync(p).isDirectory()) removeEmptyDirs(p, false)
-  }
-  if (!keepRoot && readdirSync(dir).length === 0) rmdirSync(dir)
+/** `name`, then `stem-2.ext`, `stem-3.ext`… */
+const candidates = function*(file: string): Generator<string> {
+  yield file
+  const dot = file.lastIndexOf(".")
+  const stem = dot > 0 ? file.slice(0, dot) : file
+  const ext = dot > 0 ? file.slice(dot) : ""
+  for (let n = 2; n < 1000; n++) yield `${stem}-${n}${ext}`
 }
 
-const isScreenshotLike = (path: string) => /\.(png|jpe?g|zip|html)$/i.test(path)
+/**
+ * Puts the complete file `source` into `dir` under the first free candidate of `file` and removes
+ * `source`. A hard link is atomic and never replaces an existing name; where links are not
+ * supported (some mounted volumes) a checked rename is the fallback. `source` must be on the same
+ * file system as `dir`.
+ */
+const place = (source: string, dir: string, file: string): string => {
+  for (const name of candidates(file)) {
+    const target = join(dir, name)
+    try {
+      linkSync(source, target)
+      removeQuietly(source)
+      return name
+    } catch (cause) {
+      const code = errnoOf(cause)
+      if (code === "EEXIST") continue
+      if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw cause
+      if (existsSync(target)) continue
+      renameSync(source, target)
+      return name
+    }
+  }
+  throw Object.assign(new Error("no free file name"), { code: "EEXIST" })
+}
+
+interface WalkedFile {
+  readonly path: string
+  readonly bytes: number
+  readonly mtimeMs: number
+  readonly hidden: boolean
+}
+
+interface WalkedDir {
+  readonly path: string
+  readonly mtimeMs: number
+  readonly hidden: boolean
+}
+
+/** Every plain file and directory below `dir` (symlinks are neither followed nor touched). */
+const walk = (dir: string, hidden: boolean, files: Array<WalkedFile>, dirs: Array<WalkedDir>) => {
+  let names: Array<string>
+  try {
+    names = readdirSync(dir)
+  } catch (cause) {
+    if (errnoOf(cause) === "ENOENT") return
+    throw cause
+  }
+  for (const name of names) {
+    const path = join(dir, name)
+    const isHidden = hidden || name.startsWith(".")
+    let st
+    try {
+      st = lstatSync(path)
+    } catch (cause) {
+      // Removed between the listing and now (an adopt, a concurrent cleanup): nothing to do.
+      if (errnoOf(cause) === "ENOENT") continue
+      throw cause
+    }
+    if (st.isDirectory()) {
+      walk(path, isHidden, files, dirs)
+      // Post-order: children come before their parent, so empty folders are removed bottom-up.
+      dirs.push({ path, mtimeMs: st.mtimeMs, hidden: isHidden })
+    } else if (st.isFile()) {
+      files.push({ path, bytes: st.size, mtimeMs: st.mtimeMs, hidden: isHidden })
+    }
+  }
+}
+
+const isScreenshot = (path: string) => /\.(png|jpe?g)$/i.test(path)
 
 export class ArtifactStore extends Context.Service<ArtifactStore, ArtifactStoreShape>()("emodal-api/services/ArtifactStore") {
   static readonly layer: Layer.Layer<ArtifactStore, StorageFailed, PortalConfig> = Layer.effect(
@@ -93,146 +198,246 @@ export class ArtifactStore extends Context.Service<ArtifactStore, ArtifactStoreS
     Effect.gen(function*() {
       const config = yield* PortalConfig
       const root = join(config.dataDir, "files")
-      yield* Effect.try({ try: () => mkdirSync(root, { recursive: true, mode: 0o700 }), catch: storageError("create files directory") })
-      const folders = yield* Ref.make(new Map<string, string>())
+      const tmpRoot = join(root, TMP_DIR)
+      yield* Effect.try({
+        try: () => {
+          mkdirSync(root, { recursive: true, mode: 0o700 })
+          mkdirSync(tmpRoot, { recursive: true, mode: 0o700 })
+        },
+        catch: storageError("create files directory")
+      })
+      const realRoot = yield* Effect.try({ try: () => realpathSync(root), catch: storageError("resolve files directory") })
 
-      const folder = (owner: string) =>
-        Effect.gen(function*() {
-          const name = yield* Ref.modify(folders, (m) => {
-            const existing = m.get(owner)
-            if (existing !== undefined) return [existing, m]
-            const token = makeOpaqueToken()
-            return [token, new Map(m).set(owner, token)]
-          })
-          const dir = join(root, name)
-          yield* Effect.try({ try: () => mkdirSync(dir, { recursive: true, mode: 0o700 }), catch: storageError("create folder") })
-          return dir
-        })
+      // Owner → folder name. Plain synchronous state on purpose: every change to a folder (create
+      // it, write into it, remove it when empty) happens inside one synchronous block, so a
+      // retention pass can never remove a folder between its creation and the write into it.
+      const folders = new Map<string, string>()
+
+      const ensureFolder = (owner: string): string => {
+        let name = folders.get(owner)
+        if (name === undefined) {
+          name = makeOpaqueToken()
+          folders.set(owner, name)
+        }
+        const dir = join(root, name)
+        mkdirSync(dir, { recursive: true, mode: 0o700 })
+        return dir
+      }
 
       const stored = (dir: string, name: string): StoredFile => {
         const path = join(dir, name)
         return { path, name, bytes: statSync(path).size, urlPath: `/files/${basename(dir)}/${encodeURIComponent(name)}` }
       }
 
+      const folder = (owner: string) => Effect.try({ try: () => ensureFolder(owner), catch: storageError("create folder") })
+
       const save = (owner: string, name: string, data: Uint8Array | string) =>
-        Effect.gen(function*() {
-          const dir = yield* folder(owner)
+        Effect.suspend(() => {
           const file = safeName(name)
-          const tmp = join(dir, `.${file}.${makeOpaqueToken()}.tmp`)
-          // Write then rename: a reader never sees half a file.
-          yield* Effect.try({
+          let tmp: string | undefined
+          return Effect.try({
             try: () => {
-              writeFileSync(tmp, data, { mode: 0o600 })
-              renameSync(tmp, join(dir, file))
+              const dir = ensureFolder(owner)
+              tmp = join(dir, `.${makeOpaqueToken()}.tmp`)
+              writeFileSync(tmp, data, { mode: 0o600, flag: "wx" })
+              return stored(dir, place(tmp, dir, file))
             },
             catch: (cause) => {
-              try {
-                unlinkSync(tmp)
-              } catch {
-                // nothing written
-              }
+              if (tmp !== undefined) removeQuietly(tmp)
               return storageError(`write ${file}`)(cause)
             }
           })
-          return stored(dir, file)
         })
 
       const adopt = (owner: string, source: string, name: string) =>
-        Effect.gen(function*() {
-          const dir = yield* folder(owner)
+        Effect.suspend(() => {
           const file = safeName(name)
-          yield* Effect.try({ try: () => renameSync(source, join(dir, file)), catch: storageError(`store ${file}`) })
-          return stored(dir, file)
+          let copy: string | undefined
+          return Effect.try({
+            try: () => {
+              const dir = ensureFolder(owner)
+              try {
+                return stored(dir, place(source, dir, file))
+              } catch (cause) {
+                if (errnoOf(cause) !== "EXDEV") throw cause
+                // Another file system: copy next to the target first, so the move stays atomic.
+                copy = join(dir, `.${makeOpaqueToken()}.tmp`)
+                copyFileSync(source, copy)
+                const placed = stored(dir, place(copy, dir, file))
+                removeQuietly(source)
+                return placed
+              }
+            },
+            catch: (cause) => {
+              if (copy !== undefined) removeQuietly(copy)
+              return storageError(`store ${file}`)(cause)
+            }
+          })
+        })
+
+      /** Streams a zip of `entries` to `target`; interruption aborts it. */
+      const writeZip = (target: string, entries: ReadonlyArray<BundleEntry>, file: string) =>
+        Effect.callback<void, StorageFailed>((resume) => {
+          let settled = false
+          const settle = (effect: Effect.Effect<void, StorageFailed>) => {
+            if (settled) return
+            settled = true
+            resume(effect)
+          }
+          const output = createWriteStream(target, { mode: 0o600, flags: "wx" })
+          const archive = new ZipArchive({ zlib: { level: 6 } })
+          const fail = (what: string) => (e: unknown) => {
+            archive.abort()
+            output.destroy()
+            settle(Effect.fail(storageError(`${what} ${file}`)(e)))
+          }
+          output.on("close", () => settle(Effect.void))
+          output.on("error", fail("write"))
+          archive.on("error", fail("zip"))
+          archive.pipe(output)
+          for (const entry of entries) {
+            archive.append(typeof entry.data === "string" ? entry.data : Buffer.from(entry.data), { name: entry.name })
+          }
+          // Failures also arrive as "error" events (handled above); the promise must not reject unhandled.
+          archive.finalize().catch(() => undefined)
+          return Effect.sync(() => {
+            settled = true
+            archive.abort()
+            output.destroy()
+          })
         })
 
       const zip = (owner: string, name: string, entries: ReadonlyArray<BundleEntry>) =>
         Effect.gen(function*() {
-          const dir = yield* folder(owner)
           const file = safeName(name)
-          const target = join(dir, file)
-          yield* Effect.callback<void, StorageFailed>((resume) => {
-            const output = createWriteStream(target, { mode: 0o600 })
-            const archive = new ZipArchive({ zlib: { level: 6 } })
-            output.on("close", () => resume(Effect.void))
-            output.on("error", (e) => resume(Effect.fail(storageError(`write ${file}`)(e))))
-            archive.on("error", (e: Error) => resume(Effect.fail(storageError(`zip ${file}`)(e))))
-            archive.pipe(output)
-            for (const entry of entries) {
-              archive.append(typeof entry.data === "string" ? entry.data : Buffer.from(entry.data), { name: entry.name })
-            }
-            void archive.finalize()
-          })
-          return stored(dir, file)
+          const tmp = join(tmpRoot, `${makeOpaqueToken()}.zip`)
+          yield* Effect.try({ try: () => mkdirSync(tmpRoot, { recursive: true, mode: 0o700 }), catch: storageError(`write ${file}`) })
+          return yield* writeZip(tmp, entries, file).pipe(
+            Effect.andThen(Effect.try({
+              try: () => {
+                const dir = ensureFolder(owner)
+                return stored(dir, place(tmp, dir, file))
+              },
+              catch: storageError(`store ${file}`)
+            })),
+            Effect.onExit(() => Effect.sync(() => removeQuietly(tmp)))
+          )
         })
 
       const resolve = (urlPath: string) =>
-        Effect.gen(function*() {
+        Effect.suspend(() => {
           const notFound = new FileNotFound({})
-          const rest = urlPath.replace(/^\/files\//, "")
-          const parts = rest.split("/").map((p) => {
+          if (!urlPath.startsWith("/files/")) return Effect.fail(notFound)
+          const parts = urlPath.slice("/files/".length).split("/").map((p) => {
             try {
               return decodeURIComponent(p)
             } catch {
               return "\u0000"
             }
           })
-          if (parts.length !== 2) return yield* Effect.fail(notFound)
+          if (parts.length !== 2) return Effect.fail(notFound)
           const [dirName, fileName] = parts as [string, string]
-          if (!SAFE_FOLDER.test(dirName) || !SAFE_NAME.test(fileName)) return yield* Effect.fail(notFound)
-          const candidate = join(root, dirName, fileName)
-          const real = yield* Effect.try({ try: () => realpathSync(candidate), catch: () => notFound })
-          const realRoot = realpathSync(root)
-          const rel = relative(realRoot, real)
-          if (rel.startsWith("..") || rel.includes(`..${sep}`) || rel === "" || !lstatSync(real).isFile()) {
-            return yield* Effect.fail(notFound)
-          }
-          return { path: real, name: fileName, bytes: statSync(real).size, urlPath } satisfies StoredFile
+          if (!SAFE_FOLDER.test(dirName) || !SAFE_NAME.test(fileName)) return Effect.fail(notFound)
+          return Effect.try({
+            try: (): StoredFile | undefined => {
+              const dir = join(root, dirName)
+              const candidate = join(dir, fileName)
+              // Neither the folder nor the file may be a symlink: we never make one.
+              if (!lstatSync(dir).isDirectory()) return undefined
+              const st = lstatSync(candidate)
+              if (!st.isFile()) return undefined
+              const rel = relative(realRoot, realpathSync(candidate))
+              if (rel !== `${dirName}${sep}${fileName}`) return undefined
+              return { path: candidate, name: fileName, bytes: st.size, urlPath }
+            },
+            catch: () => notFound
+          }).pipe(Effect.flatMap((f) => (f === undefined ? Effect.fail(notFound) : Effect.succeed(f))))
         })
+
+      const sweep = (now: number, age: Duration.Duration): CleanupReport => {
+        const cutoff = now - Duration.toMillis(age)
+        const hiddenCutoff = Math.min(cutoff, now - Duration.toMillis(IN_PROGRESS_GRACE))
+        const files: Array<WalkedFile> = []
+        const dirs: Array<WalkedDir> = []
+        walk(root, false, files, dirs)
+        let filesDeleted = 0
+        let bytesFreed = 0
+        let currentBytes = 0
+        let screenshotsBytes = 0
+        const touched = new Set<string>()
+        for (const f of files) {
+          if (f.mtimeMs <= (f.hidden ? hiddenCutoff : cutoff)) {
+            try {
+              unlinkSync(f.path)
+            } catch (cause) {
+              if (errnoOf(cause) !== "ENOENT") throw cause
+              continue
+            }
+            filesDeleted++
+            bytesFreed += f.bytes
+            touched.add(dirname(f.path))
+          } else {
+            currentBytes += f.bytes
+            if (isScreenshot(f.path)) screenshotsBytes += f.bytes
+          }
+        }
+        // A folder goes when it is empty and either old itself or emptied by this pass.
+        let foldersRemoved = 0
+        for (const d of dirs) {
+          if (d.path === tmpRoot) continue
+          const old = d.mtimeMs <= (d.hidden ? hiddenCutoff : cutoff)
+          if (!old && !touched.has(d.path)) continue
+          try {
+            if (readdirSync(d.path).length > 0) continue
+            rmdirSync(d.path)
+          } catch (cause) {
+            if (errnoOf(cause) !== "ENOENT" && errnoOf(cause) !== "ENOTEMPTY") throw cause
+            continue
+          }
+          foldersRemoved++
+          touched.add(dirname(d.path))
+        }
+        for (const [owner, name] of folders) {
+          if (!existsSync(join(root, name))) folders.delete(owner)
+        }
+        return { filesDeleted, bytesFreed, foldersRemoved, currentBytes, screenshotsBytes, downloadsBytes: currentBytes - screenshotsBytes }
+      }
 
       const cleanup = (maxAge?: Duration.Duration) =>
         Effect.gen(function*() {
-          const age = maxAge ?? config.fileRetention
           const now = yield* Clock.currentTimeMillis
-          const cutoff = now - Duration.toMillis(age)
-          return yield* Effect.try({
-            try: () => {
-              const files: Array<{ path: string; bytes: number; mtimeMs: number }> = []
-              walk(root, files)
-              let filesDeleted = 0
-              let bytesFreed = 0
-              for (const f of files) {
-                if (f.mtimeMs <= cutoff) {
-                  unlinkSync(f.path)
-                  filesDeleted++
-                  bytesFreed += f.bytes
-                }
-              }
-              removeEmptyDirs(root, true)
-              const left: Array<{ path: string; bytes: number; mtimeMs: number }> = []
-              walk(root, left)
-              const screenshotsBytes = left.filter((f) => isScreenshotLike(f.path)).reduce((s, f) => s + f.bytes, 0)
-              const currentBytes = left.reduce((s, f) => s + f.bytes, 0)
-              return { filesDeleted, bytesFreed, currentBytes, screenshotsBytes, downloadsBytes: currentBytes - screenshotsBytes }
-            },
-            catch: storageError("cleanup")
-          })
-        }).pipe(Effect.tap((r) => (r.filesDeleted > 0 ? Effect.logInfo("old files removed", r) : Effect.void)))
+          return yield* Effect.try({ try: () => sweep(now, maxAge ?? config.fileRetention), catch: storageError("cleanup") })
+        }).pipe(
+          Effect.tap((r) => (r.filesDeleted > 0 || r.foldersRemoved > 0 ? Effect.logInfo("old files removed", r) : Effect.void)),
+          Effect.withSpan("ArtifactStore.cleanup")
+        )
 
       const scratch = (owner: string) =>
-        Effect.gen(function*() {
-          const dir = join(yield* folder(owner), `.download-${makeOpaqueToken()}`)
-          yield* Effect.try({ try: () => mkdirSync(dir, { recursive: true, mode: 0o700 }), catch: storageError("create download directory") })
-          return dir
+        Effect.try({
+          try: () => {
+            const dir = join(ensureFolder(owner), `${SCRATCH_PREFIX}${makeOpaqueToken()}`)
+            mkdirSync(dir, { mode: 0o700 })
+            return dir
+          },
+          catch: storageError("create download directory")
         })
 
-      // Retention: once at boot, then every hour, for the life of the service.
-      yield* cleanup().pipe(
-        Effect.catchCause((cause) => Effect.logError("file retention pass failed", cause)),
-        Effect.repeat(Schedule.spaced(Duration.hours(1))),
-        Effect.forkScoped
-      )
+      const discardScratch = (dir: string) =>
+        Effect.sync(() => {
+          const rel = relative(root, dir)
+          const parts = rel.split(sep)
+          if (parts.length !== 2 || !SAFE_FOLDER.test(parts[0]!) || !parts[1]!.startsWith(SCRATCH_PREFIX)) return
+          rmSync(dir, { recursive: true, force: true })
+        }).pipe(Effect.catchCause((cause) => Effect.logWarning("download directory not removed", cause)))
 
-      return ArtifactStore.of({ folder, save, adopt, zip, resolve, cleanup, scratch })
+      // Retention: one pass at boot (before the service is handed out, so a restart after a long
+      // pause starts clean), then every hour for the life of the service. A failed pass is logged,
+      // never fatal.
+      const retention = cleanup().pipe(Effect.catchCause((cause) => Effect.logError("file retention pass failed", cause)))
+      yield* retention
+      yield* retention.pipe(Effect.repeat(Schedule.spaced(Duration.hours(1))), Effect.delay(Duration.hours(1)), Effect.forkScoped)
+
+      return ArtifactStore.of({ folder, save, adopt, zip, resolve, cleanup, scratch, discardScratch })
     })
   )
 }

@@ -74,28 +74,45 @@ export const Session = {
 } as const
 
 export const Containers = {
+  /** Menu entry that opens the grid when the direct URL does not (§3.3); matched on `a`/`button` text. */
   menuLink: "Containers",
+  menuLinkElements: "a, button",
   /** The ngx-infinite-scroll container (§3.4.1). */
   scrollBox: "div#searchres[matinfinitescroll], #searchres, [matinfinitescroll], .search-results",
   table: "table",
   headerCells: "thead th, thead td",
+  /** Sticky header cells overlay the top of the scroll box: screenshots crop below them. */
+  stickyHeader: "thead, thead th, thead td",
   bodyRows: "tbody tr:not(.expanded)",
   expandedRow: "tr.expanded",
+  /** Ligature icons (expand arrow); their text is never part of a cell's value. */
+  icon: "mat-icon",
   expandIconTexts: ["keyboard_arrow_right", "expand_more"],
   collapseIconTexts: ["keyboard_arrow_down", "expand_less"],
   /** Ligature words that leak into cell text and are removed (§3.4.1). */
   iconWords: ["keyboard_arrow_right", "keyboard_arrow_down", "info", "more_vert", "expand_more", "expand_less"],
   /** A container id as the grid prints it (with an optional L/E suffix). */
   idPattern: "[A-Z]{4}\\d{6,7}[A-Z]?",
+  /** The id without its suffix: `^(core)[A-Z]?$` on the first cell. */
+  idCorePattern: "[A-Z]{4}\\d{6,7}",
+  /** Busy indicators while a batch loads (besides Angular's testability API). */
+  spinner: "mat-spinner, mat-progress-spinner, mat-progress-bar, .loading-spinner",
   fieldLabel: "div.field-label",
   fieldData: "div.field-data",
   bookingLabel: "Booking #",
   bookingValue: "div.field-data.btn-link",
   notAvailable: "N/A",
   timeline: "app-containerflow, div.timeline-container",
+  /** The timeline's own box (app-containerflow may be an inline wrapper as wide as the row). */
+  timelineBox: "div.timeline-container",
   milestoneRow: "div[fxlayout=\"row\"]",
   milestoneLabel: "span.location-details-label",
+  /** The date span also carries `p-top-5` (§3.4.8). */
+  milestoneDate: "span.location-details-label.p-top-5",
+  /** Rows of the timeline that are its collapse toggle, not milestones. */
+  timelineToggleNames: ["arrow_drop_up", "arrow_drop_down"],
   divider: "div.timeline-divider",
+  /** Exact class tokens (never substrings: `dividerflowcolor2` is not `dividerflowcolor`). */
   dividerDone: "dividerflowcolor",
   dividerPending: "horizontalconflow",
   milestoneBox: "div.curr-loc-div",
@@ -152,12 +169,71 @@ export const Wizard = {
   snackBar: "mat-snack-bar-container, simple-snack-bar, .mat-snack-bar-container",
   spinner: "mat-spinner, mat-progress-spinner, mat-progress-bar, .loading-spinner",
   /** The seed's truck-plate wildcard (§1.4): pick the first plate. */
-  plateWildcard: "ABC123"
+  plateWildcard: "ABC123",
+  /** The content of the step being shown; earlier steps stay in the DOM, hidden. */
+  activeStep: ".mat-horizontal-stepper-content[aria-expanded=\"true\"]",
+  /** The text a mat-select shows for its current value. */
+  selectValue: ".mat-select-value, .mat-mdc-select-value",
+  /** An open option list (mat-select panel or autocomplete panel), in the overlay. */
+  optionPanel: ".mat-select-panel, .mat-autocomplete-panel, .mat-mdc-select-panel, .mat-mdc-autocomplete-panel",
+  overlayBackdrop: ".cdk-overlay-backdrop",
+  /** Material dialogs: the CLOSE popups and the booking dialog. */
+  dialog: "mat-dialog-container, [role=\"dialog\"]",
+  dialogText: ".dialog-content, mat-dialog-content, .mat-dialog-content",
+  buttonLabel: "span.mat-button-wrapper",
+  /** First-run prompts that may cover the wizard when it opens (never the business dialogs). */
+  promptButtonTexts: ["Got it", "Continue", "Proceed", "OK", "Dismiss"],
+  /** Field validation messages under the inputs of the current step. */
+  fieldError: "mat-error",
+  chipList: "mat-chip-list, mat-chip-grid, mat-form-field",
+  chipText: "mat-chip, mat-chip-row",
+  /** Fallbacks of the seed's locators (§3.7.5). */
+  pinFallback: "input[matinput][placeholder*=\"PIN\"]",
+  plateFallback: "input.mat-autocomplete-trigger",
+  unitFallback: "input[matinput][uppercase][maxlength=\"11\"]",
+  quantityFallback: "input[type=\"number\"][min=\"1\"]",
+  /** Line / Equip Size autocompletes: the input right after the mat-label (§3.6). */
+  autocompleteInput: "input[matinput], input.mat-input-element, input.mat-autocomplete-trigger",
+  checkboxLabel: "label",
+  toggleButton: "button",
+  /** The export date picker (§3.7.6): the toggle's ligature and the calendar it opens. */
+  calendar: "mat-calendar",
+  calendarAnyCell: "td.mat-calendar-body-cell",
+  calendarDisabledClass: "mat-calendar-body-disabled",
+  calendarNext: ".mat-calendar-next-button",
+  calendarPrevious: ".mat-calendar-previous-button",
+  dateInput: "input.mat-datepicker-input, input[formcontrolname=\"appointmentDate\"]",
+  /** Text of the dialog the portal shows when a chosen slot was taken meanwhile. */
+  slotTakenPattern: "no longer available|already (?:been )?(?:booked|taken)|not available"
 } as const
 
 export const MyAppointments = {
+  /** The list (§3.5: a Material table on truckerportal); the first match wins. */
+  list: "table.appointments, table.mat-table, mat-table, table",
+  headerCells: "thead th, mat-header-row mat-header-cell",
   checkbox: "input.mat-checkbox-input, mat-checkbox input[type=\"checkbox\"]",
   checkboxHost: "mat-checkbox",
+  /** The header's select-all checkbox (aria-checked true / false / mixed). */
+  selectAll: "thead mat-checkbox, mat-header-row mat-checkbox, mat-checkbox.select-all",
   row: "tbody tr, mat-row",
-  excelIcon: "mat-icon[svgicon=\"xls\"], mat-icon.svg-xls-icon, [mattooltip=\"Excel\"], button[aria-label=\"Excel\"]"
+  /** Header of the column holding the appointment (confirmation) number, as a case-insensitive regex. */
+  confirmationHeader: "appointment\\s*(#|no\\.?|number)|confirmation",
+  /** Row attributes that may carry the appointment id. */
+  rowIdAttributes: ["data-id", "data-appointment-id", "data-confirmation-number"],
+  /** The seed's export icon candidates (§3.5) in its order of preference; the first visible match wins. */
+  excelIcon: [
+    "mat-icon[svgicon=\"xls\"]",
+    "mat-icon.svg-xls-icon",
+    "mat-icon[class*=\"xls\"]",
+    "svg.xls",
+    "button.excel mat-icon, button[aria-label=\"Excel\"] mat-icon",
+    "[mattooltip=\"Excel\"]",
+    "button[aria-label=\"Excel\"]"
+  ],
+  /** Busy indicators while a page of rows loads (besides Angular's testability API). */
+  spinner: "mat-spinner, mat-progress-spinner, mat-progress-bar, .loading-spinner",
+  /** Where the portal reports a refused export ("Please select at least one appointment…"). */
+  snackBar: "mat-snack-bar-container, simple-snack-bar, .mat-snack-bar-container",
+  /** Page texts (lower-cased) that mean the account has no appointments, when no table is shown. */
+  emptyTexts: ["no appointments", "no records found", "no data available"]
 } as const

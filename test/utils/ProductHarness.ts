@@ -4,15 +4,17 @@
  * tests never share sessions; the simulator is shared per file.
  */
 import { Effect, Layer, Redacted } from "effect"
-import { mkdtempSync, readdirSync, rmSync, existsSync } from "node:fs"
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, existsSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Credentials } from "../../src/domain/Credentials.ts"
 import { Simulator, type SimulatorShape } from "../../src/runtime/simulator/Simulator.ts"
+import { AppointmentWorkflows } from "../../src/services/AppointmentWorkflows.ts"
 import { ArtifactStore } from "../../src/services/ArtifactStore.ts"
 import { Browser } from "../../src/services/Browser.ts"
 import { CaptchaSolver } from "../../src/services/CaptchaSolver.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
+import { Idempotency } from "../../src/services/Idempotency.ts"
 import { PortalDriver } from "../../src/services/PortalDriver.ts"
 import { SessionPool } from "../../src/services/SessionPool.ts"
 import { SessionSnapshots } from "../../src/services/SessionSnapshots.ts"
@@ -43,7 +45,7 @@ export const coreLayer = (env: Record<string, string> = {}, dataDir?: string) =>
     const sim = yield* Simulator
     const dir = dataDir ?? (yield* tempDataDir)
     const config = PortalConfig.layerTest({ ...simulatorEnv(sim, dir), ...env })
-    return Layer.mergeAll(SessionPool.layer, ArtifactStore.layer).pipe(
+    return Layer.mergeAll(SessionPool.layer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer).pipe(
       Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
       Layer.provideMerge(CaptchaSolver.layerFetch),
       Layer.provideMerge(Browser.layer),
@@ -61,6 +63,20 @@ export const leftovers = (dataDir: string) => {
     processes: Processes.processesWithMarker(`--user-data-dir=${chromeRoot}/`).length,
     dirs: existsSync(chromeRoot) ? readdirSync(chromeRoot).length : 0
   }
+}
+
+/** Open file descriptors of this process that point into `dir` (leaked handles). */
+export const openHandlesUnder = (dir: string): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`)
+      if (target.startsWith(dir)) out.push(target)
+    } catch {
+      // closed while listing
+    }
+  }
+  return out
 }
 
 /** Waits (polling, bounded) until `check` holds; fails with `what` at the deadline. */

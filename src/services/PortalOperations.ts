@@ -1,0 +1,207 @@
+/**
+ * PortalOperations is the service's business surface, shared by REST, RPC and embedding programs:
+ * every seed endpoint is one method taking the seed's request body (decoded) and returning the
+ * seed's response body, or a typed error carrying the session id. Each business operation resolves
+ * its session through the pool and runs as one message on that session's actor; the flows
+ * themselves live in `./operations/` (one module per portal area) on top of the shared `Kit`.
+ */
+import { Clock, Context, Duration, Effect, Layer } from "effect"
+import type { PortalError } from "../domain/Errors.ts"
+import { InvalidOperationInput, SessionNotFound, type StorageFailed, type BrowserCrashed } from "../domain/Errors.ts"
+import type {
+  CheckAppointmentsRequest,
+  CheckAppointmentsResponse,
+  CleanupRequest,
+  CleanupResponse,
+  CloseSessionResponse,
+  ContainerLookupRequest,
+  ContainersProgress,
+  GetAppointmentsRequest,
+  GetAppointmentsResponse,
+  GetContainersRequest,
+  GetContainersResponse,
+  GetInfoBulkRequest,
+  GetInfoBulkResponse,
+  GetSessionRequest,
+  GetSessionResponse,
+  HealthResponse,
+  ListSessionsResponse,
+  MakeAppointmentRequest,
+  MakeAppointmentResponse,
+  PingSessionRequest,
+  PingSessionResponse,
+  TimelineResponse,
+  BookingNumberResponse
+} from "../domain/Operations.ts"
+import { AppointmentWorkflows } from "./AppointmentWorkflows.ts"
+import { ArtifactStore, type StoredFile } from "./ArtifactStore.ts"
+import { Idempotency } from "./Idempotency.ts"
+import { PortalConfig } from "./PortalConfig.ts"
+import { SessionPool } from "./SessionPool.ts"
+import * as ContainerOperations from "./operations/Containers.ts"
+import { makeAppointmentOperations } from "./operations/Appointments.ts"
+import { makeKit, type RequestContext } from "./operations/Kit.ts"
+import { getAppointments as getAppointmentsOperation } from "./operations/MyAppointments.ts"
+
+export type { RequestContext } from "./operations/Kit.ts"
+
+export const SERVICE_NAME = "E-Modal Business Operations API"
+export const SERVICE_VERSION = "2.0.0"
+
+/** get_containers' result: the response body and the file (REST may send the file itself). */
+export interface ContainersResult {
+  readonly response: GetContainersResponse
+  readonly file: StoredFile
+}
+
+export interface PortalOperationsShape {
+  /** Log in (or reuse the session of the same credentials) without doing anything else. */
+  readonly getSession: (request: GetSessionRequest) => Effect.Effect<GetSessionResponse, PortalError>
+  /** Closes a session and frees everything it held. */
+  readonly closeSession: (sessionId: string) => Effect.Effect<CloseSessionResponse, SessionNotFound>
+  /** Marks a session used now; optionally pins or unpins it. */
+  readonly pingSession: (request: PingSessionRequest) => Effect.Effect<PingSessionResponse, SessionNotFound | BrowserCrashed>
+  readonly listSessions: Effect.Effect<ListSessionsResponse>
+  readonly health: Effect.Effect<HealthResponse>
+  /** Deletes result files older than `max_age_hours` (default FILE_RETENTION). */
+  readonly cleanup: (request: CleanupRequest) => Effect.Effect<CleanupResponse, StorageFailed>
+  /** Containers to Excel; `onProgress` hears the rows loaded so far while scrolling. */
+  readonly getContainers: (
+    request: GetContainersRequest,
+    context: RequestContext,
+    onProgress?: (progress: Extract<ContainersProgress, { type: "progress" }>) => Effect.Effect<void>
+  ) => Effect.Effect<ContainersResult, PortalError>
+  readonly getContainerTimeline: (request: ContainerLookupRequest, context: RequestContext) => Effect.Effect<TimelineResponse, PortalError>
+  readonly getBookingNumber: (request: ContainerLookupRequest, context: RequestContext) => Effect.Effect<BookingNumberResponse, PortalError>
+  readonly getAppointments: (request: GetAppointmentsRequest, context: RequestContext) => Effect.Effect<GetAppointmentsResponse, PortalError>
+  readonly checkAppointments: (request: CheckAppointmentsRequest, context: RequestContext) => Effect.Effect<CheckAppointmentsResponse, PortalError>
+  readonly makeAppointment: (request: MakeAppointmentRequest, context: RequestContext) => Effect.Effect<MakeAppointmentResponse, PortalError>
+  readonly getInfoBulk: (request: GetInfoBulkRequest, context: RequestContext) => Effect.Effect<GetInfoBulkResponse, PortalError>
+}
+
+const mb = (bytes: number) => Math.round((bytes / (1024 * 1024)) * 100) / 100
+
+export class PortalOperations extends Context.Service<PortalOperations, PortalOperationsShape>()("emodal-api/services/PortalOperations") {
+  static readonly layer = Layer.effect(
+    PortalOperations,
+    Effect.gen(function*() {
+      const config = yield* PortalConfig
+      const pool = yield* SessionPool
+      const artifacts = yield* ArtifactStore
+      const kit = makeKit(config, artifacts, pool)
+      const workflows = yield* AppointmentWorkflows
+      const appointments = makeAppointmentOperations(kit, workflows, yield* Idempotency)
+      const startedAt = yield* Clock.currentTimeMillis
+
+      const getSession = Effect.fn("PortalOperations.getSession")(function*(request: GetSessionRequest) {
+        return yield* kit.withSession(request, (acquired) =>
+          Effect.gen(function*() {
+            const summary = yield* acquired.session.summary
+            return {
+              success: true as const,
+              session_id: acquired.session.id,
+              is_new: acquired.isNew,
+              username: acquired.session.username,
+              created_at: summary.created_at,
+              expires_at: null,
+              message: acquired.isNew ? "New persistent session created" : "Using existing persistent session",
+              never_terminate: summary.never_terminate,
+              keep_alive: summary.keep_alive
+            }
+          }))
+      })
+
+      const closeSession = Effect.fn("PortalOperations.closeSession")(function*(sessionId: string) {
+        yield* pool.close(sessionId)
+        return { success: true as const, session_id: sessionId, message: `Session ${sessionId} closed` }
+      })
+
+      const pingSession = Effect.fn("PortalOperations.pingSession")(function*(request: PingSessionRequest) {
+        const session = yield* pool.get(request.session_id)
+        const lastUsed = yield* session.touch
+        const patch = {
+          ...(request.never_terminate !== undefined ? { neverTerminate: request.never_terminate } : {}),
+          ...(request.keep_alive !== undefined ? { keepAlive: request.keep_alive } : {}),
+          ...(request.never_terminate === true ? { keepAlive: true } : {})
+        }
+        const settings = yield* session.updateSettings(patch)
+        return {
+          success: true as const,
+          session_id: session.id,
+          last_used: new Date(lastUsed).toISOString(),
+          never_terminate: settings.neverTerminate,
+          keep_alive: settings.keepAlive
+        }
+      })
+
+      const listSessions = Effect.gen(function*() {
+        const sessions = yield* pool.list
+        return { active_sessions: sessions.length, sessions }
+      })
+
+      const health = Effect.gen(function*() {
+        const s = yield* pool.stats
+        const now = yield* Clock.currentTimeMillis
+        return {
+          status: "healthy" as const,
+          service: SERVICE_NAME,
+          version: SERVICE_VERSION,
+          active_sessions: s.active,
+          max_sessions: s.maxSessions,
+          session_capacity: `${s.active}/${s.maxSessions}`,
+          persistent_sessions: s.fingerprints,
+          timestamp: new Date(now).toISOString(),
+          pool: {
+            busy: s.busy,
+            idle: s.idle,
+            pinned: s.pinned,
+            logging_in: s.loggingIn,
+            waiting_for_slot: s.waitingForSlot,
+            logins_total: s.loginsTotal,
+            evictions_total: s.evictionsTotal,
+            refreshes_total: s.refreshesTotal,
+            refresh_failures_total: s.refreshFailuresTotal,
+            crashes_total: s.crashesTotal
+          },
+          appointment_workflows: yield* workflows.count,
+          uptime_seconds: Math.floor((now - startedAt) / 1000)
+        }
+      })
+
+      const cleanup = Effect.fn("PortalOperations.cleanup")(function*(request: CleanupRequest) {
+        const report = yield* artifacts.cleanup(
+          request.max_age_hours === undefined ? undefined : Duration.millis(request.max_age_hours * 3_600_000)
+        )
+        return {
+          success: true as const,
+          message: "Cleanup completed",
+          files_deleted: report.filesDeleted,
+          space_freed_mb: mb(report.bytesFreed),
+          current_storage_mb: mb(report.currentBytes),
+          downloads_mb: mb(report.downloadsBytes),
+          screenshots_mb: mb(report.screenshotsBytes)
+        }
+      })
+
+      const notYet = (name: string) => () =>
+        Effect.fail(new InvalidOperationInput({ detail: `${name} is not available in this build` }))
+
+      return PortalOperations.of({
+        getSession,
+        closeSession,
+        pingSession,
+        listSessions,
+        health,
+        cleanup,
+        getContainers: (request, context, onProgress) => ContainerOperations.getContainers(kit, request, context, onProgress),
+        getContainerTimeline: (request, context) => ContainerOperations.getContainerTimeline(kit, request, context),
+        getBookingNumber: (request, context) => ContainerOperations.getBookingNumber(kit, request, context),
+        getAppointments: (request, context) => getAppointmentsOperation(kit, request, context),
+        checkAppointments: appointments.checkAppointments,
+        makeAppointment: appointments.makeAppointment,
+        getInfoBulk: (request, context) => ContainerOperations.getInfoBulk(kit, request, context)
+      })
+    })
+  )
+}
+

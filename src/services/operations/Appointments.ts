@@ -1,0 +1,409 @@
+/**
+ * check_appointments and make_appointment (SEED-SYSTEM §1.4, §1.5, §2.9) on top of the Kit. Each
+ * request is ONE message on its session's actor: a new workflow acquires a session, registers a
+ * workflow (`appointment_session_id`) and walks the wizard; a resume continues the workflow on ITS
+ * session — in place when the page is still that workflow's wizard at the right step, otherwise by
+ * replaying the completed phases from the stored fields — with only the missing fields. Errors
+ * carry session_id, is_new_session, appointment_session_id and current_phase (the phase a resume
+ * starts at). make_appointment submits only once per idempotency key and reports a booking as
+ * confirmed only when the portal showed its confirmation number.
+ */
+import { Effect, Option } from "effect"
+import {
+  AppointmentFieldsMissing,
+  InvalidOperationInput,
+  type PortalError,
+  withContext
+} from "../../domain/Errors.ts"
+import type {
+  CheckAppointmentsRequest,
+  CheckAppointmentsResponse,
+  MakeAppointmentRequest,
+  MakeAppointmentResponse
+} from "../../domain/Operations.ts"
+import type { AppointmentWorkflowsShape, ContainerType, PhaseData } from "../AppointmentWorkflows.ts"
+import type { PageHandle } from "../Browser.ts"
+import type { BrowserSession } from "../BrowserSession.ts"
+import type { IdempotencyShape } from "../Idempotency.ts"
+import { DebugRecorder, debugNote } from "../portal/Debug.ts"
+import * as Wizard from "../portal/Wizard.ts"
+import type { Acquired, Kit, RequestContext, SessionSelector } from "./Kit.ts"
+
+export interface AppointmentOperations {
+  readonly checkAppointments: (request: CheckAppointmentsRequest, context: RequestContext) => Effect.Effect<CheckAppointmentsResponse, PortalError>
+  readonly makeAppointment: (request: MakeAppointmentRequest, context: RequestContext) => Effect.Effect<MakeAppointmentResponse, PortalError>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fields (pure, unit-tested)
+
+/** The wizard fields a workflow stores (its `phase_data`), with the phase each belongs to. */
+export const PHASE_OF_FIELD: Readonly<Record<string, 1 | 2>> = {
+  container_type: 1,
+  trucking_company: 1,
+  terminal: 1,
+  move_type: 1,
+  container_id: 1,
+  booking_number: 1,
+  line: 1,
+  equip_size: 1,
+  quantity: 1,
+  truck_plate: 2,
+  own_chassis: 2,
+  pin_code: 2,
+  unit_number: 2,
+  seal_value: 2
+}
+
+export const CONTAINER_TYPE_ERROR = "container_type must be 'import' or 'export'"
+
+/** `container_type`, case-insensitive; undefined when absent, "invalid" when not import/export. */
+export const parseContainerType = (value: unknown): ContainerType | "invalid" | undefined => {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== "string") return "invalid"
+  const v = value.trim().toLowerCase()
+  return v === "import" || v === "export" ? v : "invalid"
+}
+
+/** The phase fields present in a request (as given; `container_type` normalised). */
+export const phaseFieldsOf = (request: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(PHASE_OF_FIELD)) {
+    const v = request[key]
+    if (v === undefined) continue
+    out[key] = key === "container_type" ? parseContainerType(v) : v
+  }
+  return out
+}
+
+const given = (d: PhaseData, key: string) => typeof d[key] === "string" && (d[key] as string).trim() !== ""
+
+/**
+ * The fields `phase` still lacks. Phase 1: the three selects plus `container_id` for imports (or
+ * `line` + `equip_size`, the alternative form) and `booking_number` for exports. Phase 2:
+ * `truck_plate` ("" is the wildcard, so only an absent plate is missing). Phase 3 (booking):
+ * `appointment_time`.
+ */
+export const missingFields = (phase: 1 | 2 | 3, type: ContainerType, d: PhaseData, appointmentTime?: string): ReadonlyArray<string> => {
+  if (phase === 1) {
+    const missing = ["trucking_company", "terminal", "move_type"].filter((k) => !given(d, k))
+    if (type === "export") {
+      if (!given(d, "booking_number")) missing.push("booking_number")
+    } else if (!given(d, "container_id")) {
+      if (!given(d, "line") && !given(d, "equip_size")) missing.push("container_id")
+      else missing.push(...["line", "equip_size"].filter((k) => !given(d, k)))
+    }
+    return missing
+  }
+  if (phase === 2) return typeof d.truck_plate === "string" ? [] : ["truck_plate"]
+  return appointmentTime !== undefined && appointmentTime.trim() !== "" ? [] : ["appointment_time"]
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v.trim() : undefined)
+
+/** The stored fields as the wizard needs them. */
+export const wizardFields = (type: ContainerType, d: PhaseData): Wizard.WizardFields => ({
+  containerType: type,
+  truckingCompany: str(d.trucking_company) ?? "",
+  terminal: str(d.terminal) ?? "",
+  moveType: str(d.move_type) ?? "",
+  containerId: str(d.container_id),
+  bookingNumber: str(d.booking_number),
+  line: str(d.line),
+  equipSize: str(d.equip_size),
+  quantity: typeof d.quantity === "number" ? d.quantity : undefined,
+  truckPlate: typeof d.truck_plate === "string" ? d.truck_plate : undefined,
+  ownChassis: Wizard.ownChassisTarget(d.own_chassis),
+  pinCode: str(d.pin_code),
+  unitNumber: str(d.unit_number),
+  sealValue: str(d.seal_value)
+})
+
+/** What goes into the idempotency fingerprint: the body without secrets, the key or debug options. */
+export const fingerprintBody = (request: MakeAppointmentRequest): Record<string, unknown> => {
+  const {
+    password: _password,
+    captcha_api_key: _key,
+    request_id: _requestId,
+    debug: _debug,
+    screens_label: _label,
+    never_terminate: _pin,
+    keep_alive: _keepAlive,
+    ...rest
+  } = request
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(rest)) out[k] = typeof v === "string" ? v.trim() : v
+  out.container_type = request.appointment_session_id === undefined
+    ? parseContainerType(request.container_type) ?? "import"
+    : parseContainerType(request.container_type)
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operations
+
+type Mode =
+  | { readonly kind: "check" }
+  | { readonly kind: "make"; readonly time: string; readonly commit: Effect.Effect<void> }
+
+type DriveResult =
+  | { readonly kind: "check"; readonly times: Wizard.AvailableTimes }
+  | { readonly kind: "make"; readonly chosenTime: string; readonly confirmation: string }
+
+const stamp = (e: unknown, ctx: { appointmentSessionId?: string | undefined; currentPhase?: number | undefined }): PortalError => {
+  const tag = (e as { _tag?: string })._tag
+  return typeof tag === "string" ? withContext(e as PortalError, ctx) : (e as PortalError)
+}
+
+export const makeAppointmentOperations = (
+  kit: Kit,
+  workflows: AppointmentWorkflowsShape,
+  idempotency: IdempotencyShape
+): AppointmentOperations => {
+  const urls = kit.config.portal
+
+  /** Adds the workflow's id and current phase (read now) to an error. */
+  const withWorkflow = (id: string) => <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, PortalError> =>
+    self.pipe(Effect.catch((e: E) =>
+      Effect.flatMap(workflows.peek(id), (w) => Effect.fail(stamp(e, { appointmentSessionId: id, currentPhase: w?.currentPhase })))
+    ))
+
+  /**
+   * The wizard work of one request, inside the session's actor. It reads the workflow afresh (an
+   * earlier message may have moved it), resumes in place when the page is still this workflow's
+   * wizard at its current step, else opens the wizard and walks from phase 1 with the stored
+   * fields; the store follows every completed phase.
+   */
+  const drive = (page: PageHandle, id: string, mode: Mode) =>
+    Effect.gen(function*() {
+      const wf = yield* workflows.use(id)
+      const f = wizardFields(wf.containerType, wf.phaseData)
+      const inPlace = wf.currentPhase > 1 && (yield* Wizard.isAt(page, wf.pageToken, wf.currentPhase))
+      let phase = wf.currentPhase
+      if (inPlace) {
+        yield* debugNote("resuming the wizard in place", { phase })
+        yield* Wizard.tidy(page)
+      } else {
+        const missing = missingFields(1, wf.containerType, wf.phaseData)
+        if (missing.length > 0) return yield* new AppointmentFieldsMissing({ phase: 1, missing })
+        if (wf.currentPhase > 1) yield* debugNote("replaying the completed phases", { phase: wf.currentPhase })
+        const token = yield* workflows.newPageToken
+        yield* workflows.update(id, { pageToken: token, currentPhase: 1 })
+        phase = 1
+        yield* Wizard.open(page, urls, token)
+      }
+      if (phase === 1) {
+        const fill = Wizard.phase1(page, f)
+        yield* fill
+        yield* Wizard.next(page, 1, fill)
+        yield* workflows.update(id, { currentPhase: 2 })
+        phase = 2
+      }
+      if (phase === 2) {
+        const missing = missingFields(2, wf.containerType, wf.phaseData)
+        if (missing.length > 0) return yield* new AppointmentFieldsMissing({ phase: 2, missing })
+        const fill = Wizard.phase2(page, f)
+        const plate = yield* fill
+        yield* Wizard.next(page, 2, fill)
+        yield* workflows.update(id, { currentPhase: 3, selectedPlate: plate })
+      }
+      if (mode.kind === "check") {
+        const times = yield* Wizard.readTimes(page, wf.containerType)
+        return { kind: "check", times } satisfies DriveResult
+      }
+      const chosenTime = yield* Wizard.chooseTime(page, wf.containerType, mode.time)
+      const confirmation = yield* Wizard.submit(page, mode.commit)
+      return { kind: "make", chosenTime, confirmation } satisfies DriveResult
+    })
+
+  /** One message on the session, with the caller's debug recorder carried into the actor. */
+  const onSession = (session: BrowserSession, name: string, retryOnLoggedOut: boolean, body: (page: PageHandle) => Effect.Effect<DriveResult, unknown>) =>
+    Effect.gen(function*() {
+      const recorder = yield* Effect.serviceOption(DebugRecorder)
+      return yield* session.run({
+        name,
+        retryOnLoggedOut,
+        run: (page) =>
+          Option.match(recorder, {
+            onNone: () => body(page),
+            onSome: (r) => Effect.provideService(body(page), DebugRecorder, r)
+          }) as Effect.Effect<DriveResult, never>
+      })
+    })
+
+  /** Runs the workflow `id` on `acquired` and shapes the response. */
+  const proceed = (id: string, acquired: Acquired, request: CheckAppointmentsRequest | MakeAppointmentRequest, context: RequestContext, mode: Mode) =>
+    Effect.gen(function*() {
+      const session = acquired.session
+      const wf = yield* workflows.use(id)
+      const time = mode.kind === "make" ? mode.time : undefined
+      // Fail before queueing when the request cannot get far. check: phase 1 (phase 2's plate is
+      // checked once phase 1 is done, so a resume starts at 2); make: everything up to the time.
+      const phases: ReadonlyArray<1 | 2 | 3> = mode.kind === "make" ? [1, 2, 3] : wf.currentPhase > 1 ? [] : [1]
+      const missing = phases.flatMap((p) => missingFields(p, wf.containerType, wf.phaseData, time).map((field) => ({ p, field })))
+      if (missing.length > 0) {
+        return yield* new AppointmentFieldsMissing({ phase: missing[0]!.p, missing: missing.map((m) => m.field) })
+      }
+      const label = mode.kind === "check" ? "check_appointments" : "make_appointment"
+      const { result, debugBundleUrl } = yield* workflows.inUse(
+        id,
+        kit.withDebug(
+          { enabled: request.debug === true, session, label, context },
+          // A booking must never run twice: no automatic re-run after a logout mid-way.
+          onSession(session, label, mode.kind === "check", (page) => drive(page, id, mode))
+        )
+      )
+      const after = yield* workflows.peek(id)
+      return { result, debugBundleUrl, workflow: after ?? wf }
+    }).pipe(withWorkflow(id))
+
+  /** A new workflow: session from the request, then the workflow, then the wizard. */
+  const start = (type: ContainerType, request: CheckAppointmentsRequest | MakeAppointmentRequest, context: RequestContext, mode: Mode) =>
+    kit.withSession(request as SessionSelector, (acquired) =>
+      Effect.gen(function*() {
+        const phaseData = { ...phaseFieldsOf(request as Record<string, unknown>), container_type: type }
+        const wf = yield* workflows.create({ sessionId: acquired.session.id, containerType: type, phaseData })
+        const done = yield* proceed(wf.id, acquired, request, context, mode)
+        return { ...done, acquired, id: wf.id }
+      }))
+
+  /**
+   * A resume: the stored fields with the new ones over them, on the workflow's own session (the
+   * request's credentials are only a fallback when that session is gone). A change to a field of
+   * an already completed phase replays the wizard from phase 1.
+   */
+  const resume = (id: string, request: CheckAppointmentsRequest | MakeAppointmentRequest, context: RequestContext, mode: Mode) =>
+    Effect.gen(function*() {
+      const wf = yield* workflows.use(id)
+      const fresh = phaseFieldsOf(request as Record<string, unknown>)
+      if (fresh.container_type === "invalid") return yield* new InvalidOperationInput({ detail: CONTAINER_TYPE_ERROR, field: "container_type" })
+      const merged: Record<string, unknown> = { ...wf.phaseData, ...fresh }
+      const containerType = (fresh.container_type as ContainerType | undefined) ?? wf.containerType
+      const changedDone = Object.keys(fresh).some((k) => (PHASE_OF_FIELD[k] ?? 3) < wf.currentPhase && fresh[k] !== wf.phaseData[k])
+      const selector: SessionSelector = {
+        session_id: wf.sessionId,
+        username: request.username,
+        password: request.password,
+        captcha_api_key: request.captcha_api_key,
+        never_terminate: request.never_terminate,
+        keep_alive: request.keep_alive
+      }
+      return yield* kit.withSession(selector, (acquired) =>
+        Effect.gen(function*() {
+          const moved = acquired.session.id !== wf.sessionId
+          if (moved) yield* Effect.logWarning("the workflow's session is gone; replaying it on a new one")
+          yield* workflows.update(id, {
+            phaseData: merged,
+            containerType,
+            sessionId: acquired.session.id,
+            ...(changedDone || moved || containerType !== wf.containerType ? { pageToken: undefined } : {})
+          })
+          const done = yield* proceed(id, acquired, request, context, mode)
+          return { ...done, acquired, id }
+        }))
+    }).pipe(withWorkflow(id))
+
+  const checkAppointments = Effect.fn("PortalOperations.checkAppointments")(function*(
+    request: CheckAppointmentsRequest,
+    context: RequestContext
+  ) {
+    const resumeId = request.appointment_session_id
+    const type = parseContainerType(request.container_type)
+    const isResume = resumeId !== undefined && resumeId !== ""
+    if (!isResume && (type === undefined || type === "invalid")) {
+      return yield* new InvalidOperationInput({ detail: CONTAINER_TYPE_ERROR, field: "container_type" })
+    }
+    const { result, debugBundleUrl, workflow, acquired, id } = yield* (isResume
+      ? resume(resumeId, request, context, { kind: "check" })
+      : start(type as ContainerType, request, context, { kind: "check" }))
+    const times = result.kind === "check" ? result.times : { times: [] }
+    const response: CheckAppointmentsResponse = {
+      success: true,
+      container_type: workflow.containerType,
+      session_id: acquired.session.id,
+      is_new_session: acquired.isNew,
+      appointment_session_id: id,
+      current_phase: workflow.currentPhase,
+      phase_data: workflow.phaseData,
+      available_times: times.times,
+      count: times.times.length,
+      ...(times.dates !== undefined ? { available_dates: times.dates } : {}),
+      ...(times.calendarFound !== undefined ? { calendar_found: times.calendarFound } : {}),
+      ...(workflow.selectedPlate !== undefined ? { selected_truck_plate: workflow.selectedPlate } : {}),
+      ...(debugBundleUrl !== undefined ? { debug_bundle_url: debugBundleUrl } : {})
+    }
+    return response
+  })
+
+  /** make_appointment without idempotency: validate, walk (or resume), submit, confirm. */
+  const makeOnce = (request: MakeAppointmentRequest, context: RequestContext, commit: Effect.Effect<void>) =>
+    Effect.gen(function*() {
+      const time = request.appointment_time?.trim() ?? ""
+      const resumeId = request.appointment_session_id
+      const mode: Mode = { kind: "make", time, commit }
+      const isResume = resumeId !== undefined && resumeId !== ""
+      // For seed compatibility a new booking without container_type is an import.
+      const type = parseContainerType(request.container_type) ?? "import"
+      if (!isResume) {
+        // A new booking is validated whole before anything else happens (the seed did the same).
+        if (type === "invalid") return yield* new InvalidOperationInput({ detail: CONTAINER_TYPE_ERROR, field: "container_type" })
+        const d = phaseFieldsOf(request as Record<string, unknown>)
+        const missing = [...missingFields(1, type, d), ...missingFields(2, type, d), ...missingFields(3, type, d, time)]
+        if (missing.length > 0) {
+          return yield* new InvalidOperationInput({ detail: `Missing required fields: ${missing.join(", ")}`, missingFields: missing })
+        }
+        if (type === "export" && Wizard.dateOf(time) === undefined) {
+          return yield* new InvalidOperationInput({
+            detail: "appointment_time must name its date (MM/DD/YYYY) for an export, e.g. 'Friday 10/24/2025 18:30 - 19:30'",
+            field: "appointment_time"
+          })
+        }
+      }
+      const { result, debugBundleUrl, workflow, acquired, id } = yield* (isResume
+        ? resume(resumeId, request, context, mode)
+        : start(type as ContainerType, request, context, mode))
+      if (result.kind !== "make") return yield* Effect.die(new Error("make_appointment ran without booking"))
+      // Booked and confirmed: the workflow is done (its id is not returned, it no longer exists).
+      yield* workflows.remove(id)
+      const d = workflow.phaseData
+      const details: Record<string, unknown> = {}
+      for (const [k, v] of Object.entries(d)) if (k !== "pin_code") details[k] = v
+      const response: MakeAppointmentResponse = {
+        success: true,
+        session_id: acquired.session.id,
+        is_new_session: acquired.isNew,
+        appointment_confirmed: true,
+        confirmation_number: result.confirmation,
+        appointment_details: {
+          ...details,
+          container_type: workflow.containerType,
+          appointment_time: result.chosenTime,
+          ...(result.chosenTime !== time ? { requested_appointment_time: time } : {}),
+          confirmation_number: result.confirmation,
+          ...(workflow.selectedPlate !== undefined ? { selected_truck_plate: workflow.selectedPlate } : {})
+        },
+        ...(workflow.selectedPlate !== undefined ? { selected_truck_plate: workflow.selectedPlate } : {}),
+        ...(debugBundleUrl !== undefined ? { debug_bundle_url: debugBundleUrl } : {})
+      }
+      return response
+    })
+
+  const makeAppointment = Effect.fn("PortalOperations.makeAppointment")(function*(
+    request: MakeAppointmentRequest,
+    context: RequestContext
+  ) {
+    const key = context.idempotencyKey ?? request.request_id
+    if (key === undefined || key === "") return yield* makeOnce(request, context, Effect.void)
+    const outcome = yield* idempotency.run(
+      `make_appointment:${key}`,
+      idempotency.fingerprint(fingerprintBody(request)),
+      (commit) => makeOnce(request, context, commit)
+    )
+    return outcome.replayed ? { ...outcome.value, idempotent_replay: true } : outcome.value
+  })
+
+  return {
+    checkAppointments: (request, context) => checkAppointments(request, context) as Effect.Effect<CheckAppointmentsResponse, PortalError>,
+    makeAppointment: (request, context) => makeAppointment(request, context) as Effect.Effect<MakeAppointmentResponse, PortalError>
+  }
+}

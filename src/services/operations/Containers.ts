@@ -1,0 +1,407 @@
+/**
+ * The containers operations (SEED-SYSTEM §1.3, §1.6, §1.7, §1.14): get_containers,
+ * get_container_timeline, get_booking_number and get_info_bulk. Each resolves its session through
+ * the Kit and runs its page work as ONE message on that session's actor (so it never interleaves
+ * with another operation of the session); building and storing files happens after the message,
+ * off the browser. With `debug`, the page flow records steps into a debug bundle.
+ *
+ * Deliberate differences from the seed: `target_count` files hold exactly N rows;
+ * `total_containers` is the integer number of rows in the file; a find that misses still succeeds
+ * but says so (`found_target_container: false` and a stopped_reason); an export asked for its
+ * timeline is a typed PortalRejected (`no_pregate_milestone`, 422), not a 500; bulk import items
+ * report `pregate_details: {detection_method}`.
+ */
+import { onSession } from "./Kit.ts"
+import { Duration, Effect } from "effect"
+import { existsSync } from "node:fs"
+import { join } from "node:path"
+import {
+  type ContainerNotFound,
+  InvalidOperationInput,
+  PortalChanged,
+  type PortalError,
+  PortalRejected,
+  toSeedBody
+} from "../../domain/Errors.ts"
+import type {
+  BookingNumberResponse,
+  Container,
+  ContainerLookupRequest,
+  ContainersProgress,
+  GetContainersRequest,
+  GetContainersResponse,
+  GetInfoBulkRequest,
+  GetInfoBulkResponse,
+  TimelineResponse
+} from "../../domain/Operations.ts"
+import type { StoredFile } from "../ArtifactStore.ts"
+import { buildContainerWorkbook } from "../ContainerWorkbook.ts"
+import * as Portal from "../portal/Containers.ts"
+import { Containers as Selectors } from "../PortalSelectors.ts"
+import type { Acquired, Kit, RequestContext } from "./Kit.ts"
+
+/** The response body and the stored file (REST sends the file itself when return_url is false). */
+export interface ContainersOutcome {
+  readonly response: GetContainersResponse
+  readonly file: StoredFile
+}
+
+export type ProgressListener = (progress: Extract<ContainersProgress, { type: "progress" }>) => Effect.Effect<void>
+
+/** How long opening the containers page may take. */
+const PAGE_TIMEOUT = Duration.seconds(45)
+/** Time kept back from OPERATION_TIMEOUT for reading rows and wrapping up after scrolling. */
+const WRAP_UP = Duration.seconds(15)
+
+const scrollBudget = (kit: Kit) =>
+  Duration.max(Duration.seconds(10), Duration.subtract(kit.config.operationTimeout, WRAP_UP))
+
+/** `kit.withDebug` for one of these operations: a bundle named after the operation when `debug` is set. */
+const debugged = <A, E>(
+  kit: Kit,
+  acquired: Acquired,
+  options: { readonly debug?: boolean | undefined; readonly label: string; readonly context: RequestContext },
+  f: Effect.Effect<A, E>
+) => kit.withDebug({ enabled: options.debug === true, session: acquired.session, label: options.label, context: options.context }, f)
+
+/**
+ * `<base>.<ext>` in the session's folder, or `<base>_2.<ext>`, `_3`… when a file of that name exists:
+ * two runs within the same second must not overwrite each other's file (the first URL would
+ * silently serve the second result).
+ */
+const freeName = (kit: Kit, owner: string, base: string, ext: string) =>
+  Effect.gen(function*() {
+    const dir = yield* kit.artifacts.folder(owner)
+    let name = `${base}.${ext}`
+    for (let n = 2; existsSync(join(dir, name)); n++) name = `${base}_${n}.${ext}`
+    return name
+  })
+
+// ---------------------------------------------------------------------------------------------
+// get_containers
+
+type Mode = GetContainersResponse["mode"]
+
+/** The seed's priority: target_container_id > target_count > infinite_scrolling (default true) > first page. */
+export const containersMode = (request: GetContainersRequest): { readonly mode: Mode; readonly load: Portal.LoadMode } => {
+  const target = request.target_container_id?.trim()
+  if (target !== undefined && target !== "") return { mode: "find_container", load: { _tag: "find", containerId: target } }
+  if (request.target_count !== undefined) return { mode: "target_count", load: { _tag: "target_count", count: request.target_count } }
+  if (request.infinite_scrolling !== false) return { mode: "all", load: { _tag: "all" } }
+  return { mode: "first_page", load: { _tag: "first_page" } }
+}
+
+/** The stopped_reason wording (the seed's where it had one). */
+export const stoppedReason = (load: Portal.LoadMode, stop: Portal.LoadResult["stop"], containers: number): string => {
+  switch (load._tag) {
+    case "first_page":
+      return "First page only"
+    case "target_count":
+      return stop === "target_count"
+        ? `Target count ${load.count} reached`
+        : `End of list reached before target count ${load.count} (${containers} containers)`
+    case "find":
+      return stop === "found" ? `Container ${load.containerId} found` : `Container ${load.containerId} not found in the list`
+    case "all":
+      return "End of list reached"
+  }
+}
+
+export const getContainers = (
+  kit: Kit,
+  request: GetContainersRequest,
+  context: RequestContext,
+  onProgress?: ProgressListener
+): Effect.Effect<ContainersOutcome, PortalError> =>
+  Effect.gen(function*() {
+    const { mode, load } = containersMode(request)
+    return yield* kit.withSession(request, (acquired) =>
+      Effect.gen(function*() {
+        const { session, isNew } = acquired
+        const { result, debugBundleUrl } = yield* debugged(kit, acquired, { debug: request.debug, label: "containers", context },
+          Effect.gen(function*() {
+            const read = yield* onSession(session, "get_containers", (page) =>
+              Effect.gen(function*() {
+                yield* Portal.openContainersPage(page, kit.config.portal, PAGE_TIMEOUT)
+                const loaded = yield* Portal.loadRows(page, kit.config.portal, load, {
+                  deadline: scrollBudget(kit),
+                  onProgress: onProgress === undefined
+                    ? undefined
+                    : (p) => onProgress({ type: "progress", rows_loaded: p.containers, scroll_cycles: p.scrollCycles })
+                })
+                const rows = yield* Portal.readContainers(page, kit.config.portal)
+                return { loaded, rows }
+              }))
+            const rows: ReadonlyArray<Container> = load._tag === "target_count" ? read.rows.slice(0, load.count) : read.rows
+            const bytes = yield* buildContainerWorkbook(rows)
+            const name = yield* freeName(kit, session.id, `containers_scraped_${yield* kit.stamp}`, "xlsx")
+            const file = yield* kit.artifacts.save(session.id, name, bytes)
+            return { rows, loaded: read.loaded, file }
+          })
+        )
+        const response: GetContainersResponse = {
+          success: true,
+          session_id: session.id,
+          is_new_session: isNew,
+          file_url: kit.url(context, result.file),
+          file_name: result.file.name,
+          file_size: result.file.bytes,
+          total_containers: result.rows.length,
+          scroll_cycles: result.loaded.scrollCycles,
+          mode,
+          ...(load._tag === "find" ? { found_target_container: result.loaded.stop === "found" } : {}),
+          stopped_reason: stoppedReason(load, result.loaded.stop, result.rows.length),
+          ...(debugBundleUrl !== undefined ? { debug_bundle_url: debugBundleUrl } : {}),
+          ...(request.include_rows === true ? { containers: result.rows } : {})
+        }
+        return { response, file: result.file }
+      }))
+  }).pipe(Effect.withSpan("PortalOperations.getContainers"))
+
+// ---------------------------------------------------------------------------------------------
+// get_container_timeline and get_booking_number
+
+/** `container_id`, or the seed's alias `container`; 400 with the seed's wording when neither. */
+export const requireContainerId = (request: ContainerLookupRequest): Effect.Effect<string, InvalidOperationInput> => {
+  const id = (request.container_id ?? request.container ?? "").trim()
+  return id === ""
+    ? Effect.fail(new InvalidOperationInput({ detail: "Missing required field: container_id", field: "container_id", missingFields: ["container_id"] }))
+    : Effect.succeed(id)
+}
+
+const noPregate = (containerId: string, milestones: ReadonlyArray<Portal.RawMilestone>) =>
+  new PortalRejected({
+    reason: "no_pregate_milestone",
+    detail: `Container ${containerId} has no Pregate milestone (its timeline: ${milestones.map((m) => m.name).join(", ") || "empty"}). ` +
+      "Pregate status exists only for import containers; use get_booking_number for exports."
+  })
+
+export const getContainerTimeline = (
+  kit: Kit,
+  request: ContainerLookupRequest,
+  context: RequestContext
+): Effect.Effect<TimelineResponse, PortalError> =>
+  Effect.gen(function*() {
+    const containerId = yield* requireContainerId(request)
+    return yield* kit.withSession(request, (acquired) =>
+      Effect.gen(function*() {
+        const { session, isNew } = acquired
+        const { result, debugBundleUrl } = yield* debugged(kit, acquired, { debug: request.debug, label: "timeline", context },
+          Effect.gen(function*() {
+            const detail = yield* onSession(session, "get_container_timeline", (page) =>
+              Effect.gen(function*() {
+                yield* Portal.openContainersPage(page, kit.config.portal, PAGE_TIMEOUT)
+                return yield* Portal.inspectContainer(page, kit.config.portal, containerId, {
+                  pregate: true,
+                  screenshot: true,
+                  deadline: scrollBudget(kit)
+                })
+              }))
+            const pregate = detail.pregate
+            if (pregate === null || pregate === undefined) return yield* noPregate(containerId, detail.milestones)
+            const screenshot = detail.screenshot === undefined ? undefined : yield* kit.artifacts.save(
+              session.id,
+              yield* freeName(kit, session.id, `timeline_${Portal.normalizeContainerId(containerId)}_${yield* kit.stamp}`, "png"),
+              detail.screenshot
+            )
+            return { detail, pregate, screenshot }
+          })
+        )
+        const timeline = Portal.buildTimeline(result.detail.milestones, result.pregate.passed)
+        const response: TimelineResponse = {
+          success: true,
+          session_id: session.id,
+          is_new_session: isNew,
+          container_id: containerId,
+          passed_pregate: result.pregate.passed,
+          timeline,
+          milestone_count: timeline.length,
+          detection_method: result.pregate.method,
+          ...(result.pregate.imageAnalysis !== undefined ? { image_analysis: result.pregate.imageAnalysis } : {}),
+          ...(result.screenshot !== undefined ? { screenshot_url: kit.url(context, result.screenshot) } : {}),
+          ...(debugBundleUrl !== undefined ? { debug_bundle_url: debugBundleUrl } : {})
+        }
+        return response
+      }))
+  }).pipe(Effect.withSpan("PortalOperations.getContainerTimeline"))
+
+export const BOOKING_NOT_AVAILABLE = "Booking number not available"
+
+export const getBookingNumber = (
+  kit: Kit,
+  request: ContainerLookupRequest,
+  context: RequestContext
+): Effect.Effect<BookingNumberResponse, PortalError> =>
+  Effect.gen(function*() {
+    const containerId = yield* requireContainerId(request)
+    return yield* kit.withSession(request, (acquired) =>
+      Effect.gen(function*() {
+        const { session, isNew } = acquired
+        const { result, debugBundleUrl } = yield* debugged(kit, acquired, { debug: request.debug, label: "booking", context },
+          onSession(session, "get_booking_number", (page) =>
+            Effect.gen(function*() {
+              yield* Portal.openContainersPage(page, kit.config.portal, PAGE_TIMEOUT)
+              const detail = yield* Portal.inspectContainer(page, kit.config.portal, containerId, {
+                pregate: false,
+                screenshot: false,
+                deadline: scrollBudget(kit)
+              })
+              if (!detail.booking.label) return yield* missingBookingLabel
+              return Portal.bookingValue(detail.booking)
+            }))
+        )
+        const response: BookingNumberResponse = {
+          success: true,
+          session_id: session.id,
+          is_new_session: isNew,
+          container_id: containerId,
+          booking_number: result,
+          ...(result === null ? { message: BOOKING_NOT_AVAILABLE } : {}),
+          ...(debugBundleUrl !== undefined ? { debug_bundle_url: debugBundleUrl } : {})
+        }
+        return response
+      }))
+  }).pipe(Effect.withSpan("PortalOperations.getBookingNumber"))
+
+/** The expanded row has no "Booking #" label at all: the detail's markup is not what we know. */
+const missingBookingLabel = Effect.suspend(() =>
+  Effect.fail(new PortalChanged({ selector: `${Selectors.fieldLabel} "${Selectors.bookingLabel}"`, phase: "containers:booking" }))
+)
+
+// ---------------------------------------------------------------------------------------------
+// get_info_bulk
+
+type ImportItem = GetInfoBulkResponse["results"]["import_results"][number]
+type ExportItem = GetInfoBulkResponse["results"]["export_results"][number]
+
+type ItemFailure = Portal.FlowError | ContainerNotFound | PortalRejected
+
+/** Failures that end the whole bulk run: the session is logged out (the actor re-logs in and runs it again) or Chrome is gone. */
+const endsTheRun = (e: ItemFailure): boolean => e._tag === "LoggedOut" || (e._tag === "BrowserError" && e.disconnected)
+
+/** An item's error as the seed's `error` string plus our `error_type`. */
+export const describeItemFailure = (e: ItemFailure): { readonly error: string; readonly error_type: string } => {
+  switch (e._tag) {
+    case "WaitTimedOut":
+      return { error: `Timed out waiting for ${e.what}`, error_type: "operation_timed_out" }
+    case "BrowserError":
+      return { error: `The browser failed while reading this container (${e.operation})`, error_type: "browser_error" }
+    case "LoggedOut":
+      return { error: "The portal session was logged out", error_type: "session_expired" }
+    default: {
+      const body = toSeedBody(e)
+      return { error: body.error, error_type: body.error_type }
+    }
+  }
+}
+
+/** Runs one item; a failure becomes the item's result unless it ends the run. */
+const item = <A>(effect: Effect.Effect<A, ItemFailure>) =>
+  effect.pipe(
+    Effect.map((value) => ({ _tag: "ok" as const, value })),
+    Effect.catch((e: ItemFailure) => (endsTheRun(e) ? Effect.fail(e) : Effect.succeed({ _tag: "failed" as const, error: e })))
+  )
+
+const requireBulkLists = (request: GetInfoBulkRequest) => {
+  const imports = request.import_containers ?? []
+  const exports = request.export_containers ?? []
+  return imports.length === 0 && exports.length === 0
+    ? Effect.fail(new InvalidOperationInput({ detail: "At least one of 'import_containers' or 'export_containers' must be provided" }))
+    : Effect.succeed({ imports, exports })
+}
+
+export const getInfoBulk = (
+  kit: Kit,
+  request: GetInfoBulkRequest,
+  context: RequestContext
+): Effect.Effect<GetInfoBulkResponse, PortalError> =>
+  Effect.gen(function*() {
+    const { imports, exports } = yield* requireBulkLists(request)
+    return yield* kit.withSession(request, (acquired) =>
+      Effect.gen(function*() {
+        const { session, isNew } = acquired
+        // The bundle is written, but GetInfoBulkResponse has no debug_bundle_url field to report it.
+        const { result, debugBundleUrl } = yield* debugged(kit, acquired, { debug: request.debug, label: "bulk", context },
+          onSession(session, "get_info_bulk", (page) =>
+            Effect.gen(function*() {
+              const urls = kit.config.portal
+              // Navigate once; every lookup then scroll-searches the grid already loaded.
+              yield* Portal.openContainersPage(page, urls, PAGE_TIMEOUT)
+              const deadline = scrollBudget(kit)
+              const importResults: Array<ImportItem> = []
+              for (const containerId of imports) {
+                const outcome = yield* item(Portal.inspectContainer(page, urls, containerId, { pregate: true, screenshot: false, deadline }))
+                if (outcome._tag === "failed") {
+                  importResults.push({
+                    container_id: containerId,
+                    success: false,
+                    pregate_status: null,
+                    pregate_details: null,
+                    timeline: [],
+                    milestone_count: 0,
+                    ...describeItemFailure(outcome.error)
+                  })
+                  continue
+                }
+                const { milestones, pregate } = outcome.value
+                if (pregate === null || pregate === undefined) {
+                  // An export listed as an import: its timeline was read, only pregate does not exist.
+                  const timeline = Portal.buildTimeline(milestones)
+                  importResults.push({
+                    container_id: containerId,
+                    success: false,
+                    pregate_status: null,
+                    pregate_details: null,
+                    timeline,
+                    milestone_count: timeline.length,
+                    ...describeItemFailure(noPregate(containerId, milestones))
+                  })
+                  continue
+                }
+                const timeline = Portal.buildTimeline(milestones, pregate.passed)
+                importResults.push({
+                  container_id: containerId,
+                  success: true,
+                  pregate_status: pregate.passed,
+                  pregate_details: { detection_method: pregate.method },
+                  timeline,
+                  milestone_count: timeline.length
+                })
+              }
+              const exportResults: Array<ExportItem> = []
+              for (const containerId of exports) {
+                const outcome = yield* item(
+                  Portal.inspectContainer(page, urls, containerId, { pregate: false, screenshot: false, deadline }).pipe(
+                    Effect.flatMap((detail) => (detail.booking.label ? Effect.succeed(Portal.bookingValue(detail.booking)) : missingBookingLabel))
+                  )
+                )
+                exportResults.push(
+                  outcome._tag === "ok"
+                    ? { container_id: containerId, success: true, booking_number: outcome.value }
+                    : { container_id: containerId, success: false, booking_number: null, ...describeItemFailure(outcome.error) }
+                )
+              }
+              return { importResults, exportResults }
+            }))
+        )
+        const summary = {
+          total_import: imports.length,
+          total_export: exports.length,
+          import_success: result.importResults.filter((r) => r.success).length,
+          import_failed: result.importResults.filter((r) => !r.success).length,
+          export_success: result.exportResults.filter((r) => r.success).length,
+          export_failed: result.exportResults.filter((r) => !r.success).length
+        }
+        const ok = summary.import_success + summary.export_success
+        const failed = summary.import_failed + summary.export_failed
+        const response: GetInfoBulkResponse = {
+          success: true,
+          session_id: session.id,
+          is_new_session: isNew,
+          results: { import_results: result.importResults, export_results: result.exportResults, summary },
+          message: `Bulk processing completed: ${ok} successful, ${failed} failed`,
+          ...(debugBundleUrl !== undefined ? { debug_bundle_url: debugBundleUrl } : {})
+        }
+        return response
+      }))
+  }).pipe(Effect.withSpan("PortalOperations.getInfoBulk"))

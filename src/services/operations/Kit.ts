@@ -1,0 +1,206 @@
+/**
+ * What every business operation shares: resolving the caller's session the way the seed did
+ * (session_id first, else credentials; an unknown id with credentials falls back to them, without
+ * them it is SessionNotFound — never a silent new session), running one message on it, stamping
+ * errors with `session_id`/`is_new_session`, and wrapping a run in a debug bundle when asked.
+ */
+import { Cause, Clock, Effect, Exit, Option, Redacted } from "effect"
+import { Credentials } from "../../domain/Credentials.ts"
+import {
+  errorTypeOf,
+  InvalidOperationInput,
+  isPortalError,
+  type PortalError,
+  toSeedBody,
+  withContext
+} from "../../domain/Errors.ts"
+import type { ArtifactStoreShape, StoredFile } from "../ArtifactStore.ts"
+import { fileUrl } from "../ArtifactStore.ts"
+import type { BrowserSession, Operation, RawFailure, SessionFailure } from "../BrowserSession.ts"
+import type { PageHandle } from "../Browser.ts"
+import type { PhaseTracker } from "../portal/Phase.ts"
+import type { PortalConfigShape } from "../PortalConfig.ts"
+import type { Acquired, SessionPoolShape } from "../SessionPool.ts"
+import { DebugRecorder, makeRecorder } from "../portal/Debug.ts"
+
+/** Per-request facts the transport knows. */
+export interface RequestContext {
+  /** Origin for absolute file URLs: PUBLIC_BASE_URL, else the request's scheme and Host. */
+  readonly baseUrl: string
+  readonly requestId: string
+  /** From the Idempotency-Key header (make_appointment). */
+  readonly idempotencyKey?: string | undefined
+}
+
+/** The session fields every business request may carry (seed names). */
+export interface SessionSelector {
+  readonly session_id?: string | undefined
+  readonly username?: string | undefined
+  readonly password?: Redacted.Redacted<string> | undefined
+  readonly captcha_api_key?: Redacted.Redacted<string> | undefined
+  readonly never_terminate?: boolean | undefined
+  readonly keep_alive?: boolean | undefined
+}
+
+export interface Kit {
+  readonly config: PortalConfigShape
+  readonly artifacts: ArtifactStoreShape
+  readonly pool: SessionPoolShape
+  /** Resolves the session and runs `f`, stamping its errors with the session context. */
+  readonly withSession: <A, E>(
+    request: SessionSelector,
+    f: (acquired: Acquired) => Effect.Effect<A, E>
+  ) => Effect.Effect<A, E | PortalError>
+  /**
+   * Runs `f` with a debug recorder when `enabled`, then zips what it recorded (with error.txt on
+   * failure) into the session's folder. Returns the result and the bundle's URL.
+   */
+  readonly withDebug: <A, E, R>(
+    options: { readonly enabled: boolean; readonly session: BrowserSession; readonly label: string; readonly context: RequestContext },
+    f: Effect.Effect<A, E, R>
+  ) => Effect.Effect<{ readonly result: A; readonly debugBundleUrl: string | undefined }, E, Exclude<R, DebugRecorder>>
+  /** `YYYYmmdd_HHMMSS` in UTC, for file names. */
+  readonly stamp: Effect.Effect<string>
+  readonly url: (context: RequestContext, file: Pick<StoredFile, "urlPath">) => string
+}
+
+const MISSING_CREDENTIALS = "Missing required fields: username, password, captcha_api_key (or valid session_id)"
+
+const present = (v: string | Redacted.Redacted<string> | undefined) =>
+  v !== undefined && (Redacted.isRedacted(v) ? Redacted.value(v) !== "" : v !== "")
+
+/** Credentials from a request, or the list of what is missing. */
+export const credentialsOf = (
+  request: SessionSelector,
+  serverCaptchaKey: Option.Option<Redacted.Redacted<string>>
+): Credentials | ReadonlyArray<string> => {
+  const missing: Array<string> = []
+  if (!present(request.username)) missing.push("username")
+  if (!present(request.password)) missing.push("password")
+  if (!present(request.captcha_api_key) && Option.isNone(serverCaptchaKey)) missing.push("captcha_api_key")
+  if (missing.length > 0) return missing
+  return new Credentials({
+    username: request.username!,
+    password: request.password!,
+    ...(present(request.captcha_api_key) ? { captchaApiKey: request.captcha_api_key! } : {})
+  })
+}
+
+const pad = (n: number) => String(n).padStart(2, "0")
+
+export const formatStamp = (ms: number) => {
+  const d = new Date(ms)
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}_${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`
+}
+
+export const makeKit = (config: PortalConfigShape, artifacts: ArtifactStoreShape, pool: SessionPoolShape): Kit => {
+  const stamp = Effect.map(Clock.currentTimeMillis, formatStamp)
+  const url = (context: RequestContext, file: Pick<StoredFile, "urlPath">) => fileUrl(context.baseUrl, file)
+
+  const withSession: Kit["withSession"] = (request, f) =>
+    Effect.gen(function*() {
+      const hasId = request.session_id !== undefined && request.session_id !== ""
+      const creds = credentialsOf(request, config.captchaApiKey)
+      const credentials = creds instanceof Credentials ? creds : undefined
+      if (!hasId && credentials === undefined) {
+        const missing = creds as ReadonlyArray<string>
+        return yield* new InvalidOperationInput({
+          detail: missing.length === 3 || missing.length === 2 && Option.isSome(config.captchaApiKey)
+            ? MISSING_CREDENTIALS
+            : `Missing required fields: ${missing.join(", ")} (or valid session_id)`,
+          missingFields: missing
+        })
+      }
+      const attempt = (sessionId: string | undefined) =>
+        pool.acquire({
+          sessionId,
+          credentials,
+          neverTerminate: request.never_terminate,
+          keepAlive: request.keep_alive
+        })
+      const acquired = yield* attempt(hasId ? request.session_id : undefined)
+      const context = { sessionId: acquired.session.id, isNewSession: acquired.isNew }
+      return yield* f(acquired).pipe(
+        // The session was evicted or closed between lookup and run: with credentials, one more try.
+        Effect.catch((e: unknown) => {
+          const tag = (e as { _tag?: string })._tag
+          if (tag === "SessionNotFound" && credentials !== undefined) {
+            return attempt(undefined).pipe(Effect.flatMap((again) => f(again).pipe(
+              Effect.mapError((inner) => withContextIfPortal(inner, { sessionId: again.session.id, isNewSession: again.isNew }))
+            )))
+          }
+          return Effect.fail(withContextIfPortal(e, context))
+        })
+      ) as Effect.Effect<never, never>
+    }) as never
+
+  const withDebug: Kit["withDebug"] = (options, f) =>
+    Effect.gen(function*() {
+      if (!options.enabled) {
+        return { result: yield* (f as Effect.Effect<never, never, never>), debugBundleUrl: undefined }
+      }
+      const recorder = yield* makeRecorder
+      const exit = yield* Effect.exit(Effect.provideService(f, DebugRecorder, recorder))
+      const now = yield* Clock.currentTimeMillis
+      const at = formatStamp(now)
+      const error = exit._tag === "Failure"
+        ? `Error: ${describeFailure(exit)}\nTime: ${new Date(now).toISOString()}\nRequest ID: ${options.context.requestId}\n`
+        : undefined
+      const bundle = yield* recorder.entries(error).pipe(
+        Effect.flatMap((entries) => artifacts.zip(options.session.id, `${options.label}_${at}_DEBUG.zip`, entries)),
+        Effect.map(Option.some),
+        Effect.catch((e) => Effect.logWarning("debug bundle not written", { reason: e.detail }).pipe(Effect.as(Option.none<StoredFile>())))
+      )
+      const debugBundleUrl = Option.match(bundle, { onNone: () => undefined, onSome: (b) => url(options.context, b) })
+      if (exit._tag === "Failure") {
+        return yield* Effect.failCause(exit.cause).pipe(
+          Effect.mapError((e) => (debugBundleUrl === undefined || !isPortalError(e) ? e : withContext(e, { debugBundleUrl })))
+        )
+      }
+      return { result: exit.value, debugBundleUrl }
+    }) as never
+
+  return { config, artifacts, pool, withSession, withDebug, stamp, url }
+}
+
+/** error.txt's first line: the error as the client sees it (`String(cause)` only named the tag). */
+const describeFailure = (exit: Exit.Exit<unknown, unknown>): string =>
+  Option.match(Exit.findErrorOption(exit), {
+    onSome: (e) => (isPortalError(e) ? `${toSeedBody(e).error} (${errorTypeOf(e)})` : String((e as { _tag?: unknown })?._tag ?? e)),
+    onNone: () =>
+      exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause)
+        ? "interrupted"
+        : `internal error: ${String(exit._tag === "Failure" ? Cause.squash(exit.cause) : "").split("\n")[0]}`
+  })
+
+const withContextIfPortal = (e: unknown, context: { sessionId: string; isNewSession: boolean }) =>
+  isPortalError(e) ? withContext(e, context) : e
+
+/**
+ * Runs `flow` as one message on the session's actor. The actor's worker is another fiber, so the
+ * caller's debug recorder (when `debug` is on) is handed over explicitly.
+ */
+export const onSession = <A, E>(
+  session: BrowserSession,
+  name: string,
+  flow: (page: PageHandle) => Effect.Effect<A, E | RawFailure, PhaseTracker>,
+  options: { readonly retryOnLoggedOut?: boolean } = {}
+) =>
+  Effect.gen(function*() {
+    const recorder = yield* Effect.serviceOption(DebugRecorder)
+    return yield* session.run<A, E>({
+      name,
+      ...(options.retryOnLoggedOut !== undefined ? { retryOnLoggedOut: options.retryOnLoggedOut } : {}),
+      run: (page) =>
+        Option.match(recorder, {
+          onNone: () => flow(page),
+          onSome: (r) => Effect.provideService(flow(page), DebugRecorder, r)
+        })
+    })
+  })
+
+/** The debug bundle a failed run with `debug: true` left behind, if any. */
+export const debugBundleUrlOf = (e: unknown): string | undefined =>
+  isPortalError(e) && "debugBundleUrl" in e ? e.debugBundleUrl : undefined
+
+export type { Acquired, BrowserSession, Operation, SessionFailure }
