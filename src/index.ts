@@ -1,10 +1,25 @@
 /**
- * Public embedding entry: the domain (ids, credentials, errors, operation schemas) and the
- * configuration service. Later issues add the PortalLayer and the operations services here.
+ * Public embedding entry. An Effect program provides `PortalLayer` (configured from the
+ * environment) or `portalLayerFrom(configLayer)` and uses `PortalOperations` — every seed
+ * operation, typed — or `SessionPool` directly, without HTTP. Contracts for REST (`Endpoints`) and
+ * RPC (`PortalRpcs`, client in `emodal-api/client`) and the domain schemas are exported too.
  * The portal simulator and the Node HTTP server are deliberately not exported.
  */
 export * from "./domain/Ids.ts"
 export * from "./domain/Credentials.ts"
 export * as Errors from "./domain/Errors.ts"
 export * as Operations from "./domain/Operations.ts"
-export { PortalConfig, type PortalConfigShape, ConfigInvalid } from "./services/PortalConfig.ts"
+export { PortalLayer, portalLayerFrom } from "./runtime/PortalLayer.ts"
+export { PortalConfig, type PortalConfigShape, ConfigInvalid, loadPortalConfig } from "./services/PortalConfig.ts"
+export {
+  PortalOperations,
+  type PortalOperationsShape,
+  type ContainersResult,
+  type RequestContext
+} from "./services/PortalOperations.ts"
+export { SessionPool, type SessionPoolShape, type AcquireRequest, type Acquired, type PoolStats } from "./services/SessionPool.ts"
+export type { BrowserSession, SessionHealth, SessionSettings } from "./services/BrowserSession.ts"
+export { ArtifactStore, type ArtifactStoreShape } from "./services/ArtifactStore.ts"
+export { CaptchaSolver, type CaptchaSolverShape } from "./services/CaptchaSolver.ts"
+export { Endpoints, type EndpointSpec } from "./http/PortalApi.ts"
+export { PortalRpcs } from "./http/PortalRpcs.ts"

@@ -1,25 +1,19 @@
 /**
- * `npm start`: the service against the portal named in the configuration.
- * Until the service surface lands (issue #6) this validates the configuration and says so.
+ * `npm start`: the service against the portal named in the configuration (the real portal by
+ * default). A bad configuration value stops the boot with one line naming it.
  */
-import { Effect } from "effect"
 import { NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
 import { loadPortalConfig } from "../services/PortalConfig.ts"
-import * as Logging from "./Logging.ts"
+import { runService } from "./ServerLayer.ts"
 
-const program = Effect.gen(function*() {
-  const config = yield* loadPortalConfig
-  yield* Effect.logWarning("The HTTP service is not wired yet; configuration is valid.", {
-    port: config.port,
-    host: config.host,
-    maxSessions: config.maxSessions
-  })
-}).pipe(
-  Effect.catchTag("ConfigInvalid", (e) => Effect.sync(() => {
-    console.error(e.message)
-    process.exitCode = 2
-  })),
-  Effect.provide(Logging.layer())
+const program = loadPortalConfig.pipe(
+  Effect.flatMap((config) => runService(config)),
+  Effect.catchTag("ConfigInvalid", (e) =>
+    Effect.sync(() => {
+      console.error(e.message)
+      process.exitCode = 2
+    }))
 )
 
 NodeRuntime.runMain(program)

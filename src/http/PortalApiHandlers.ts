@@ -1,0 +1,206 @@
+/**
+ * REST handlers for the endpoints of `PortalApi`. A handler decodes the request the way the seed's
+ * clients expect (JSON bodies up to 1 MB; `{success: false, error, error_type}` naming the field on
+ * any mistake, "Missing required fields: a, b" for absent ones), calls PortalOperations, and turns
+ * every failure into a response through one mapping: domain errors get their declared status and
+ * seed body (plus Retry-After when the pool is full); anything else is a defect, logged with the
+ * request id and answered with a bare 500 that shows no internals. A client mistake is never a 500.
+ */
+import { Cause, Effect, Option, Schema, SchemaIssue } from "effect"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { timingSafeEqual, createHash } from "node:crypto"
+import {
+  InternalError,
+  InvalidOperationInput,
+  isPortalError,
+  PayloadTooLarge,
+  type PortalError,
+  statusOf,
+  toSeedBody
+} from "../domain/Errors.ts"
+import { makeOpaqueToken } from "../domain/Ids.ts"
+import type { PortalConfigShape } from "../services/PortalConfig.ts"
+import type { RequestContext } from "../services/PortalOperations.ts"
+import type { EndpointSpec } from "./PortalApi.ts"
+
+export const MAX_BODY_BYTES = 1024 * 1024
+
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"])
+
+// ---------------------------------------------------------------------------------------------
+// Request ids and context
+
+const requestIds = new WeakMap<object, string>()
+
+/** The request's id: the client's `X-Request-Id` when it is sane, else a fresh one. */
+export const requestIdOf = (request: HttpServerRequest.HttpServerRequest): string => {
+  const known = requestIds.get(request)
+  if (known !== undefined) return known
+  const given = request.headers["x-request-id"]
+  const id = typeof given === "string" && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : `req_${makeOpaqueToken().slice(0, 16)}`
+  requestIds.set(request, id)
+  return id
+}
+
+const SAFE_HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/
+
+/**
+ * Where file links point: PUBLIC_BASE_URL when set; else the request's Host, as the seed did, but
+ * only when it looks like a host name (no header injection into links).
+ */
+export const baseUrlOf = (config: PortalConfigShape, request: HttpServerRequest.HttpServerRequest): string => {
+  if (Option.isSome(config.publicBaseUrl)) return config.publicBaseUrl.value.href.replace(/\/+$/, "")
+  const host = request.headers["host"]
+  if (typeof host === "string" && SAFE_HOST.test(host)) return `http://${host}`
+  return `http://${config.host}:${config.port}`
+}
+
+export const contextOf = (config: PortalConfigShape, request: HttpServerRequest.HttpServerRequest): RequestContext => {
+  const key = request.headers["idempotency-key"]
+  return {
+    baseUrl: baseUrlOf(config, request),
+    requestId: requestIdOf(request),
+    idempotencyKey: typeof key === "string" && key.length > 0 && key.length <= 200 ? key : undefined
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Auth
+
+const digest = (s: string) => createHash("sha256").update(s, "utf8").digest()
+
+/** Constant-time comparison of a presented bearer token with API_TOKEN (hashing equalises lengths). */
+export const tokenMatches = (presented: string | undefined, expected: string): boolean =>
+  presented !== undefined && timingSafeEqual(digest(presented), digest(expected))
+
+export const bearerOf = (request: HttpServerRequest.HttpServerRequest): string | undefined => {
+  const header = request.headers["authorization"]
+  if (typeof header !== "string") return undefined
+  // RFC 6750: the scheme, one space, the token (no other whitespace, no trailing garbage).
+  const m = /^Bearer (\S+)$/i.exec(header)
+  return m === null ? undefined : m[1]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Body decoding
+
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+const pathText = (path: ReadonlyArray<PropertyKey>) =>
+  path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("")
+
+/** Finds a forbidden key (`__proto__`, `constructor`, `prototype`) anywhere in a parsed body. */
+const forbiddenKey = (value: unknown, path: Array<string> = [], depth = 0): string | undefined => {
+  if (depth > 32 || value === null || typeof value !== "object") return undefined
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) return [...path, key].join(".")
+    const found = forbiddenKey((value as Record<string, unknown>)[key], [...path, key], depth + 1)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+const invalid = (detail: string, field?: string, missingFields?: ReadonlyArray<string>) =>
+  new InvalidOperationInput({
+    detail,
+    ...(field !== undefined ? { field } : {}),
+    ...(missingFields !== undefined ? { missingFields } : {})
+  })
+
+/** A schema failure in the seed's words: missing fields listed together, then the first other problem. */
+export const describeSchemaError = (error: Schema.SchemaError): InvalidOperationInput => {
+  const issues = formatIssues(error.issue).issues.map((i) => {
+    const path = (i.path ?? []).map((p) => (typeof p === "object" && p !== null && "key" in p ? (p as { key: PropertyKey }).key : p)) as ReadonlyArray<PropertyKey>
+    return { path, field: pathText(path), message: i.message.replace(/\s+/g, " ").slice(0, 300) }
+  })
+  const missing = issues.filter((i) => /missing key/i.test(i.message) && i.path.length === 1).map((i) => i.field)
+  const other = issues.find((i) => !(/missing key/i.test(i.message) && i.path.length === 1))
+  const otherText = other === undefined
+    ? undefined
+    : other.field === ""
+    ? `Invalid request body: ${other.message}`
+    : `Invalid field '${other.field}': ${other.message}`
+  if (missing.length > 0) {
+    const text = `Missing required fields: ${missing.join(", ")}`
+    return invalid(otherText === undefined ? text : `${text}. ${otherText}`, missing[0], missing)
+  }
+  if (other === undefined || otherText === undefined) return invalid("Invalid request body")
+  return other.field === "" ? invalid(otherText) : invalid(otherText, other.field)
+}
+
+/** Reads and decodes a JSON body against `spec.body`. */
+export const decodeBody = <A>(
+  spec: EndpointSpec,
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<A, InvalidOperationInput | PayloadTooLarge> =>
+  Effect.gen(function*() {
+    const declared = Number(request.headers["content-length"])
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return yield* new PayloadTooLarge({ limitBytes: MAX_BODY_BYTES })
+    const text = yield* request.text.pipe(
+      Effect.provideService(HttpServerRequest.MaxBodySize, MAX_BODY_BYTES as never),
+      Effect.mapError((e) =>
+        /maxBytes/i.test(String((e as { cause?: unknown }).cause)) ? new PayloadTooLarge({ limitBytes: MAX_BODY_BYTES }) : invalid("Request must be JSON")
+      )
+    )
+    let parsed: unknown
+    if (text.trim() === "") {
+      if (spec.emptyBodyIsObject !== true) return yield* invalid("Request must be JSON")
+      parsed = {}
+    } else {
+      try {
+        parsed = JSON.parse(text)
+      } catch {
+        return yield* invalid("Request must be JSON")
+      }
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      return yield* invalid("Request body must be a JSON object")
+    }
+    const bad = forbiddenKey(parsed)
+    if (bad !== undefined) return yield* invalid(`Forbidden key '${bad}' in request body`, bad)
+    if (spec.body === undefined) return parsed as A
+    const codec = Schema.toCodecJson(spec.body as Schema.Codec<A, unknown>)
+    return yield* Schema.decodeUnknownEffect(codec)(parsed, { errors: "all" }).pipe(
+      Effect.mapError(describeSchemaError)
+    ) as Effect.Effect<A, InvalidOperationInput>
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+const NO_STORE = { "cache-control": "no-store" }
+
+export const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  HttpServerResponse.jsonUnsafe(body, { status, headers: { ...NO_STORE, ...headers } })
+
+/** The one mapping from a failure to a response. */
+export const errorResponse = (error: PortalError): HttpServerResponse.HttpServerResponse => {
+  const body = toSeedBody(error)
+  const headers: Record<string, string> = {}
+  if (error._tag === "PoolExhausted") headers["retry-after"] = String(error.retryAfterSeconds)
+  if (error._tag === "Unauthorized") headers["www-authenticate"] = "Bearer"
+  return json(body, statusOf(error), headers)
+}
+
+/**
+ * Runs a handler and answers every failure: domain errors by the mapping above, defects (and any
+ * stray non-domain error) as a logged 500 without internals.
+ */
+export const respond = <R>(
+  request: HttpServerRequest.HttpServerRequest,
+  handler: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, R>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> =>
+  handler.pipe(
+    Effect.catchCause((cause) => {
+      const failure = Cause.findErrorOption(cause)
+      if (Option.isSome(failure) && isPortalError(failure.value)) return Effect.succeed(errorResponse(failure.value))
+      if (Cause.hasInterruptsOnly(cause)) {
+        return Effect.succeed(errorResponse(new InternalError({ requestId: requestIdOf(request) })))
+      }
+      const requestId = requestIdOf(request)
+      return Effect.logError("request failed unexpectedly", cause).pipe(
+        Effect.annotateLogs({ requestId }),
+        Effect.as(errorResponse(new InternalError({ requestId })))
+      )
+    })
+  )

@@ -1,0 +1,36 @@
+/**
+ * The typed RPC contract: the same operations as REST, with the same request/response schemas and
+ * the same error classes (the PortalError union), served at /rpc. `GetContainersStream` reports
+ * progress (rows loaded so far) and then the result. Imports the domain only, so client projects
+ * can import it (see `PortalClient.ts`).
+ */
+import { Schema } from "effect"
+import { Rpc, RpcGroup } from "effect/rpc"
+import { PortalError } from "../domain/Errors.ts"
+import * as Ops from "../domain/Operations.ts"
+
+export class PortalRpcs extends RpcGroup.make(
+  Rpc.make("Health", { success: Ops.HealthResponse }),
+  Rpc.make("GetSession", { payload: Ops.GetSessionRequest, success: Ops.GetSessionResponse, error: PortalError }),
+  Rpc.make("ListSessions", { success: Ops.ListSessionsResponse }),
+  Rpc.make("CloseSession", { payload: Ops.SessionIdRequest, success: Ops.CloseSessionResponse, error: PortalError }),
+  Rpc.make("PingSession", { payload: Ops.PingSessionRequest, success: Ops.PingSessionResponse, error: PortalError }),
+  Rpc.make("Cleanup", { payload: Ops.CleanupRequest, success: Ops.CleanupResponse, error: PortalError }),
+  Rpc.make("GetContainers", { payload: Ops.GetContainersRequest, success: Ops.GetContainersResponse, error: PortalError }),
+  Rpc.make("GetContainersStream", {
+    payload: Ops.GetContainersRequest,
+    success: Ops.ContainersProgress,
+    error: PortalError,
+    stream: true
+  }),
+  Rpc.make("GetContainerTimeline", { payload: Ops.ContainerLookupRequest, success: Ops.TimelineResponse, error: PortalError }),
+  Rpc.make("GetBookingNumber", { payload: Ops.ContainerLookupRequest, success: Ops.BookingNumberResponse, error: PortalError }),
+  Rpc.make("GetAppointments", { payload: Ops.GetAppointmentsRequest, success: Ops.GetAppointmentsResponse, error: PortalError }),
+  Rpc.make("CheckAppointments", { payload: Ops.CheckAppointmentsRequest, success: Ops.CheckAppointmentsResponse, error: PortalError }),
+  Rpc.make("MakeAppointment", {
+    payload: Schema.Struct({ ...Ops.MakeAppointmentRequest.fields, idempotency_key: Schema.optionalKey(Schema.String) }),
+    success: Ops.MakeAppointmentResponse,
+    error: PortalError
+  }),
+  Rpc.make("GetInfoBulk", { payload: Ops.GetInfoBulkRequest, success: Ops.GetInfoBulkResponse, error: PortalError })
+) {}

@@ -1,0 +1,200 @@
+/**
+ * The HTTP surface, on one HttpRouter: every REST endpoint of `PortalApi`, the files route,
+ * /openapi.json and /docs, typed RPC at /rpc, and a JSON 404 for anything else. One global
+ * middleware is the edge of the service: it assigns the request id, caps bodies at 1 MB, enforces
+ * API_TOKEN (constant-time, every route but /health), and writes one access-log line with timings.
+ */
+import { Effect, Layer, Option, Redacted } from "effect"
+import { HttpPlatform, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { RpcSerialization, RpcServer } from "effect/rpc"
+import { InvalidOperationInput, RouteNotFound, Unauthorized } from "../domain/Errors.ts"
+import type * as Ops from "../domain/Operations.ts"
+import { ArtifactStore } from "../services/ArtifactStore.ts"
+import { PortalConfig } from "../services/PortalConfig.ts"
+import { PortalOperations } from "../services/PortalOperations.ts"
+import { docsPage, openApiDocument } from "./OpenApi.ts"
+import { Endpoints, type EndpointSpec } from "./PortalApi.ts"
+import {
+  bearerOf,
+  contextOf,
+  decodeBody,
+  errorResponse,
+  json,
+  MAX_BODY_BYTES,
+  requestIdOf,
+  respond,
+  tokenMatches
+} from "./PortalApiHandlers.ts"
+import { PortalRpcHandlers } from "./PortalRpcHandlers.ts"
+import { PortalRpcs } from "./PortalRpcs.ts"
+
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+const contentTypes: Record<string, string> = {
+  xlsx: XLSX,
+  xls: "application/vnd.ms-excel",
+  png: "image/png",
+  zip: "application/zip",
+  html: "text/plain; charset=utf-8",
+  json: "application/json",
+  txt: "text/plain; charset=utf-8"
+}
+
+const pathOf = (request: HttpServerRequest.HttpServerRequest) => request.url.split("?")[0] ?? request.url
+
+const attachment = (name: string) => `attachment; filename="${name.replace(/["\\\r\n]/g, "_")}"`
+
+/** The edge: request id, body cap, API_TOKEN, access log. Applies to every route, RPC included. */
+export const EdgeMiddleware = HttpRouter.middleware(
+  Effect.gen(function*() {
+    const config = yield* PortalConfig
+    const token = Option.map(config.apiToken, Redacted.value)
+    return (effect) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const requestId = requestIdOf(request)
+        return yield* Effect.annotateLogs(edge(effect, request, requestId), { requestId })
+      })
+
+    function edge<E, R>(
+      effect: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+      request: HttpServerRequest.HttpServerRequest,
+      requestId: string
+    ) {
+      return Effect.gen(function*() {
+        const path = pathOf(request)
+        const started = performance.now()
+        const open = request.method === "GET" && path === "/health"
+        const authorized = open || Option.isNone(token) || tokenMatches(bearerOf(request), token.value)
+        const response = authorized
+          ? yield* effect.pipe(Effect.provideService(HttpServerRequest.MaxBodySize, MAX_BODY_BYTES as never))
+          : errorResponse(new Unauthorized({}))
+        yield* Effect.logInfo("http", {
+          method: request.method,
+          path,
+          status: response.status,
+          ms: Math.round((performance.now() - started) * 10) / 10
+        })
+        return HttpServerResponse.setHeader(response, "x-request-id", requestId)
+      })
+    }
+  }),
+  { global: true }
+)
+
+/** The REST endpoints, files, docs and the 404, with services captured once at build time. */
+export const ApiRoutes = HttpRouter.use(Effect.fn(function*(router) {
+  const ops = yield* PortalOperations
+  const config = yield* PortalConfig
+  const artifacts = yield* ArtifactStore
+  const platform = yield* HttpPlatform.HttpPlatform
+
+  type Handler = (request: HttpServerRequest.HttpServerRequest, spec: EndpointSpec) => Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, HttpRouter.RouteContext>
+
+  const body = <A>(spec: EndpointSpec, request: HttpServerRequest.HttpServerRequest) => decodeBody<A>(spec, request)
+  const ok = (value: unknown) => json(value)
+
+  const sessionIdParam = Effect.map(HttpRouter.params, (p) => p.session_id ?? "")
+
+  const handlers: Record<string, Handler> = {
+    health: () => Effect.map(ops.health, ok),
+    sessions: () => Effect.map(ops.listSessions, ok),
+    get_session: (request, spec) => body<Ops.GetSessionRequest>(spec, request).pipe(Effect.flatMap(ops.getSession), Effect.map(ok)),
+    get_containers: (request, spec) =>
+      Effect.gen(function*() {
+        const input = yield* body<Ops.GetContainersRequest>(spec, request)
+        const result = yield* ops.getContainers(input, contextOf(config, request))
+        if (input.return_url === true) return ok(result.response)
+        // The seed sent the workbook itself by default; the session travels in headers here.
+        return yield* HttpServerResponse.file(result.file.path, {
+          contentType: XLSX,
+          headers: {
+            "content-disposition": attachment(result.response.file_name),
+            "x-session-id": result.response.session_id,
+            "x-is-new-session": String(result.response.is_new_session),
+            "cache-control": "no-store"
+          }
+        }).pipe(Effect.provideService(HttpPlatform.HttpPlatform, platform))
+      }),
+    get_container_timeline: (request, spec) =>
+      body<Ops.ContainerLookupRequest>(spec, request).pipe(
+        Effect.flatMap((input) => ops.getContainerTimeline(input, contextOf(config, request))),
+        Effect.map(ok)
+      ),
+    get_booking_number: (request, spec) =>
+      body<Ops.ContainerLookupRequest>(spec, request).pipe(
+        Effect.flatMap((input) => ops.getBookingNumber(input, contextOf(config, request))),
+        Effect.map(ok)
+      ),
+    get_appointments: (request, spec) =>
+      body<Ops.GetAppointmentsRequest>(spec, request).pipe(
+        Effect.flatMap((input) => ops.getAppointments(input, contextOf(config, request))),
+        Effect.map(ok)
+      ),
+    check_appointments: (request, spec) =>
+      body<Ops.CheckAppointmentsRequest>(spec, request).pipe(
+        Effect.flatMap((input) => ops.checkAppointments(input, contextOf(config, request))),
+        Effect.map(ok)
+      ),
+    make_appointment: (request, spec) =>
+      body<Ops.MakeAppointmentRequest>(spec, request).pipe(
+        Effect.flatMap((input) => ops.makeAppointment(input, contextOf(config, request))),
+        Effect.map(ok)
+      ),
+    get_info_bulk: (request, spec) =>
+      body<Ops.GetInfoBulkRequest>(spec, request).pipe(
+        Effect.flatMap((input) => ops.getInfoBulk(input, contextOf(config, request))),
+        Effect.map(ok)
+      ),
+    delete_session: () => sessionIdParam.pipe(Effect.flatMap(ops.closeSession), Effect.map(ok)),
+    close_session: (request, spec) =>
+      body<Ops.SessionIdRequest>(spec, request).pipe(Effect.flatMap((input) => ops.closeSession(input.session_id)), Effect.map(ok)),
+    ping_session: (request, spec) =>
+      Effect.gen(function*() {
+        const session_id = yield* sessionIdParam
+        const input = yield* body<{ never_terminate?: boolean; keep_alive?: boolean }>(spec, request)
+        return ok(yield* ops.pingSession({ session_id, ...input }))
+      }),
+    ping_session_body: (request, spec) =>
+      body<Ops.PingSessionRequest>(spec, request).pipe(Effect.flatMap(ops.pingSession), Effect.map(ok)),
+    cleanup: (request, spec) => body<Ops.CleanupRequest>(spec, request).pipe(Effect.flatMap(ops.cleanup), Effect.map(ok)),
+    files: (request) =>
+      Effect.gen(function*() {
+        const file = yield* artifacts.resolve(pathOf(request))
+        const extension = file.name.split(".").pop()?.toLowerCase() ?? ""
+        return yield* HttpServerResponse.file(file.path, {
+          contentType: contentTypes[extension] ?? "application/octet-stream",
+          headers: { "content-disposition": attachment(file.name), "x-content-type-options": "nosniff", "cache-control": "no-store" }
+        }).pipe(Effect.provideService(HttpPlatform.HttpPlatform, platform))
+      })
+  }
+
+  for (const spec of Endpoints) {
+    const handler = handlers[spec.id]
+    if (handler === undefined) return yield* Effect.die(new Error(`no handler for endpoint ${spec.id}`))
+    yield* router.add(spec.method, spec.path as HttpRouter.PathInput, (request) => respond(request, handler(request, spec)))
+  }
+
+  const document = openApiDocument()
+  const page = docsPage()
+  yield* router.add("GET", "/openapi.json", Effect.succeed(json(document)))
+  yield* router.add("GET", "/docs", Effect.succeed(HttpServerResponse.html(page)))
+
+  // A JSON 404 for any other route, and a JSON 400 for a wrong method on a known one.
+  const known = new Set(Endpoints.map((e) => e.path.replace(/:[a-z_]+/g, "").replace(/\*$/, "")))
+  yield* router.add("*", "*", (request) =>
+    Effect.succeed(
+      known.has(pathOf(request)) && !Endpoints.some((e) => e.path === pathOf(request) && e.method === request.method)
+        ? errorResponse(new InvalidOperationInput({ detail: `Method ${request.method} is not allowed on ${pathOf(request)}` }))
+        : errorResponse(new RouteNotFound({ method: request.method, path: pathOf(request).slice(0, 200) }))
+    ))
+}))
+
+/** Typed RPC at /rpc (ndjson), on the same server. */
+export const RpcRoutes = RpcServer.layerHttp({ group: PortalRpcs, path: "/rpc", protocol: "http" }).pipe(
+  Layer.provide(PortalRpcHandlers),
+  Layer.provide(RpcSerialization.layerNdjson)
+)
+
+/** Everything the server serves. */
+export const AllRoutes = Layer.mergeAll(ApiRoutes, RpcRoutes, EdgeMiddleware)

@@ -1,0 +1,30 @@
+/**
+ * The whole service without HTTP, wired once: configuration → Chrome, captcha solver, portal
+ * driver → session pool, files → operations. Embedding programs provide `PortalLayer` (or
+ * `portalLayerFrom(config)`) and use `PortalOperations` / `SessionPool` directly; the HTTP server
+ * is one more layer on top (ServerLayer). Closing the layer closes every Chrome.
+ */
+import { Layer } from "effect"
+import { AppointmentWorkflows } from "../services/AppointmentWorkflows.ts"
+import { ArtifactStore } from "../services/ArtifactStore.ts"
+import { Browser } from "../services/Browser.ts"
+import { CaptchaSolver } from "../services/CaptchaSolver.ts"
+import { PortalConfig } from "../services/PortalConfig.ts"
+import { Idempotency } from "../services/Idempotency.ts"
+import { PortalDriver } from "../services/PortalDriver.ts"
+import { PortalOperations } from "../services/PortalOperations.ts"
+import { SessionPool } from "../services/SessionPool.ts"
+import { SessionSnapshots } from "../services/SessionSnapshots.ts"
+
+/** The service's layers over a given configuration layer. */
+export const portalLayerFrom = <E, R>(config: Layer.Layer<PortalConfig, E, R>) =>
+  PortalOperations.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(SessionPool.layer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer)),
+    Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
+    Layer.provideMerge(CaptchaSolver.layerFetch),
+    Layer.provideMerge(Browser.layer),
+    Layer.provideMerge(config)
+  )
+
+/** The service's layers configured from the environment. */
+export const PortalLayer = portalLayerFrom(PortalConfig.layer)

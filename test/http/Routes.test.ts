@@ -1,0 +1,208 @@
+import { assert, describe, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import { Endpoints } from "../../src/http/PortalApi.ts"
+import { FakePortal } from "../../src/services/PortalDriver.ts"
+import { call, fakeServer, rawGet } from "../utils/HttpHarness.ts"
+
+const CREDS = { username: "alice", password: "pw-alice", captcha_api_key: "key" }
+const TOKEN = "test-token-0123456789abcdef"
+
+describe("REST routes (fake pool, real HTTP)", () => {
+  layer(fakeServer(), { excludeTestServices: true })("without API_TOKEN", (it) => {
+    it.effect("GET /health answers the seed's fields plus pool figures", () =>
+      Effect.gen(function*() {
+        const r = yield* call("GET", "/health")
+        assert.strictEqual(r.status, 200)
+        assert.strictEqual(r.body.status, "healthy")
+        assert.strictEqual(r.body.service, "E-Modal Business Operations API")
+        assert.strictEqual(r.body.max_sessions, 10)
+        assert.match(r.body.session_capacity, /^\d+\/10$/)
+        for (const field of ["version", "active_sessions", "persistent_sessions", "timestamp", "pool", "uptime_seconds"]) {
+          assert.property(r.body, field)
+        }
+        assert.match(r.headers.get("x-request-id") ?? "", /^req_/)
+      }))
+
+    it.effect("POST /get_session logs in once, then reuses; wrong password is a 401 with the login kind", () =>
+      Effect.gen(function*() {
+        const first = yield* call("POST", "/get_session", CREDS)
+        assert.strictEqual(first.status, 200)
+        assert.strictEqual(first.body.success, true)
+        assert.strictEqual(first.body.is_new, true)
+        assert.strictEqual(first.body.username, "alice")
+        assert.strictEqual(first.body.expires_at, null)
+        assert.strictEqual(first.body.message, "New persistent session created")
+        assert.match(first.body.session_id, /^sess_[A-Za-z0-9_-]{24}$/)
+        const again = yield* call("POST", "/get_session", CREDS)
+        assert.strictEqual(again.body.is_new, false)
+        assert.strictEqual(again.body.session_id, first.body.session_id)
+        assert.strictEqual(again.body.message, "Using existing persistent session")
+        assert.strictEqual((yield* (yield* FakePortal).state).logins.alice, 1)
+
+        const wrong = yield* call("POST", "/get_session", { ...CREDS, username: "bob", password: "wrong" })
+        assert.strictEqual(wrong.status, 401)
+        assert.deepInclude(wrong.body, { success: false, error: "Authentication failed", error_type: "invalid_credentials", details: "invalid_credentials" })
+        assert.notProperty(wrong.body, "session_id")
+      }))
+
+    it.effect("POST /get_session names missing fields (seed wording)", () =>
+      Effect.gen(function*() {
+        const r = yield* call("POST", "/get_session", { username: "x" })
+        assert.strictEqual(r.status, 400)
+        assert.strictEqual(r.body.error, "Missing required fields: password")
+        assert.strictEqual(r.body.error_type, "invalid_input")
+        const none = yield* call("POST", "/get_session", {})
+        assert.strictEqual(none.body.error, "Missing required fields: username, password")
+      }))
+
+    it.effect("GET /sessions lists sessions without secrets or fingerprints", () =>
+      Effect.gen(function*() {
+        yield* call("POST", "/get_session", CREDS)
+        const r = yield* call("GET", "/sessions")
+        assert.strictEqual(r.status, 200)
+        assert.isAtLeast(r.body.active_sessions, 1)
+        const s = r.body.sessions.find((x: { username: string }) => x.username === "alice")
+        for (const field of ["session_id", "username", "created_at", "last_used", "keep_alive", "never_terminate", "busy", "uses", "age_seconds", "state"]) {
+          assert.property(s, field)
+        }
+        assert.notInclude(r.text, "pw-alice")
+        assert.notInclude(r.text, "fingerprint")
+        assert.notMatch(r.text, /[0-9a-f]{64}/)
+      }))
+
+    it.effect("ping, pin, close and delete sessions; unknown ids are 404 with the seed body", () =>
+      Effect.gen(function*() {
+        const created = yield* call("POST", "/get_session", { ...CREDS, username: "carol" })
+        const id = created.body.session_id as string
+        const ping = yield* call("POST", `/ping_session/${id}`)
+        assert.strictEqual(ping.status, 200)
+        assert.strictEqual(ping.body.session_id, id)
+        assert.isString(ping.body.last_used)
+        const pin = yield* call("POST", "/ping_session", { session_id: id, never_terminate: true })
+        assert.strictEqual(pin.body.never_terminate, true)
+        assert.strictEqual(pin.body.keep_alive, true)
+        const unknown = yield* call("POST", "/ping_session/sess_AAAAAAAAAAAAAAAAAAAAAAAA")
+        assert.strictEqual(unknown.status, 404)
+        assert.deepInclude(unknown.body, { success: false, error: "Session not found", error_type: "session_not_found" })
+        const closed = yield* call("DELETE", `/sessions/${id}`)
+        assert.strictEqual(closed.status, 200)
+        assert.strictEqual(closed.body.message, `Session ${id} closed`)
+        assert.strictEqual((yield* call("DELETE", `/sessions/${id}`)).status, 404)
+        const other = yield* call("POST", "/get_session", { ...CREDS, username: "dave" })
+        const viaBody = yield* call("POST", "/close_session", { session_id: other.body.session_id })
+        assert.strictEqual(viaBody.status, 200)
+        assert.strictEqual((yield* call("POST", "/close_session", { session_id: other.body.session_id })).status, 404)
+      }))
+
+    it.effect("business routes: no session and no credentials is 400; an unknown session without credentials is 404", () =>
+      Effect.gen(function*() {
+        const missing = yield* call("POST", "/get_container_timeline", { container_id: "MSDU1234567" })
+        assert.strictEqual(missing.status, 400)
+        assert.strictEqual(missing.body.error, "Missing required fields: username, password, captcha_api_key (or valid session_id)")
+        const unknown = yield* call("POST", "/get_container_timeline", { session_id: "sess_AAAAAAAAAAAAAAAAAAAAAAAA", container_id: "MSDU1234567" })
+        assert.strictEqual(unknown.status, 404)
+        assert.strictEqual(unknown.body.error_type, "session_not_found")
+      }))
+
+    it.effect("POST /cleanup works without a body and reports what it freed", () =>
+      Effect.gen(function*() {
+        const r = yield* call("POST", "/cleanup")
+        assert.strictEqual(r.status, 200)
+        for (const field of ["files_deleted", "space_freed_mb", "current_storage_mb", "downloads_mb", "screenshots_mb"]) {
+          assert.property(r.body, field)
+        }
+        assert.strictEqual((yield* call("POST", "/cleanup", { max_age_hours: 0 })).status, 200)
+      }))
+
+    it.effect("GET /files serves nothing it did not produce", () =>
+      Effect.gen(function*() {
+        for (const path of [
+          "/files/nope",
+          "/files/AAAAAAAAAAAAAAAAAAAAAAAA/x.xlsx",
+          "/files/..%2f..%2fetc/passwd",
+          "/files/%2e%2e/%2e%2e/etc/passwd",
+          "/files/../../etc/passwd",
+          "/files/AAAAAAAAAAAAAAAAAAAAAAAA/..%2f..%2fserver-secret",
+          "/files//etc/passwd",
+          "/files/AAAAAAAAAAAAAAAAAAAAAAAA/%00.xlsx"
+        ]) {
+          const r = yield* rawGet(path)
+          assert.strictEqual(r.status, 404, path)
+          assert.strictEqual(r.body.error, "File not found")
+        }
+      }))
+
+    it.effect("unknown routes are 404 JSON, wrong methods 400, bad JSON 400, oversized bodies 413", () =>
+      Effect.gen(function*() {
+        const nope = yield* call("GET", "/nope")
+        assert.strictEqual(nope.status, 404)
+        assert.strictEqual(nope.body.error_type, "not_found")
+        const method = yield* call("GET", "/get_session")
+        assert.strictEqual(method.status, 400)
+        assert.include(method.body.error, "Method GET is not allowed")
+        const bad = yield* call("POST", "/get_session", "{not json")
+        assert.strictEqual(bad.status, 400)
+        assert.strictEqual(bad.body.error, "Request must be JSON")
+        const huge = yield* call("POST", "/get_session", JSON.stringify({ username: "x".repeat(1_100_000) }))
+        assert.strictEqual(huge.status, 413)
+        assert.strictEqual(huge.body.error_type, "payload_too_large")
+        const proto = yield* call("POST", "/get_session", '{"username":"a","password":"b","__proto__":{"admin":true}}')
+        assert.strictEqual(proto.status, 400)
+        assert.include(proto.body.error, "__proto__")
+      }))
+
+    it.effect("serves OpenAPI 3.1 and a docs page describing every REST endpoint", () =>
+      Effect.gen(function*() {
+        const spec = yield* call("GET", "/openapi.json")
+        assert.strictEqual(spec.status, 200)
+        assert.strictEqual(spec.body.openapi, "3.1.0")
+        for (const e of Endpoints) {
+          const path = e.path.replace(/:([a-z_]+)/g, "{$1}").replace(/\*$/, "{path}")
+          assert.property(spec.body.paths, path)
+          assert.property(spec.body.paths[path], e.method.toLowerCase())
+        }
+        const docs = yield* call("GET", "/docs")
+        assert.strictEqual(docs.status, 200)
+        for (const e of Endpoints) assert.include(docs.text, e.path)
+      }))
+
+    it.effect("keeps a sane client request id and replaces an unsafe one", () =>
+      Effect.gen(function*() {
+        const kept = yield* call("GET", "/health", undefined, { "x-request-id": "client-42" })
+        assert.strictEqual(kept.headers.get("x-request-id"), "client-42")
+        const replaced = yield* call("GET", "/health", undefined, { "x-request-id": "bad id with spaces" })
+        assert.match(replaced.headers.get("x-request-id") ?? "", /^req_/)
+      }))
+  })
+
+  layer(fakeServer({ MAX_SESSIONS: "1", ACQUIRE_QUEUE_LIMIT: "0" }), { excludeTestServices: true })("a full pool", (it) => {
+    it.effect("answers 503 with Retry-After when no session can be made", () =>
+      Effect.gen(function*() {
+        assert.strictEqual((yield* call("POST", "/get_session", { ...CREDS, never_terminate: true })).status, 200)
+        const r = yield* call("POST", "/get_session", { ...CREDS, username: "someone-else" })
+        assert.strictEqual(r.status, 503)
+        assert.strictEqual(r.body.error_type, "pool_exhausted")
+        assert.isTrue(r.body.retryable)
+        assert.strictEqual(r.headers.get("retry-after"), String(r.body.retry_after))
+      }))
+  })
+
+  layer(fakeServer({ API_TOKEN: TOKEN }), { excludeTestServices: true })("with API_TOKEN", (it) => {
+    it.effect("requires the bearer token on every route but /health, RPC and files included", () =>
+      Effect.gen(function*() {
+        assert.strictEqual((yield* call("GET", "/health")).status, 200)
+        for (const [method, path] of [["GET", "/sessions"], ["POST", "/get_session"], ["GET", "/docs"], ["GET", "/openapi.json"], ["POST", "/rpc"], ["GET", "/files/x/y"], ["GET", "/nope"]] as const) {
+          const r = yield* call(method, path, method === "POST" ? {} : undefined)
+          assert.strictEqual(r.status, 401, `${method} ${path}`)
+          assert.strictEqual(r.body.error_type, "unauthorized")
+          assert.strictEqual(r.headers.get("www-authenticate"), "Bearer")
+        }
+        const wrong = yield* call("GET", "/sessions", undefined, { authorization: `Bearer ${TOKEN}x` })
+        assert.strictEqual(wrong.status, 401)
+        const basic = yield* call("GET", "/sessions", undefined, { authorization: `Basic ${TOKEN}` })
+        assert.strictEqual(basic.status, 401)
+        const ok = yield* call("GET", "/sessions", undefined, { authorization: `Bearer ${TOKEN}` })
+        assert.strictEqual(ok.status, 200)
+      }))
+  })
+})
