@@ -5,11 +5,14 @@
  * timeouts into `WaitTimedOut`). Each `open` gives a session its own Chrome (or, in context
  * isolation, its own BrowserContext in a shared Chrome) with a private profile directory and TMPDIR
  * under DATA_DIR/chrome/<random>; the scope that opened it closes Chrome, kills what is left of its
- * process tree and removes both directories on every exit path. At boot, Chromes left behind by an
+ * process tree and removes both directories on every exit path. With BROWSER_ISOLATION=context all
+ * sessions share one Chrome (started on first use, started again if it dies) and each gets its own
+ * BrowserContext — its own cookies and storage — at a fraction of the memory; a crash of the shared
+ * Chrome ends every session in it, which the pool handles like any crash. At boot, Chromes left behind by an
  * earlier run (recognised by a profile directory under our DATA_DIR on their command line) are
  * killed and their directories removed; other programs' processes are never touched.
  */
-import { Context, Data, Deferred, Duration, Effect, Exit, Layer, Option, Ref, Scope } from "effect"
+import { Context, Data, Deferred, Duration, Effect, Exit, Layer, Option, Ref, Scope, Semaphore } from "effect"
 import puppeteer, {
   type Browser as PuppeteerBrowser,
   type BrowserContext as PuppeteerContext,
@@ -673,6 +676,10 @@ const openProcess = (config: PortalConfigShape, executable: string, args: Readon
     const pages = yield* use("pages", connected, () => browser.pages())
     const page = pages[0] ?? (yield* use("newPage", connected, () => browser.newPage()))
     autoAcceptDialogs(page)
+    // A renderer that dies takes the page with it: for the session that is a crash too.
+    page.on("close", () => {
+      if (!Effect.runSync(Ref.get(closing))) Deferred.doneUnsafe(crashed, Exit.succeed("page closed"))
+    })
     const lease: BrowserLease = {
       token,
       page: makePageHandle(browser, context, page, connected),
@@ -682,6 +689,115 @@ const openProcess = (config: PortalConfigShape, executable: string, args: Readon
       memoryMb: () => (pid === undefined ? 0 : Processes.treePssMb(pid))
     }
     return lease
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Context isolation: one shared Chrome, a BrowserContext per session
+
+interface SharedChrome {
+  readonly browser: PuppeteerBrowser
+  readonly scope: Scope.Closeable
+  readonly pid: number | undefined
+  /** Completes when this Chrome goes away (every context in it ends with it). */
+  readonly gone: Deferred.Deferred<string>
+  readonly leases: Ref.Ref<number>
+}
+
+/**
+ * `open` for BROWSER_ISOLATION=context. The shared Chrome lives in the layer's scope (in a scope
+ * of its own, so a dead one can be closed and replaced while the service runs).
+ */
+const makeContextOpener = (config: PortalConfigShape, executable: string, args: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const layerScope = yield* Effect.scope
+    const current = yield* Ref.make<SharedChrome | undefined>(undefined)
+    const starting = yield* Semaphore.make(1)
+
+    const launchShared = Effect.gen(function*() {
+      const scope = yield* Scope.fork(layerScope, "sequential")
+      return yield* Effect.gen(function*() {
+        const token = makeOpaqueToken()
+        const dirs = yield* Effect.acquireRelease(
+          Effect.try({
+            try: () => makeDirs(config.dataDir, token),
+            catch: (cause) => new BrowserError({ operation: "mkdir profile", detail: errorText(cause), disconnected: false })
+          }),
+          (d) => removeDir(d.root)
+        )
+        yield* Effect.addFinalizer(() => killRemains(undefined, dirs.profile).pipe(Effect.asVoid))
+        const closing = yield* Ref.make(false)
+        const gone = yield* Deferred.make<string>()
+        const browser = yield* Effect.acquireRelease(
+          launchChrome(executable, args, config.chromeProfile, config.headless, dirs),
+          (b) =>
+            Effect.gen(function*() {
+              yield* Ref.set(closing, true)
+              const pid = b.process()?.pid
+              yield* Effect.tryPromise(() => b.close()).pipe(Effect.timeout(CLOSE_GRACE), Effect.ignore)
+              yield* killRemains(pid, dirs.profile)
+            })
+        )
+        browser.on("disconnected", () => {
+          Deferred.doneUnsafe(gone, Exit.succeed(Effect.runSync(Ref.get(closing)) ? "closed" : "shared Chrome disconnected"))
+        })
+        // The initial blank page of the default context is not anyone's session.
+        return {
+          browser,
+          scope,
+          pid: browser.process()?.pid,
+          gone,
+          leases: yield* Ref.make(0)
+        } satisfies SharedChrome
+      }).pipe(Scope.provide(scope), Effect.onError(() => Scope.close(scope, Exit.void)))
+    })
+
+    /** The live shared Chrome, started (again) when there is none. */
+    const shared = starting.withPermits(1)(Effect.gen(function*() {
+      const existing = yield* Ref.get(current)
+      if (existing !== undefined && existing.browser.connected) return existing
+      if (existing !== undefined) yield* Scope.close(existing.scope, Exit.void).pipe(Effect.forkIn(layerScope))
+      const fresh = yield* launchShared
+      yield* Ref.set(current, fresh)
+      yield* Effect.logInfo("shared Chrome started", { pid: fresh.pid })
+      return fresh
+    }))
+
+    return Effect.gen(function*() {
+      const chrome = yield* shared
+      const connected = () => chrome.browser.connected
+      const closing = yield* Ref.make(false)
+      const crashed = yield* Deferred.make<string>()
+      const context = yield* Effect.acquireRelease(
+        use("createBrowserContext", connected, () => chrome.browser.createBrowserContext()),
+        (ctx) =>
+          Effect.gen(function*() {
+            yield* Ref.set(closing, true)
+            yield* Ref.update(chrome.leases, (n) => n - 1)
+            yield* Effect.tryPromise(() => ctx.close()).pipe(Effect.timeout(CLOSE_GRACE), Effect.ignore)
+          })
+      )
+      yield* Ref.update(chrome.leases, (n) => n + 1)
+      const page = yield* use("newPage", connected, () => context.newPage())
+      autoAcceptDialogs(page)
+      page.on("close", () => {
+        if (!Effect.runSync(Ref.get(closing))) Deferred.doneUnsafe(crashed, Exit.succeed("page closed"))
+      })
+      // The shared Chrome going away is this lease's crash too.
+      yield* Deferred.await(chrome.gone).pipe(
+        Effect.flatMap((why) => (Effect.runSync(Ref.get(closing)) ? Effect.void : Deferred.succeed(crashed, why))),
+        Effect.forkScoped
+      )
+      const lease: BrowserLease = {
+        token: makeOpaqueToken(),
+        page: makePageHandle(chrome.browser, context, page, connected),
+        pid: chrome.pid,
+        isConnected: () => connected() && !page.isClosed(),
+        crashed: Deferred.await(crashed),
+        // The shared tree's memory, divided among its sessions: a fair share for recycling decisions.
+        memoryMb: () => (chrome.pid === undefined ? 0 : Processes.treePssMb(chrome.pid) / Math.max(1, Effect.runSync(Ref.get(chrome.leases))))
+      }
+      return lease
+    })
   })
 
 /**
@@ -717,11 +833,18 @@ export class Browser extends Context.Service<Browser, BrowserShape>()("emodal-ap
       if (reaped.killed > 0 || reaped.removedDirs > 0) {
         yield* Effect.logWarning("Reaped Chrome left by an earlier run", reaped)
       }
-      yield* Effect.logInfo("Browser ready", { executable, profile: config.chromeProfile, headless: config.headless })
+      yield* Effect.logInfo("Browser ready", {
+        executable,
+        profile: config.chromeProfile,
+        headless: config.headless,
+        isolation: config.browserIsolation
+      })
       return Browser.of({
         executable,
         args,
-        open: openProcess(config, executable, args),
+        open: config.browserIsolation === "context"
+          ? yield* makeContextOpener(config, executable, args)
+          : openProcess(config, executable, args),
         reapOrphans: reapOrphans(config.dataDir)
       })
     })

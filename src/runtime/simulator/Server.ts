@@ -51,9 +51,22 @@ const route = (env: SimEnv, req: SimRequest): Effect.Effect<HttpServerResponse.H
   }
 }
 
+/** Counts portal traffic and the time spent answering it (configured latencies included). */
+const measured = (env: SimEnv, req: SimRequest, effect: Effect.Effect<HttpServerResponse.HttpServerResponse>) => {
+  if (req.host === "api") return effect
+  const started = performance.now()
+  return Effect.ensuring(effect, Effect.sync(() => {
+    env.state.traffic.requests++
+    env.state.traffic.handlerMillis += performance.now() - started
+  }))
+}
+
 export const dispatch = (env: SimEnv) =>
 (raw: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
-  Effect.suspend(() => route(env, readRequest(raw))).pipe(
+  Effect.suspend(() => {
+    const req = readRequest(raw)
+    return measured(env, req, route(env, req))
+  }).pipe(
     Effect.catchCause((cause) =>
       Cause.hasInterruptsOnly(cause)
         ? Effect.failCause(cause)

@@ -73,6 +73,8 @@ export interface SimulatorSnapshot {
     readonly moveTypes: ReadonlyArray<string>
     readonly lines: Readonly<Record<string, ReadonlyArray<string>>>
   }
+  /** Portal traffic served so far and the time spent serving it. */
+  readonly traffic: { readonly requests: number; readonly handlerMillis: number }
   readonly solver: {
     readonly keys: Readonly<Record<string, number>>
     /** Tasks of the last 15 minutes (older ones are forgotten). */
@@ -136,6 +138,7 @@ export const snapshot = (state: SimState, at: number): SimulatorSnapshot => {
       moveTypes: MOVE_TYPES,
       lines: Object.fromEntries(LINES.map((l) => [l.scac, l.sizes]))
     },
+    traffic: { requests: state.traffic.requests, handlerMillis: Math.round(state.traffic.handlerMillis * 1000) / 1000 },
     solver: {
       keys: Object.fromEntries(Object.entries(o.solverKeys).map(([k, v]) => [k, v.balance])),
       tasks: tasks.length,

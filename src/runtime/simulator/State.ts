@@ -133,6 +133,8 @@ export interface SimState {
   readonly confirmationNumbers: Set<string>
   confirmationSeq: number
   solverSeq: number
+  /** Portal page and API traffic (not the solver or control API), for benchmarks. */
+  readonly traffic: { requests: number; handlerMillis: number }
 }
 
 export const makeState = (options: ResolvedOptions, secret: Buffer, startedAt: number, startDay: WallTime): SimState => ({
@@ -143,6 +145,7 @@ export const makeState = (options: ResolvedOptions, secret: Buffer, startedAt: n
   urls: urlsFor(options.port),
   faults: NO_FAULTS,
   clockOffsetMillis: 0,
+  traffic: { requests: 0, handlerMillis: 0 },
   accounts: new Map(),
   sessions: new Map(),
   codes: new Map(),

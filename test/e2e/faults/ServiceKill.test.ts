@@ -1,0 +1,97 @@
+/**
+ * The real service process (`src/runtime/main.ts`) SIGKILLed and started again on the same
+ * DATA_DIR: the new boot reaps the dead one's Chromes within 10 s and leaves no temporary
+ * directory, and — snapshots being on — the old session id keeps working with zero new logins.
+ */
+import { assert, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import { existsSync, readdirSync, statSync } from "node:fs"
+import { createServer } from "node:net"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
+import * as Processes from "../../../src/services/Processes.ts"
+import { snapshotFiles } from "../../../src/services/SessionSnapshots.ts"
+import { eventually, logins, simulatorEnv, tempDataDir } from "../../utils/ProductHarness.ts"
+import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
+
+const MAIN = fileURLToPath(new URL("../../../src/runtime/main.ts", import.meta.url))
+
+const freePort = Effect.callback<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+/** Starts the service as a child process; killed (SIGKILL) when the scope closes if still alive. */
+const startService = (env: Record<string, string>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] })),
+    (child) => Effect.sync(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+    })
+  )
+
+const request = (port: number, method: string, path: string, body?: unknown) =>
+  Effect.tryPromise(async () => {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      ...(body !== undefined ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {})
+    })
+    return { status: r.status, body: await r.json() as any }
+  }).pipe(Effect.orElseSucceed(() => ({ status: 0, body: undefined as any })))
+
+const exited = (child: ChildProcess) =>
+  Effect.callback<void>((resume) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
+    child.once("exit", () => resume(Effect.void))
+  })
+
+layer(testSimulatorLayer(), { excludeTestServices: true })("SIGKILL of the whole service", (it) => {
+  it.effect("the next boot reaps the orphans within 10 s, leaves no temp dirs, and restores the session", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator
+      const username = uniqueUsername("svc-kill")
+      yield* sim.createAccount({ username, password: "pw", captchaMode: "token", containerCount: 5 })
+      const dir = yield* tempDataDir
+      const port = yield* freePort
+      const env = { ...simulatorEnv(sim, dir), PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "Error", SNAPSHOT_KEY: "svc-kill-snapshot-key-0123" }
+      const chromeRoot = join(dir, "chrome")
+      const ours = () => Processes.processesWithMarker(`--user-data-dir=${chromeRoot}/`).length
+
+      const first = yield* startService(env)
+      yield* eventually("first service up", request(port, "GET", "/health"), (r) => r.status === 200, 30_000)
+      const session = yield* request(port, "POST", "/get_session", { username, password: "pw", captcha_api_key: "demo" })
+      assert.strictEqual(session.status, 200)
+      yield* eventually("snapshot written", Effect.sync(() => snapshotFiles(dir).length), (n) => n === 1)
+      assert.isAbove(ours(), 0, "its Chrome runs")
+      const oldDirs = readdirSync(chromeRoot)
+
+      first.kill("SIGKILL")
+      yield* exited(first)
+
+      const bootedAt = Date.now()
+      yield* startService(env)
+      yield* eventually("orphans reaped", Effect.sync(() => ({
+        processes: ours(),
+        oldDirs: oldDirs.filter((d) => existsSync(join(chromeRoot, d))).length
+      })), (s) => s.processes === 0 && s.oldDirs === 0, 10_000)
+      assert.isBelow(Date.now() - bootedAt, 10_000)
+      yield* eventually("second service up", request(port, "GET", "/health"), (r) => r.status === 200, 30_000)
+      // No temporary file anywhere, no download scratch directory, the zip staging area empty.
+      const entries = readdirSync(dir, { recursive: true }).map(String)
+      const leftoverTemp = entries.filter((p) =>
+        (p.endsWith(".tmp") && statSync(join(dir, p)).isFile()) || p.includes(".download-") || p.startsWith("files/.tmp/"))
+      assert.deepStrictEqual(leftoverTemp, [])
+
+      // The client still holds the old id: it works, restored from the snapshot, no new login.
+      const reuse = yield* request(port, "POST", "/get_session", { username, password: "pw", captcha_api_key: "demo" })
+      assert.strictEqual(reuse.status, 200)
+      assert.strictEqual(reuse.body.session_id, session.body.session_id)
+      assert.strictEqual(yield* logins(sim, username), 1)
+    }).pipe(Effect.scoped), { timeout: 120_000 })
+})
