@@ -66,6 +66,15 @@ export const resetFaultsOp = (env: SimEnv): Effect.Effect<void> =>
 export const expireSessionsOp = (env: SimEnv, username: string): Effect.Effect<number> =>
   Effect.sync(() => expireSessionsOf(env.state, username))
 
+/** The account's password changes (as a user would on the portal); live sessions stay valid. */
+export const changePasswordOp = (env: SimEnv, username: string, password: string): Effect.Effect<void, AccountNotFound> =>
+  Effect.suspend(() => {
+    const account = env.state.accounts.get(username)
+    if (account === undefined) return Effect.fail(new AccountNotFound({ username }))
+    env.state.accounts.set(username, { ...account, data: { ...account.data, password } })
+    return Effect.void
+  })
+
 export const advanceClockOp = (env: SimEnv, by: Duration.Input): Effect.Effect<void> =>
   Effect.sync(() => {
     env.state.clockOffsetMillis += Math.max(0, Duration.toMillis(Duration.fromInputUnsafe(by)))

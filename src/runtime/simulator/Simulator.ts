@@ -13,6 +13,7 @@ import {
   type AccountAlreadyExists,
   type AccountNotFound,
   advanceClockOp,
+  changePasswordOp,
   containersOp,
   createAccountOp,
   expireSessionsOp,
@@ -58,6 +59,8 @@ export interface SimulatorShape {
   ) => Effect.Effect<AccountSnapshot, AccountAlreadyExists | InvalidAccountSpec>
   /** Ends every live session of the account now (its pages answer 401); returns how many. */
   readonly expireSessions: (username: string) => Effect.Effect<number>
+  /** Changes the account's password (its live sessions stay valid, as on the real portal). */
+  readonly changePassword: (username: string, password: string) => Effect.Effect<void, AccountNotFound>
   /** Moves the simulator clock forward (idle logout, token expiry, slot dates follow it). */
   readonly advanceClock: (by: Duration.Input) => Effect.Effect<void>
   /** The account's grid rows, in grid order (placeholders included). */
@@ -98,6 +101,7 @@ const make = Effect.fnUntraced(function*(input: SimulatorOptions | undefined) {
     createAccount: (spec) => createAccountOp(env, spec),
     expireSessions: (username) => expireSessionsOp(env, username),
     advanceClock: (by) => advanceClockOp(env, by),
+    changePassword: (username, password) => changePasswordOp(env, username, password),
     containers: (username) => containersOp(env, username),
     appointments: (username) => Effect.sync(() => appointmentsOf(state, username).map(appointmentSnapshot))
   })

@@ -89,12 +89,19 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("SessionPool with rea
         )
         assert.strictEqual(new Set(results.map((r) => r.session.id)).size, 1)
         assert.strictEqual((yield* pool.stats).active, 1)
-        // A different password is never the same session (here: a separate attempt, rejected).
+        // A different password is never the same session: first a separate attempt (rejected)…
         const other = yield* pool.acquire({ credentials: credentials(username, "another-password") }).pipe(Effect.flip)
         assert.strictEqual(other._tag, "LoginFailed")
         assert.strictEqual((yield* pool.stats).active, 1)
+        // …and once the user changed it on the portal, a second, separate session.
+        yield* sim.changePassword(username, "another-password")
+        const second = yield* pool.acquire({ credentials: credentials(username, "another-password") })
+        assert.isTrue(second.isNew)
+        assert.notStrictEqual(second.session.id, results[0]!.session.id)
+        assert.strictEqual((yield* pool.stats).active, 2)
+        assert.strictEqual((yield* pool.acquire({ credentials: credentials(username, "pw") })).session.id, results[0]!.session.id)
       }).pipe(Effect.provide(coreLayer()))
-      assert.strictEqual(yield* logins(sim, username), 1)
+      assert.strictEqual(yield* logins(sim, username), 2)
     }), { timeout: 90_000 })
 
   it.effect("runs concurrent operations on one session one at a time and frees it on every exit", () =>

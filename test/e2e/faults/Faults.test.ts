@@ -77,6 +77,37 @@ layer(testSimulatorLayer({ batchLatency: "100 millis" }), { excludeTestServices:
       yield* nothingLeaked(dir)
     }), { timeout: 120_000 })
 
+  it.effect("the portal answers 500 in the middle of the wizard: a typed phase error, the workflow resumable", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator
+      const username = yield* account("wizard-500", 40, "trusted")
+      const company = (yield* sim.state()).accounts.find((a) => a.username === username)!.companies[0]!.name
+      const container = (yield* sim.state()).accounts.find((a) => a.username === username)!.samples.importPassedPregate
+      const dir = yield* tempDataDir
+      yield* Effect.gen(function*() {
+        yield* sim.setFaults({ wizardStep500: 2 })
+        const failed = yield* call("POST", "/check_appointments", {
+          ...creds(username),
+          container_type: "import",
+          trucking_company: company,
+          terminal: "ITS Long Beach",
+          move_type: "PICK FULL",
+          container_id: container,
+          truck_plate: "ABC123",
+          own_chassis: false
+        }).pipe(Effect.ensuring(sim.resetFaults()))
+        assert.strictEqual(failed.status, 502, JSON.stringify(failed.body))
+        assert.strictEqual(failed.body.error_type, "portal_error")
+        assert.strictEqual(failed.body.current_phase, 2)
+        assert.match(failed.body.appointment_session_id, /^appt_/)
+        assert.isTrue(failed.body.retryable)
+        const resumed = yield* call("POST", "/check_appointments", { appointment_session_id: failed.body.appointment_session_id })
+        assert.strictEqual(resumed.status, 200, JSON.stringify(resumed.body))
+        assert.isAbove(resumed.body.available_times.length, 0)
+      }).pipe(Effect.provide(realServer({}, dir)))
+      yield* nothingLeaked(dir)
+    }), { timeout: 120_000 })
+
   it.effect("the captcha solver is down: a typed 502, no Chrome left", () =>
     Effect.gen(function*() {
       const username = yield* account("solver-down")
