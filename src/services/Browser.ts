@@ -641,9 +641,12 @@ const autoAcceptDialogs = (page: PuppeteerPage) => {
   })
 }
 
-const openProcess = (config: PortalConfigShape, executable: string, args: ReadonlyArray<string>) =>
+/**
+ * A Chrome with a profile directory of its own, both gone when the scope closes. `closing` turns
+ * true once the close has begun, so a "disconnected" after it is not mistaken for a crash.
+ */
+const launchScoped = (config: PortalConfigShape, executable: string, args: ReadonlyArray<string>, token: string) =>
   Effect.gen(function*() {
-    const token = makeOpaqueToken()
     const dirs = yield* Effect.acquireRelease(
       Effect.try({
         try: () => makeDirs(config.dataDir, token),
@@ -651,11 +654,10 @@ const openProcess = (config: PortalConfigShape, executable: string, args: Readon
       }),
       (d) => removeDir(d.root)
     )
-    const closing = yield* Ref.make(false)
-    const crashed = yield* Deferred.make<string>()
     // Registered before launching: if the launch is interrupted half-way, whatever Chrome started is
     // still found by its profile directory and killed.
     yield* Effect.addFinalizer(() => killRemains(undefined, dirs.profile).pipe(Effect.asVoid))
+    const closing = yield* Ref.make(false)
     const browser = yield* Effect.acquireRelease(
       launchChrome(executable, args, config.chromeProfile, config.headless, dirs),
       (b) =>
@@ -667,6 +669,14 @@ const openProcess = (config: PortalConfigShape, executable: string, args: Readon
           yield* killRemains(pid, dirs.profile)
         })
     )
+    return { browser, closing }
+  })
+
+const openProcess = (config: PortalConfigShape, executable: string, args: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const token = makeOpaqueToken()
+    const { browser, closing } = yield* launchScoped(config, executable, args, token)
+    const crashed = yield* Deferred.make<string>()
     const pid = browser.process()?.pid
     browser.on("disconnected", () => {
       if (!Effect.runSync(Ref.get(closing))) Deferred.doneUnsafe(crashed, Exit.succeed("Chrome disconnected"))
@@ -716,27 +726,8 @@ const makeContextOpener = (config: PortalConfigShape, executable: string, args: 
     const launchShared = Effect.gen(function*() {
       const scope = yield* Scope.fork(layerScope, "sequential")
       return yield* Effect.gen(function*() {
-        const token = makeOpaqueToken()
-        const dirs = yield* Effect.acquireRelease(
-          Effect.try({
-            try: () => makeDirs(config.dataDir, token),
-            catch: (cause) => new BrowserError({ operation: "mkdir profile", detail: errorText(cause), disconnected: false })
-          }),
-          (d) => removeDir(d.root)
-        )
-        yield* Effect.addFinalizer(() => killRemains(undefined, dirs.profile).pipe(Effect.asVoid))
-        const closing = yield* Ref.make(false)
+        const { browser, closing } = yield* launchScoped(config, executable, args, makeOpaqueToken())
         const gone = yield* Deferred.make<string>()
-        const browser = yield* Effect.acquireRelease(
-          launchChrome(executable, args, config.chromeProfile, config.headless, dirs),
-          (b) =>
-            Effect.gen(function*() {
-              yield* Ref.set(closing, true)
-              const pid = b.process()?.pid
-              yield* Effect.tryPromise(() => b.close()).pipe(Effect.timeout(CLOSE_GRACE), Effect.ignore)
-              yield* killRemains(pid, dirs.profile)
-            })
-        )
         browser.on("disconnected", () => {
           Deferred.doneUnsafe(gone, Exit.succeed(Effect.runSync(Ref.get(closing)) ? "closed" : "shared Chrome disconnected"))
         })

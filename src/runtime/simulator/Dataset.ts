@@ -350,6 +350,20 @@ const milestoneDates = (base: WallTime, count: number, rng: Prng, done: number, 
   return dates
 }
 
+/** The detail page's last group, alike for imports and exports. */
+const otherInformation = (size: string, rng: Prng): DetailGroup => ({
+  title: "Other Information",
+  fields: [
+    ["Haz", "N/A"],
+    ["OD", "N/A"],
+    ["Reefer", size.endsWith("RH") ? "YES" : "NO"],
+    ["Yard Location", `#${rng.int(100, 999)}`],
+    ["Weight", String(rng.int(4000, 30480))],
+    ["UOM", "Kilograms"],
+    ["Yard Status", "N/A"]
+  ]
+})
+
 const importRow = (
   rng: Prng,
   startDay: WallTime,
@@ -449,18 +463,7 @@ const importRow = (
       title: "Departure Information",
       fields: [["Departure Carrier", passed ? "TRUCK" : "N/A"], ["Line", line.scac], ["Vessel Code/Voyage", `${vessel.code}/${voyage}`]]
     },
-    {
-      title: "Other Information",
-      fields: [
-        ["Haz", "N/A"],
-        ["OD", "N/A"],
-        ["Reefer", size.endsWith("RH") ? "YES" : "NO"],
-        ["Yard Location", `#${rng.int(100, 999)}`],
-        ["Weight", String(rng.int(4000, 30480))],
-        ["UOM", "Kilograms"],
-        ["Yard Status", "N/A"]
-      ]
-    }
+    otherInformation(size, rng)
   ]
   return {
     id,
@@ -553,18 +556,7 @@ const exportRow = (
       title: "Departure Information",
       fields: [["Departure Carrier", "VESSEL"], ["Line", line.scac], ["Vessel Code/Voyage", `${vessel.code}/${voyage}`]]
     },
-    {
-      title: "Other Information",
-      fields: [
-        ["Haz", "N/A"],
-        ["OD", "N/A"],
-        ["Reefer", size.endsWith("RH") ? "YES" : "NO"],
-        ["Yard Location", `#${rng.int(100, 999)}`],
-        ["Weight", String(rng.int(4000, 30480))],
-        ["UOM", "Kilograms"],
-        ["Yard Status", "N/A"]
-      ]
-    }
+    otherInformation(size, rng)
   ]
   return {
     id,

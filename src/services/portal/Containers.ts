@@ -18,7 +18,7 @@ import type { PortalUrls } from "../PortalConfig.ts"
 import { Containers, Paths } from "../PortalSelectors.ts"
 import { debugNote, debugStep } from "./Debug.ts"
 import { classify, facts, LoggedOut, openApp } from "./PageState.ts"
-import { awaitGrowth, type Growth, type ListRows } from "./ListSignals.ts"
+import { awaitGrowth, type Growth, type ListRows, type ScrollTuning } from "./ListSignals.ts"
 import * as Png from "./Png.ts"
 import { setPhase } from "./Phase.ts"
 
@@ -29,18 +29,6 @@ export type FlowError = BrowserError | WaitTimedOut | LoggedOut | PortalUnavaila
 
 // ---------------------------------------------------------------------------------------------
 // Tuning
-
-export interface ScrollTuning {
-  /** Scroll attempts in a row that load nothing before the list counts as ended (the seed's 3). */
-  readonly idleAttempts: number
-  /**
-   * How long the page must stay quiet after a scroll (no spinner, no pending request) before the
-   * attempt counts as "nothing loaded". Covers ngx-infinite-scroll's throttle (300 ms by default).
-   */
-  readonly quietPeriod: Duration.Duration
-  /** Upper bound of one attempt while the page keeps showing that it is busy. */
-  readonly attemptTimeout: Duration.Duration
-}
 
 export const DEFAULT_TUNING: ScrollTuning = {
   idleAttempts: 3,

@@ -4,6 +4,21 @@
  * itself and gets everything — the list's selectors included — as arguments.
  */
 
+import type * as Duration from "effect/Duration"
+
+/** How a flow decides that a list loaded by scrolling is complete (each flow has its defaults). */
+export interface ScrollTuning {
+  /** Scrolls in a row that load nothing before the list counts as complete (the seed's 3). */
+  readonly idleAttempts: number
+  /**
+   * How long the page must stay quiet after a scroll (no spinner, no pending request) before the
+   * attempt counts as "nothing loaded". Covers ngx-infinite-scroll's throttle (300 ms by default).
+   */
+  readonly quietPeriod: Duration.Duration
+  /** Upper bound of one attempt while the page keeps showing that it is busy. */
+  readonly attemptTimeout: Duration.Duration
+}
+
 /** Where a list's rows are and what tells that the page is still working. (A type alias, not an
  * interface: page-function arguments must be plain JSON-like records.) */
 export type ListRows = {

@@ -18,7 +18,7 @@ import type { PortalUrls } from "../PortalConfig.ts"
 import { MyAppointments, Paths } from "../PortalSelectors.ts"
 import { debugNote, debugStep } from "./Debug.ts"
 import { classify, facts, LoggedOut, openApp } from "./PageState.ts"
-import { awaitGrowth, type Growth, type ListRows } from "./ListSignals.ts"
+import { awaitGrowth, type Growth, type ListRows, type ScrollTuning } from "./ListSignals.ts"
 import { setPhase } from "./Phase.ts"
 
 type Sel = typeof MyAppointments
@@ -31,15 +31,6 @@ export type Selection =
   | { readonly _tag: "all" }
   | { readonly _tag: "count"; readonly count: number }
   | { readonly _tag: "id"; readonly appointmentId: string }
-
-export interface ScrollTuning {
-  /** Window scrolls in a row that load nothing before the list counts as complete (the seed used 3 × 0.7 s). */
-  readonly idleAttempts: number
-  /** How long the page must show no busy signal after a scroll before the attempt counts as "nothing loaded". */
-  readonly quietPeriod: Duration.Duration
-  /** Upper bound of one attempt while the page keeps showing that it is busy. */
-  readonly attemptTimeout: Duration.Duration
-}
 
 export const DEFAULT_TUNING: ScrollTuning = {
   idleAttempts: 2,

@@ -23,6 +23,18 @@ const account = (prefix: string, containerCount = 5, captchaMode: "token" | "tru
 
 const creds = (username: string) => ({ username, password: "pw", captcha_api_key: "demo" })
 
+/** A session for `username` with a containers export running on it (its Chrome busy scrolling). */
+const exportUnderway = (username: string) =>
+  Effect.gen(function*() {
+    const pool = yield* SessionPool
+    const session = yield* call("POST", "/get_session", creds(username))
+    const id = session.body.session_id as string
+    const running = yield* call("POST", "/get_containers", { session_id: id, return_url: true }).pipe(Effect.forkChild)
+    const live = yield* pool.get(id)
+    yield* eventually("scrolling", live.state, (s) => s === "busy")
+    return { id, live, running }
+  })
+
 /** Nothing of the service is left under `dir`: no Chrome, no profile directory, no open file. */
 const nothingLeaked = (dir: string) =>
   eventually("nothing leaked", Effect.sync(() => ({ ...leftovers(dir), handles: openHandlesUnder(dir).length })), (l) =>
@@ -35,12 +47,7 @@ layer(testSimulatorLayer({ batchLatency: "100 millis" }), { excludeTestServices:
       const username = yield* account("kill-mid", 1200)
       const dir = yield* tempDataDir
       yield* Effect.gen(function*() {
-        const pool = yield* SessionPool
-        const session = yield* call("POST", "/get_session", creds(username))
-        const id = session.body.session_id as string
-        const running = yield* call("POST", "/get_containers", { session_id: id, return_url: true }).pipe(Effect.forkChild)
-        const live = yield* pool.get(id)
-        yield* eventually("scrolling", live.state, (s) => s === "busy")
+        const { id, live, running } = yield* exportUnderway(username)
         process.kill(live.lease.pid!, "SIGKILL")
         const r = yield* Fiber.join(running)
         assert.strictEqual(r.status, 503)
@@ -61,12 +68,7 @@ layer(testSimulatorLayer({ batchLatency: "100 millis" }), { excludeTestServices:
       const username = yield* account("logout-mid", 1200)
       const dir = yield* tempDataDir
       yield* Effect.gen(function*() {
-        const pool = yield* SessionPool
-        const session = yield* call("POST", "/get_session", creds(username))
-        const id = session.body.session_id as string
-        const running = yield* call("POST", "/get_containers", { session_id: id, return_url: true }).pipe(Effect.forkChild)
-        const live = yield* pool.get(id)
-        yield* eventually("scrolling", live.state, (s) => s === "busy")
+        const { id, live, running } = yield* exportUnderway(username)
         assert.isAtLeast(yield* sim.expireSessions(username), 1)
         const r = yield* Fiber.join(running)
         assert.strictEqual(r.status, 200, JSON.stringify(r.body))

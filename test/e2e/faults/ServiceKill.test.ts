@@ -5,27 +5,18 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import { existsSync, readdirSync, statSync } from "node:fs"
-import { createServer } from "node:net"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
 import * as Processes from "../../../src/services/Processes.ts"
 import { snapshotFiles } from "../../../src/services/SessionSnapshots.ts"
+import { exited, freePort } from "../../utils/ChildProcesses.ts"
 import { eventually, logins, simulatorEnv, tempDataDir } from "../../utils/ProductHarness.ts"
 import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
 
 const MAIN = fileURLToPath(new URL("../../../src/runtime/main.ts", import.meta.url))
-
-const freePort = Effect.callback<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 /** Starts the service as a child process; killed (SIGKILL) when the scope closes if still alive. */
 const startService = (env: Record<string, string>) =>
@@ -44,12 +35,6 @@ const request = (port: number, method: string, path: string, body?: unknown) =>
     })
     return { status: r.status, body: await r.json() as any }
   }).pipe(Effect.orElseSucceed(() => ({ status: 0, body: undefined as any })))
-
-const exited = (child: ChildProcess) =>
-  Effect.callback<void>((resume) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
-    child.once("exit", () => resume(Effect.void))
-  })
 
 layer(testSimulatorLayer(), { excludeTestServices: true })("SIGKILL of the whole service", (it) => {
   it.effect("the next boot reaps the orphans within 10 s, leaves no temp dirs, and restores the session", () =>

@@ -1,17 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-
-const freePort = Effect.callback<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
+import { exited, freePort } from "../../utils/ChildProcesses.ts"
 
 /** Resolves with everything printed once `marker` has appeared on stdout. */
 const waitForOutput = (child: ChildProcess, marker: string) =>
@@ -40,12 +31,7 @@ describe("npm run simulator", () => {
             stdio: ["ignore", "pipe", "pipe"]
           })
         ),
-        (c) =>
-          Effect.callback<void>((resume) => {
-            if (c.exitCode !== null) return resume(Effect.void)
-            c.once("exit", () => resume(Effect.void))
-            c.kill("SIGTERM")
-          })
+        (c) => Effect.sync(() => c.kill("SIGTERM")).pipe(Effect.andThen(exited(c)))
       )
       const out = yield* waitForOutput(child, "Solver key: demo")
       assert.include(out, `http://ecp2.localhost:${port}/login`)
