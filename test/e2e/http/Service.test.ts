@@ -7,8 +7,10 @@ import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import ExcelJS from "exceljs"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
+import * as Processes from "../../../src/services/Processes.ts"
+import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { baseUrl, call, realServer } from "../../utils/HttpHarness.ts"
-import { logins } from "../../utils/ProductHarness.ts"
+import { eventually, logins } from "../../utils/ProductHarness.ts"
 import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -217,6 +219,62 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
         assert.isFalse(notFound.body.found_target_container)
         const wrongMethod = yield* call("POST", "/health", {})
         assert.strictEqual(wrongMethod.status, 400)
+      }))
+
+    it.effect("session routes on real Chrome: list, ping, pin, close, delete, cleanup, files, health", () =>
+      Effect.gen(function*() {
+        const pool = yield* SessionPool
+        const a = yield* account("routes")
+        const b = yield* account("routes-b")
+        const first = yield* call("POST", "/get_session", a.creds)
+        const id = first.body.session_id as string
+        const second = yield* call("POST", "/get_session", b.creds)
+        const otherId = second.body.session_id as string
+
+        const listed = yield* call("GET", "/sessions")
+        assert.strictEqual(listed.status, 200)
+        const entry = listed.body.sessions.find((s: { session_id: string }) => s.session_id === id)
+        assert.strictEqual(entry.username, a.username)
+        assert.strictEqual(entry.state, "ready")
+        assert.include(entry.current_url, "ecp2.localhost")
+        assert.notInclude(listed.text, "captcha_api_key")
+        assert.notInclude(listed.text, "\"pw\"")
+
+        const ping = yield* call("POST", `/ping_session/${id}`)
+        assert.strictEqual(ping.status, 200)
+        assert.strictEqual(ping.body.session_id, id)
+        const pin = yield* call("POST", "/ping_session", { session_id: id, never_terminate: true })
+        assert.strictEqual(pin.status, 200)
+        assert.isTrue(pin.body.never_terminate)
+        const unknownPing = yield* call("POST", "/ping_session/sess_AAAAAAAAAAAAAAAAAAAAAAAA")
+        assert.strictEqual(unknownPing.status, 404)
+        assert.strictEqual(unknownPing.body.error_type, "session_not_found")
+
+        const produced = yield* call("POST", "/get_containers", { session_id: id, target_count: 5, return_url: true })
+        assert.strictEqual((yield* download(produced.body.file_url)).status, 200)
+        const badCleanup = yield* call("POST", "/cleanup", { max_age_hours: "old" })
+        assert.strictEqual(badCleanup.status, 400)
+        const cleanup = yield* call("POST", "/cleanup", { max_age_hours: 0 })
+        assert.strictEqual(cleanup.status, 200)
+        assert.isAtLeast(cleanup.body.files_deleted, 1)
+        const gone = yield* download(produced.body.file_url)
+        assert.strictEqual(gone.status, 404)
+
+        const pid = (yield* pool.get(id)).lease.pid!
+        const closed = yield* call("POST", "/close_session", { session_id: id })
+        assert.strictEqual(closed.status, 200)
+        yield* eventually("Chrome closed", Effect.sync(() => Processes.isAlive(pid)), (alive) => !alive)
+        assert.strictEqual((yield* call("POST", "/close_session", { session_id: id })).status, 404)
+        const deleted = yield* call("DELETE", `/sessions/${otherId}`)
+        assert.strictEqual(deleted.status, 200)
+        assert.strictEqual((yield* call("DELETE", `/sessions/${otherId}`)).status, 404)
+
+        const health = yield* call("GET", "/health")
+        assert.strictEqual(health.status, 200)
+        assert.strictEqual(health.body.status, "healthy")
+        const after = yield* call("GET", "/sessions")
+        assert.notInclude(after.body.sessions.map((s: { session_id: string }) => s.session_id), id)
+        assert.notInclude(after.body.sessions.map((s: { session_id: string }) => s.session_id), otherId)
       }))
 
     it.effect("get_info_bulk: per-item results, one failure never fails the rest", () =>
