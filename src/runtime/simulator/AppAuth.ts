@@ -13,8 +13,8 @@
 import { Effect } from "effect"
 import type { HttpServerResponse } from "effect/http"
 import { randomId } from "./Crypto.ts"
-import { type SimEnv, now } from "./Env.ts"
-import { unauthorizedPage } from "./Html/Shell.ts"
+import { type SimEnv, now, pageDelay } from "./Env.ts"
+import { appPage, type ShellOptions, unauthorizedPage } from "./Html/Shell.ts"
 import { simplePage } from "./Html/LoginPage.ts"
 import { type AppHost, html, json, redirect, type SimRequest, withSessionCookie } from "./Http.ts"
 import {
@@ -61,6 +61,24 @@ export type Authenticated =
 const unauthorizedJson = () =>
   json({ error: "unauthorized", message: "You are either not logged in or your session has expired." }, 401)
 
+/** The session the request's `cookie` names, live or not. */
+const cookieSession = (state: SimState, req: SimRequest, cookie: string): SessionRecord | undefined => {
+  const id = req.cookies[cookie]
+  return id === undefined ? undefined : state.sessions.get(id)
+}
+
+/** The session the request's `cookie` names when it is a live session of `kind`. */
+export const liveCookieSession = (
+  state: SimState,
+  req: SimRequest,
+  cookie: string,
+  kind: SessionRecord["kind"],
+  at: number
+): SessionRecord | undefined => {
+  const session = cookieSession(state, req, cookie)
+  return session !== undefined && session.kind === kind && isLive(state, session, at) ? session : undefined
+}
+
 /** The app session of this request, or the response that replaces the page (redirect or 401). */
 export const authenticate = Effect.fn("Simulator.authenticate")(function*(
   env: SimEnv,
@@ -70,26 +88,42 @@ export const authenticate = Effect.fn("Simulator.authenticate")(function*(
 ): Effect.fn.Return<Authenticated> {
   const state = env.state
   const at = yield* now(env)
-  const cookie = req.cookies[APP_COOKIE]
-  const session = cookie === undefined ? undefined : state.sessions.get(cookie)
-  const returnPath = `${req.url.pathname}${req.url.search}`
-  if (session !== undefined && session.kind === host && isLive(state, session, at)) {
-    const account = state.accounts.get(session.username)
-    if (account !== undefined) {
-      touch(state, session, at)
-      return { _tag: "ok", session, account }
-    }
+  const session = liveCookieSession(state, req, APP_COOKIE, host, at)
+  const account = session === undefined ? undefined : state.accounts.get(session.username)
+  if (session !== undefined && account !== undefined) {
+    touch(state, session, at)
+    return { _tag: "ok", session, account }
   }
   if (kind === "api") return { _tag: "denied", response: unauthorizedJson() }
-  if (session === undefined) return { _tag: "denied", response: redirect(authorizeUrl(state, host, returnPath)) }
-  if (liveSuccessor(state, session.identityId, at) !== undefined) {
-    return { _tag: "denied", response: redirect(authorizeUrl(state, host, returnPath)) }
+  const stale = cookieSession(state, req, APP_COOKIE)
+  if (stale === undefined || liveSuccessor(state, stale.identityId, at) !== undefined) {
+    return { _tag: "denied", response: redirect(authorizeUrl(state, host, `${req.url.pathname}${req.url.search}`)) }
   }
   return { _tag: "denied", response: html(unauthorizedPage(), 401) }
 })
 
+/** What an app page shows besides the session's user and the first-run dialog. */
+export type AppPageContent = Omit<ShellOptions, "username" | "firstRunDialog">
+
+/** An app host's page: authenticated (or the redirect/401 instead), after the page latency. */
+export const appPageResponse = Effect.fnUntraced(function*(
+  env: SimEnv,
+  req: SimRequest,
+  host: AppHost,
+  content: AppPageContent
+): Effect.fn.Return<HttpServerResponse.HttpServerResponse> {
+  const auth = yield* authenticate(env, req, host, "page")
+  if (auth._tag === "denied") return auth.response
+  yield* pageDelay(env)
+  return html(appPage({
+    ...content,
+    username: auth.session.username,
+    firstRunDialog: showFirstRun(env.state, auth.session)
+  }))
+})
+
 /** `GET /signin-oidc` on an app host. */
-export const signinOidc = Effect.fnUntraced(function*(
+const signinOidc = Effect.fnUntraced(function*(
   env: SimEnv,
   req: SimRequest,
   host: AppHost
@@ -109,7 +143,7 @@ export const signinOidc = Effect.fnUntraced(function*(
 })
 
 /** `POST /api/ui/first-run` on an app host: the first-run dialog was dismissed. */
-export const dismissFirstRun = Effect.fnUntraced(function*(
+const dismissFirstRun = Effect.fnUntraced(function*(
   env: SimEnv,
   req: SimRequest,
   host: AppHost
@@ -120,5 +154,21 @@ export const dismissFirstRun = Effect.fnUntraced(function*(
   return json({ ok: true })
 })
 
-export const showFirstRun = (state: SimState, session: SessionRecord): boolean =>
+const showFirstRun = (state: SimState, session: SessionRecord): boolean =>
   state.faults.firstRunDialog && !session.firstRunDismissed
+
+/** The routes every app host shares (`GET /signin-oidc`, `POST /api/ui/first-run`), else undefined. */
+export const sharedAppRoute = (
+  env: SimEnv,
+  req: SimRequest,
+  host: AppHost
+): Effect.Effect<HttpServerResponse.HttpServerResponse> | undefined => {
+  switch (`${req.method} ${req.path}`) {
+    case "GET /signin-oidc":
+      return signinOidc(env, req, host)
+    case "POST /api/ui/first-run":
+      return dismissFirstRun(env, req, host)
+    default:
+      return undefined
+  }
+}

@@ -19,7 +19,7 @@ import { isLoopback, json, readJson, type SimRequest } from "./Http.ts"
 import { rowJson } from "./Ecp2.ts"
 import { seedAppointments } from "./Slots.ts"
 import { type AccountSnapshot, accountSnapshot, snapshot } from "./Snapshot.ts"
-import { addAccount, expireSessionsOf } from "./State.ts"
+import { addAccount, endSessionsOf } from "./State.ts"
 
 export class AccountAlreadyExists extends Data.TaggedError("AccountAlreadyExists")<{ readonly username: string }> {}
 export class AccountNotFound extends Data.TaggedError("AccountNotFound")<{ readonly username: string }> {}
@@ -64,7 +64,7 @@ export const resetFaultsOp = (env: SimEnv): Effect.Effect<void> =>
   })
 
 export const expireSessionsOp = (env: SimEnv, username: string): Effect.Effect<number> =>
-  Effect.sync(() => expireSessionsOf(env.state, username))
+  Effect.sync(() => endSessionsOf(env.state, username, "expired"))
 
 /** The account's password changes (as a user would on the portal); live sessions stay valid. */
 export const changePasswordOp = (env: SimEnv, username: string, password: string): Effect.Effect<void, AccountNotFound> =>

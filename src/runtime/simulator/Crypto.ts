@@ -61,18 +61,11 @@ export const open = (secret: Buffer, box: Uint8Array): string | undefined => {
   const buf = Buffer.from(box)
   const decipher = createDecipheriv("aes-256-gcm", subKey(secret, "audio"), buf.subarray(0, 12))
   decipher.setAuthTag(buf.subarray(12, 28))
-  const result = (() => {
-    const part = decipher.update(buf.subarray(28))
-    // final() throws on a bad tag; turn that into "not ours".
-    return { part, final: safeFinal(decipher) }
-  })()
-  return result.final === undefined ? undefined : Buffer.concat([result.part, result.final]).toString("utf8")
-}
-
-const safeFinal = (decipher: ReturnType<typeof createDecipheriv>): Buffer | undefined => {
+  const part = decipher.update(buf.subarray(28))
   try {
-    return decipher.final()
+    return Buffer.concat([part, decipher.final()]).toString("utf8")
   } catch {
+    // final() throws on a bad tag: not sealed under this secret.
     return undefined
   }
 }

@@ -124,6 +124,10 @@ export const LINES: ReadonlyArray<Line> = [
   }
 ]
 
+/** Each line's equip sizes by SCAC (the wizard's options, the state snapshot's reference data). */
+export const lineSizes = (): Readonly<Record<string, ReadonlyArray<string>>> =>
+  Object.fromEntries(LINES.map((l) => [l.scac, l.sizes]))
+
 export const TRUCKING_COMPANIES: ReadonlyArray<string> = [
   "K & R TRANSPORTATION LLC",
   "LONGSHIP FREIGHT LLC",
@@ -364,11 +368,14 @@ const otherInformation = (size: string, rng: Prng): DetailGroup => ({
   ]
 })
 
+/** A real (non-placeholder) row before its grid position is known: it always has an id. */
+type GeneratedRow = Omit<ContainerRow, "index" | "placeholder" | "id"> & { readonly id: string }
+
 const importRow = (
   rng: Prng,
   startDay: WallTime,
   plan: ImportPlan
-): Omit<ContainerRow, "index" | "placeholder"> => {
+): GeneratedRow => {
   const line = rng.pick(LINES)
   const owner = rng.pick(line.owners)
   const serial = rng.digits(6)
@@ -484,7 +491,7 @@ const exportRow = (
   rng: Prng,
   startDay: WallTime,
   booking: string | null
-): Omit<ContainerRow, "index" | "placeholder"> => {
+): GeneratedRow => {
   const line = rng.pick(LINES)
   const owner = rng.pick(line.owners)
   const serial = rng.digits(6)
@@ -615,7 +622,7 @@ export const generateAccount = (seed: string | number, spec: AccountSpec, startD
     }
     const position = rows.length
     const sample = sampleKindAt(position)
-    let row: Omit<ContainerRow, "index" | "placeholder">
+    let row: GeneratedRow
     switch (sample) {
       case "importPassedPregate":
         row = importRow(rng, startDay, { done: 6 })
@@ -640,7 +647,7 @@ export const generateAccount = (seed: string | number, spec: AccountSpec, startD
           ? importRow(rng, startDay, { done: rng.int(1, IMPORT_MILESTONES.length) })
           : exportRow(rng, startDay, makeBooking(rng))
     }
-    if (row.id === null || seenIds.has(row.id)) continue
+    if (seenIds.has(row.id)) continue
     seenIds.add(row.id)
     if (sample !== undefined) {
       samples[sample] = row.id

@@ -6,6 +6,7 @@
  */
 import { Effect, Option } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { batchDelay, type SimEnv } from "./Env.ts"
 
 export type PortalHost = "identity" | "recaptcha" | "ecp2" | "termops" | "truckerportal"
 export type AppHost = "ecp2" | "termops" | "truckerportal"
@@ -124,3 +125,20 @@ export const binary = (
   headers: Record<string, string> = {}
 ): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.uint8Array(body, { contentType, headers: { ...NO_STORE, ...headers } })
+
+/**
+ * One page of a JSON list API (`?offset=&limit=`; limit 1–500, `defaultLimit` when absent), after
+ * the batch latency: `{ total, offset, items }`.
+ */
+export const pagedJson = <A>(
+  env: SimEnv,
+  req: SimRequest,
+  all: ReadonlyArray<A>,
+  defaultLimit: number,
+  toJson: (a: A) => unknown
+): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  const offset = Math.max(0, Number.parseInt(req.query.get("offset") ?? "0", 10) || 0)
+  const limit = Math.min(500, Math.max(1, Number.parseInt(req.query.get("limit") ?? "", 10) || defaultLimit))
+  return Effect.map(batchDelay(env), () =>
+    json({ total: all.length, offset, items: all.slice(offset, offset + limit).map((a) => toJson(a)) }))
+}

@@ -8,13 +8,13 @@
  */
 import { Effect } from "effect"
 import type { HttpServerResponse } from "effect/http"
-import { authorizeUrl, IDENTITY_COOKIE, signinUri } from "./AppAuth.ts"
+import { authorizeUrl, IDENTITY_COOKIE, liveCookieSession, signinUri } from "./AppAuth.ts"
 import { randomId } from "./Crypto.ts"
 import { type SimEnv, now, pageDelay } from "./Env.ts"
 import { loginPage, simplePage } from "./Html/LoginPage.ts"
 import { html, isAppHost, readParams, redirect, type SimRequest, withSessionCookie } from "./Http.ts"
 import { consumeToken } from "./Recaptcha.ts"
-import { isLive, recordLogin, type SimState } from "./State.ts"
+import { recordLogin, type SimState } from "./State.ts"
 
 export const CAPTCHA_INVALID = "The reCAPTCHA was invalid. Try again."
 export const INVALID_CREDENTIALS = "Invalid username or password"
@@ -34,11 +34,8 @@ const renderLogin = (state: SimState, returnUrl: string, username: string, error
   }))
 
 /** The live identity session of this browser, if any. */
-const currentIdentity = (state: SimState, req: SimRequest, at: number) => {
-  const id = req.cookies[IDENTITY_COOKIE]
-  const session = id === undefined ? undefined : state.sessions.get(id)
-  return session !== undefined && session.kind === "identity" && isLive(state, session, at) ? session : undefined
-}
+const currentIdentity = (state: SimState, req: SimRequest, at: number) =>
+  liveCookieSession(state, req, IDENTITY_COOKIE, "identity", at)
 
 const authorize = Effect.fnUntraced(function*(
   env: SimEnv,

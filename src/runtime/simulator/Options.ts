@@ -10,6 +10,10 @@ export interface SolverKey {
   readonly balance: number
 }
 
+/** Each solver key's balance. */
+export const solverBalances = (keys: Readonly<Record<string, SolverKey>>): Readonly<Record<string, number>> =>
+  Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, v.balance]))
+
 export interface SimulatorOptions {
   /** TCP port; 0 picks an ephemeral one. Default 0. */
   readonly port?: number | undefined

@@ -2,19 +2,21 @@
  * The simulator's single HTTP server: one catch-all HttpRouter route that tells the simulated
  * hosts apart by the Host header and hands the request to that host's handler. Cross-cutting
  * faults are applied here, before any host logic: geo-block (every portal host but the reCAPTCHA
- * frames answers 403 Forbidden) and `http500` routes. A defect in a handler becomes a 500 page
+ * frames answers 403 Forbidden) and `http500` routes. The routes all app hosts share (OIDC
+ * callback, first-run dismissal) are answered here too. A defect in a handler becomes a 500 page
  * and a log line, never a dropped connection.
  */
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Cause, Effect, Layer } from "effect"
 import { HttpRouter, type HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { sharedAppRoute } from "./AppAuth.ts"
 import { handleControl } from "./Control.ts"
 import { handleEcp2 } from "./Ecp2.ts"
 import type { SimEnv } from "./Env.ts"
 import { isHttp500 } from "./Faults.ts"
 import { forbiddenPage, serverErrorPage } from "./Html/Shell.ts"
-import { html, json, readRequest, type SimRequest } from "./Http.ts"
+import { html, isAppHost, json, readRequest, type SimRequest } from "./Http.ts"
 import { handleIdentity } from "./Identity.ts"
 import { handleRecaptcha, payload } from "./Recaptcha.ts"
 import { handleSolver } from "./Solver.ts"
@@ -37,6 +39,8 @@ const route = (env: SimEnv, req: SimRequest): Effect.Effect<HttpServerResponse.H
       isApiPath(req.path) ? json({ error: "Internal Server Error" }, 500) : html(serverErrorPage(), 500)
     )
   }
+  const shared = isAppHost(req.host) ? sharedAppRoute(env, req, req.host) : undefined
+  if (shared !== undefined) return shared
   switch (req.host) {
     case "identity":
       return handleIdentity(env, req)

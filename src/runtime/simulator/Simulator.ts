@@ -26,7 +26,7 @@ import { newSecret } from "./Crypto.ts"
 import type { AccountSpec, ContainerRow } from "./Dataset.ts"
 import { now, type SimEnv } from "./Env.ts"
 import type { Faults, FaultsPatch } from "./Faults.ts"
-import { resolveOptions, type SimulatorOptions } from "./Options.ts"
+import { resolveOptions, type SimulatorOptions, solverBalances } from "./Options.ts"
 import { serverLayer } from "./Server.ts"
 import { appointmentsOf } from "./Slots.ts"
 import { type AccountSnapshot, type AppointmentSnapshot, appointmentSnapshot, type SimulatorSnapshot, snapshot } from "./Snapshot.ts"
@@ -94,7 +94,7 @@ const make = Effect.fnUntraced(function*(input: SimulatorOptions | undefined) {
   return Simulator.of({
     urls: state.urls,
     siteKey: options.siteKey,
-    solverKeys: Object.fromEntries(Object.entries(options.solverKeys).map(([k, v]) => [k, v.balance])),
+    solverKeys: solverBalances(options.solverKeys),
     state: () => Effect.map(now(env), (at) => snapshot(state, at)),
     setFaults: (patch) => setFaultsOp(env, patch),
     resetFaults: () => resetFaultsOp(env),

@@ -15,6 +15,7 @@ import {
   dayKey,
   formatHm,
   formatMdy,
+  formatMdyHm,
   type WallTime,
   wallKey,
   wallTimeAt,
@@ -42,19 +43,19 @@ export const slotLabel = (start: WallTime): string => {
   return `${weekday(start)} ${formatMdy(start)} ${formatHm(start)} - ${formatHm(end)}`
 }
 
-const makeSlot = (terminal: Terminal, moveType: MoveType, start: WallTime): Slot => {
-  const checkIn = addMinutes(start, -60)
-  return {
-    id: `${terminal.code}-${moveCode(moveType)}-${wallKey(start)}`,
-    terminal: terminal.name,
-    moveType,
-    start,
-    end: addMinutes(start, 60),
-    label: slotLabel(start),
-    date: formatMdy(start),
-    checkInBy: `${formatMdy(checkIn)} ${formatHm(checkIn)}`
-  }
-}
+const slotId = (terminal: Terminal, moveType: MoveType, start: WallTime): string =>
+  `${terminal.code}-${moveCode(moveType)}-${wallKey(start)}`
+
+const makeSlot = (terminal: Terminal, moveType: MoveType, start: WallTime): Slot => ({
+  id: slotId(terminal, moveType, start),
+  terminal: terminal.name,
+  moveType,
+  start,
+  end: addMinutes(start, 60),
+  label: slotLabel(start),
+  date: formatMdy(start),
+  checkInBy: formatMdyHm(addMinutes(start, -60))
+})
 
 /** Every window of one day, taken or not. */
 export const slotsOfDay = (seed: string | number, terminal: Terminal, moveType: MoveType, day: WallTime): Array<Slot> => {
@@ -120,7 +121,7 @@ export const seedAppointments = (state: SimState, username: string, count: numbe
       pin: tradeType === "IMPORT" ? rng.digits(4) : null,
       unitNumber: tradeType === "EXPORT" ? "1" : null,
       seals: [],
-      slotId: `${terminal.code}-${moveCode(moveType)}-${wallKey(start)}`,
+      slotId: slotId(terminal, moveType, start),
       slot: slotLabel(start),
       slotStart: start,
       createdAt: now - (count - i) * 60_000,

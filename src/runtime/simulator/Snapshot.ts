@@ -9,7 +9,7 @@ import {
   type CaptchaMode,
   type Company,
   type ContainerSummary,
-  LINES,
+  lineSizes,
   MOVE_TYPES,
   type Samples,
   summarize,
@@ -18,6 +18,7 @@ import {
   platesFor
 } from "./Dataset.ts"
 import { faultsToJson } from "./Faults.ts"
+import { solverBalances } from "./Options.ts"
 import { type Account, type Appointment, isLive, type SimState, type SimUrls } from "./State.ts"
 
 export interface AccountSnapshot {
@@ -136,11 +137,11 @@ export const snapshot = (state: SimState, at: number): SimulatorSnapshot => {
       truckingCompanies: TRUCKING_COMPANIES.map((name) => ({ name, plates: platesFor(o.seed, name) })),
       terminals: TERMINALS.map((t) => ({ name: t.name, code: t.code, alternativeImportMoves: t.alternativeImportMoves })),
       moveTypes: MOVE_TYPES,
-      lines: Object.fromEntries(LINES.map((l) => [l.scac, l.sizes]))
+      lines: lineSizes()
     },
     traffic: { requests: state.traffic.requests, handlerMillis: Math.round(state.traffic.handlerMillis * 1000) / 1000 },
     solver: {
-      keys: Object.fromEntries(Object.entries(o.solverKeys).map(([k, v]) => [k, v.balance])),
+      keys: solverBalances(o.solverKeys),
       tasks: tasks.length,
       solved: tasks.filter((t) => t.result !== null && "ok" in t.result).length,
       failed: tasks.filter((t) => t.result !== null && "error" in t.result).length

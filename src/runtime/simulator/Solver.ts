@@ -105,10 +105,11 @@ const decodeBase64 = (body: string): Uint8Array => {
 // ---------------------------------------------------------------------------------------------
 // Classic protocol
 
-const classic = (params: Record<string, string>, status: 0 | 1, request: string) =>
-  params["json"] === "1" || params["json"] === "true"
-    ? json({ status, request })
-    : text(status === 1 ? (request === "CAPCHA_NOT_READY" ? request : `OK|${request}`) : request)
+const wantsJson = (p: Record<string, string>): boolean => p["json"] === "1" || p["json"] === "true"
+
+/** `OK|<request>` / `<error>` as text, or `{"status","request"}` with json=1. */
+const classic = (p: Record<string, string>, status: 0 | 1, request: string) =>
+  wantsJson(p) ? json({ status, request }) : text(status === 1 ? `OK|${request}` : request)
 
 const inPhp = (state: SimState, at: number, p: Record<string, string>) => {
   const key = p["key"] ?? ""
@@ -135,15 +136,13 @@ const resPhp = (state: SimState, at: number, p: Record<string, string>) => {
   const action = (p["action"] ?? "").toLowerCase()
   if (action === "getbalance") {
     const balance = balanceOf(state, key).toFixed(2)
-    return p["json"] === "1" || p["json"] === "true" ? json({ status: 1, request: balance }) : text(balance)
+    return wantsJson(p) ? json({ status: 1, request: balance }) : text(balance)
   }
   if (action !== "get") return classic(p, 0, "ERROR_BAD_PARAMETERS")
   const task = state.solverTasks.get(p["id"] ?? "")
   if (task === undefined || task.key !== key) return classic(p, 0, "ERROR_WRONG_CAPTCHA_ID")
   const result = resolve(state, task, at)
-  if (result === null) {
-    return p["json"] === "1" || p["json"] === "true" ? json({ status: 0, request: "CAPCHA_NOT_READY" }) : text("CAPCHA_NOT_READY")
-  }
+  if (result === null) return classic(p, 0, "CAPCHA_NOT_READY")
   return "ok" in result ? classic(p, 1, result.ok) : classic(p, 0, result.error)
 }
 

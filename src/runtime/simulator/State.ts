@@ -250,11 +250,7 @@ export const recordLogin = (
   previousId: string | undefined,
   now: number
 ): SessionRecord => {
-  if (state.options.oneLoginPerAccount) {
-    for (const s of state.sessions.values()) {
-      if (s.username === username && s.ended === null) s.ended = "replaced"
-    }
-  }
+  if (state.options.oneLoginPerAccount) endSessionsOf(state, username, "replaced")
   const session = newSession(state, id, "identity", username, null, now)
   const previous = previousId === undefined ? undefined : state.sessions.get(previousId)
   if (previous !== undefined && previous.kind === "identity") {
@@ -284,12 +280,12 @@ export const liveSuccessor = (state: SimState, identityId: string | null, now: n
   return undefined
 }
 
-/** Ends every live session of `username`; returns how many ended. */
-export const expireSessionsOf = (state: SimState, username: string): number => {
+/** Ends every not yet ended session of `username` for `reason`; returns how many ended. */
+export const endSessionsOf = (state: SimState, username: string, reason: EndReason): number => {
   let n = 0
   for (const s of state.sessions.values()) {
     if (s.username === username && s.ended === null) {
-      s.ended = "expired"
+      s.ended = reason
       n++
     }
   }

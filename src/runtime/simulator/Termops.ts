@@ -14,10 +14,11 @@
  */
 import { Effect } from "effect"
 import type { HttpServerResponse } from "effect/http"
-import { authenticate, dismissFirstRun, showFirstRun, signinOidc } from "./AppAuth.ts"
+import { appPageResponse, authenticate } from "./AppAuth.ts"
 import {
   type AccountData,
   LINES,
+  lineSizes,
   MOVE_TYPES,
   type MoveType,
   type Terminal,
@@ -28,7 +29,7 @@ import {
 import { type SimEnv, now, pageDelay } from "./Env.ts"
 import type { WizardStage } from "./Faults.ts"
 import type { Raw } from "./Html/Escape.ts"
-import { appPage, notFoundPage } from "./Html/Shell.ts"
+import { notFoundPage } from "./Html/Shell.ts"
 import { KEEPALIVE_SCRIPT, keepAliveBody, WIZARD_SCRIPT, wizardBody } from "./Html/WizardPage.ts"
 import { html, json, readJson, type SimRequest } from "./Http.ts"
 import { nextConfirmationNumber, type Appointment, type SimState } from "./State.ts"
@@ -174,7 +175,7 @@ const options = (env: SimEnv, req: SimRequest) =>
       companies: account.companies,
       terminals: TERMINALS.map((t) => ({ name: t.name, alternativeImportMoves: t.alternativeImportMoves })),
       moveTypes: MOVE_TYPES,
-      lines: Object.fromEntries(LINES.map((l) => [l.scac, l.sizes]))
+      lines: lineSizes()
     }))
 
 const booking = (env: SimEnv, req: SimRequest) =>
@@ -254,20 +255,16 @@ const submit = (env: SimEnv, req: SimRequest) =>
     })
   })
 
-const page = Effect.fnUntraced(function*(
+const page = (
   env: SimEnv,
   req: SimRequest,
   title: string,
   body: Raw,
   script: string,
   active: "home" | "addvisit"
-) {
-  const auth = yield* authenticate(env, req, "termops", "page")
-  if (auth._tag === "denied") return auth.response
-  yield* pageDelay(env)
-  return html(appPage({
+) =>
+  appPageResponse(env, req, "termops", {
     title,
-    username: auth.session.username,
     menu: [
       { label: "Home", href: "/trucker/web/", active: active === "home" },
       { label: "Add Appointment", href: "/trucker/web/addvisit", active: active === "addvisit" },
@@ -275,18 +272,14 @@ const page = Effect.fnUntraced(function*(
     ],
     body,
     script,
-    firstRunDialog: showFirstRun(env.state, auth.session),
     product: "Trucker"
-  }))
-})
+  })
 
 export const handleTermops = Effect.fn("Simulator.termops")(function*(
   env: SimEnv,
   req: SimRequest
 ): Effect.fn.Return<HttpServerResponse.HttpServerResponse> {
   switch (`${req.method} ${req.path}`) {
-    case "GET /signin-oidc":
-      return yield* signinOidc(env, req, "termops")
     case "GET /":
     case "GET /trucker/web":
     case "GET /trucker/web/":
@@ -303,9 +296,6 @@ export const handleTermops = Effect.fn("Simulator.termops")(function*(
       return yield* step2(env, req)
     case `POST ${API}/submit`:
       return yield* submit(env, req)
-    case "POST /api/ui/first-run":
-    case "POST /trucker/web/api/ui/first-run":
-      return yield* dismissFirstRun(env, req, "termops")
     default:
       return html(notFoundPage(req.path), 404)
   }

@@ -6,11 +6,11 @@
  */
 import { Effect } from "effect"
 import type { HttpServerResponse } from "effect/http"
-import { authenticate, dismissFirstRun, showFirstRun, signinOidc } from "./AppAuth.ts"
-import { batchDelay, pageDelay, type SimEnv } from "./Env.ts"
+import { appPageResponse, authenticate } from "./AppAuth.ts"
+import type { SimEnv } from "./Env.ts"
 import { APPOINTMENTS_SCRIPT, appointmentsBody } from "./Html/AppointmentsPage.ts"
-import { appPage, notFoundPage } from "./Html/Shell.ts"
-import { binary, html, json, readParams, redirect, type SimRequest } from "./Http.ts"
+import { notFoundPage } from "./Html/Shell.ts"
+import { binary, html, json, pagedJson, readParams, redirect, type SimRequest } from "./Http.ts"
 import { appointmentsOf } from "./Slots.ts"
 import { appointmentSnapshot } from "./Snapshot.ts"
 import { appointmentsWorkbook } from "./Xlsx.ts"
@@ -18,13 +18,9 @@ import { appointmentsWorkbook } from "./Xlsx.ts"
 export const XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 export const EXPORT_FILE_NAME = "MyAppointments.xlsx"
 
-const page = Effect.fnUntraced(function*(env: SimEnv, req: SimRequest) {
-  const auth = yield* authenticate(env, req, "truckerportal", "page")
-  if (auth._tag === "denied") return auth.response
-  yield* pageDelay(env)
-  return html(appPage({
+const page = (env: SimEnv, req: SimRequest) =>
+  appPageResponse(env, req, "truckerportal", {
     title: "CargoSprint eModal - My Appointments",
-    username: auth.session.username,
     menu: [
       { label: "My Appointments", href: "/myappointments", active: true },
       { label: "Add Appointment", href: `${env.state.urls.termops}/trucker/web/addvisit` },
@@ -32,19 +28,14 @@ const page = Effect.fnUntraced(function*(env: SimEnv, req: SimRequest) {
     ],
     body: appointmentsBody(env.state.options.appointmentsPageSize),
     script: APPOINTMENTS_SCRIPT,
-    firstRunDialog: showFirstRun(env.state, auth.session),
     product: "Trucker Portal"
-  }))
-})
+  })
 
 const list = Effect.fnUntraced(function*(env: SimEnv, req: SimRequest) {
   const auth = yield* authenticate(env, req, "truckerportal", "api")
   if (auth._tag === "denied") return auth.response
   const all = appointmentsOf(env.state, auth.session.username)
-  const offset = Math.max(0, Number.parseInt(req.query.get("offset") ?? "0", 10) || 0)
-  const limit = Math.min(500, Math.max(1, Number.parseInt(req.query.get("limit") ?? "", 10) || env.state.options.appointmentsPageSize))
-  yield* batchDelay(env)
-  return json({ total: all.length, offset, items: all.slice(offset, offset + limit).map(appointmentSnapshot) })
+  return yield* pagedJson(env, req, all, env.state.options.appointmentsPageSize, appointmentSnapshot)
 })
 
 const exportXlsx = Effect.fnUntraced(function*(
@@ -67,8 +58,6 @@ export const handleTruckerPortal = Effect.fn("Simulator.truckerportal")(function
   req: SimRequest
 ): Effect.fn.Return<HttpServerResponse.HttpServerResponse> {
   switch (`${req.method} ${req.path}`) {
-    case "GET /signin-oidc":
-      return yield* signinOidc(env, req, "truckerportal")
     case "GET /":
     case "GET /containers":
       return redirect("/myappointments")
@@ -78,8 +67,6 @@ export const handleTruckerPortal = Effect.fn("Simulator.truckerportal")(function
       return yield* list(env, req)
     case "POST /api/appointments/export":
       return yield* exportXlsx(env, req)
-    case "POST /api/ui/first-run":
-      return yield* dismissFirstRun(env, req, "truckerportal")
     default:
       return html(notFoundPage(req.path), 404)
   }

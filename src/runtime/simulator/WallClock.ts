@@ -14,10 +14,6 @@ export interface WallTime {
 }
 
 const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const
-const MONTHS = [
-  "January", "February", "March", "April", "May", "June",
-  "July", "August", "September", "October", "November", "December"
-] as const
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
 const formatterFor = (timeZone: string): Intl.DateTimeFormat => {
@@ -72,8 +68,6 @@ export const dayKey = (t: WallTime): string => `${t.year}-${pad(t.month)}-${pad(
 export const weekday = (t: WallTime): string =>
   WEEKDAYS[new Date(Date.UTC(t.year, t.month - 1, t.day)).getUTCDay()] as string
 
-export const monthName = (month: number): string => MONTHS[month - 1] as string
-
 const pad = (n: number): string => String(n).padStart(2, "0")
 
 /** 10/24/2025 */
@@ -84,9 +78,3 @@ export const formatHm = (t: WallTime): string => `${pad(t.hour)}:${pad(t.minute)
 
 /** 10/24/2025 18:30 */
 export const formatMdyHm = (t: WallTime): string => `${formatMdy(t)} ${formatHm(t)}`
-
-/** October 24, 2025 (the aria-label of a Material calendar cell) */
-export const formatLong = (t: WallTime): string => `${monthName(t.month)} ${t.day}, ${t.year}`
-
-/** yyyyMMdd_HHmmss-free compact date for ids: 251024 */
-export const formatYymmdd = (t: WallTime): string => `${String(t.year).slice(2)}${pad(t.month)}${pad(t.day)}`

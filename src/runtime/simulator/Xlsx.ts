@@ -48,9 +48,10 @@ export const appointmentsWorkbook = (rows: ReadonlyArray<Appointment>): Effect.E
     const sheet = workbook.addWorksheet("Appointments")
     sheet.addRow([...APPOINTMENT_COLUMNS])
     sheet.getRow(1).font = { bold: true }
-    for (const a of rows) sheet.addRow([...appointmentRow(a)])
+    const table = rows.map(appointmentRow)
+    for (const row of table) sheet.addRow([...row])
     APPOINTMENT_COLUMNS.forEach((c, i) => {
-      const width = Math.max(c.length, ...rows.map((a) => String(appointmentRow(a)[i] ?? "").length))
+      const width = Math.max(c.length, ...table.map((row) => String(row[i] ?? "").length))
       sheet.getColumn(i + 1).width = Math.min(50, width + 2)
     })
     return workbook

@@ -170,11 +170,12 @@ const bframeScript = (o: BframeOptions): string => `
     $(".rc-doscaptcha").classList.remove("hidden");
     $("#recaptcha-verify-button").classList.add("hidden");
   }
-  $("#recaptcha-audio-button").addEventListener("click", function () {
+  function reloadAudio() {
     post("/recaptcha/api2/reload", { c: C, type: "audio" }).then(function (res) {
       if (res.status === "audio") showAudio(res, null); else showBlocked();
     });
-  });
+  }
+  $("#recaptcha-audio-button").addEventListener("click", reloadAudio);
   $("#recaptcha-image-button").addEventListener("click", function () {
     mode = "image";
     $(".rc-audiochallenge").classList.add("hidden");
@@ -183,9 +184,7 @@ const bframeScript = (o: BframeOptions): string => `
     $("#recaptcha-audio-button").parentNode.classList.remove("hidden");
   });
   $("#recaptcha-reload-button").addEventListener("click", function () {
-    if (mode === "audio") post("/recaptcha/api2/reload", { c: C, type: "audio" }).then(function (res) {
-      if (res.status === "audio") showAudio(res, null); else showBlocked();
-    });
+    if (mode === "audio") reloadAudio();
   });
   $(".rc-audiochallenge-play-button").addEventListener("click", function () {
     var a = $("#audio-source");

@@ -32,20 +32,22 @@ const RUNTIME_JS = `
   };
   window.getAllAngularTestabilities = function () { return [testability]; };
   window.getAngularTestability = function () { return testability; };
-  window.simBusy = function () { pending++; };
-  window.simIdle = function () { pending = Math.max(0, pending - 1); setTimeout(flush, 0); };
-  window.simReady = function () { if (!window.__simBooted) { window.__simBooted = true; window.simIdle(); } };
+  function busy() { pending++; }
+  function idle() { pending = Math.max(0, pending - 1); setTimeout(flush, 0); }
+  window.simBusy = busy;
+  window.simIdle = idle;
+  window.simReady = function () { if (!window.__simBooted) { window.__simBooted = true; idle(); } };
   // Runs an async task (fetch + render) with the page marked busy until the task settles.
   window.simTask = function (run) {
-    pending++;
+    busy();
     var p;
     try { p = Promise.resolve(run()); } catch (e) { p = Promise.reject(e); }
-    return p.finally(function () { pending = Math.max(0, pending - 1); setTimeout(flush, 0); });
+    return p.finally(idle);
   };
   var nativeFetch = window.fetch.bind(window);
   window.fetch = function (input, init) {
-    pending++;
-    return nativeFetch(input, init).finally(function () { pending = Math.max(0, pending - 1); setTimeout(flush, 0); });
+    busy();
+    return nativeFetch(input, init).finally(idle);
   };
   window.simShowUnauthorized = function () {
     document.title = "401 - Unauthorized";
