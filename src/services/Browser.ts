@@ -25,7 +25,7 @@ import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSyn
 import { delimiter, join } from "node:path"
 import { makeOpaqueToken } from "../domain/Ids.ts"
 import type { ChromeProfile, PortalConfigShape } from "./PortalConfig.ts"
-import { PortalConfig } from "./PortalConfig.ts"
+import { PortalConfig, secretVariables } from "./PortalConfig.ts"
 import * as Processes from "./Processes.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -299,6 +299,7 @@ export const chromeArgs = (config: Pick<PortalConfigShape, "chromeProfile" | "pr
   // Root cannot use Chrome's sandbox (there is no user namespace to drop into).
   if (typeof process.getuid === "function" && process.getuid() === 0) args.push("--no-sandbox")
   if (Option.isSome(config.proxyUrl)) {
+    // Scheme, host and port only: PortalConfig refuses a PROXY_URL with user:password.
     const u = config.proxyUrl.value
     args.push(`--proxy-server=${u.protocol}//${u.host}`)
   }
@@ -617,6 +618,17 @@ const killRemains = (pid: number | undefined, marker: string) =>
     return list.length
   })
 
+/**
+ * Chrome's environment: the service's, minus every secret setting (API_TOKEN, SNAPSHOT_KEY, …: a
+ * process's environment is readable in /proc/<pid>/environ and lands in crash dumps), with the
+ * temporary directories pointed at the session's own.
+ */
+export const chromeEnv = (tmp: string, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> => {
+  const out: Record<string, string | undefined> = { ...env, TMPDIR: tmp, TMP: tmp, TEMP: tmp }
+  for (const name of secretVariables) delete out[name]
+  return out
+}
+
 const launchChrome = (executable: string, args: ReadonlyArray<string>, profile: ChromeProfile, headless: boolean, dirs: Dirs) =>
   use("launch", () => true, () =>
     puppeteer.launch({
@@ -625,7 +637,7 @@ const launchChrome = (executable: string, args: ReadonlyArray<string>, profile: 
       pipe: true,
       userDataDir: dirs.profile,
       args: [...args],
-      env: { ...process.env, TMPDIR: dirs.tmp, TMP: dirs.tmp, TEMP: dirs.tmp },
+      env: chromeEnv(dirs.tmp),
       handleSIGINT: false,
       handleSIGTERM: false,
       handleSIGHUP: false,

@@ -140,6 +140,18 @@ const httpUrl: Parse<URL> = (raw) => {
   }
 }
 
+/**
+ * Chrome's --proxy-server takes scheme, host and port only: a user:password in the URL would be
+ * dropped without a word and the proxy would answer 407, so it is refused at boot instead.
+ */
+const proxyUrl: Parse<URL> = (raw) => {
+  const withCredentials = URL.parse(raw.trim())
+  if (withCredentials !== null && (withCredentials.username !== "" || withCredentials.password !== "")) {
+    return new ConfigExpectation("an http:// or https:// URL without user:password (Chrome's --proxy-server cannot carry credentials)")
+  }
+  return httpUrl(raw)
+}
+
 const nonEmpty: Parse<string> = (raw) => (raw.trim() === "" ? new ConfigExpectation("a non-empty string") : raw.trim())
 
 const secret = (minLength: number): Parse<string> => (raw) =>
@@ -291,7 +303,7 @@ export const Settings = {
     description: "Spacing of solver result polls."
   }),
   proxyUrl: setting<URL | undefined>({
-    name: "PROXY_URL", defaultText: undefined, fallback: undefined, parse: httpUrl,
+    name: "PROXY_URL", defaultText: undefined, fallback: undefined, parse: proxyUrl,
     description: "Plain HTTP proxy for Chrome (e.g. http://proxy:3128). Credentials in the URL are not supported."
   }),
   publicBaseUrl: setting<URL | undefined>({
@@ -339,6 +351,14 @@ export const Settings = {
 
 type SettingValue<S> = S extends Setting<infer A> ? A : never
 
+/** The environment variables that hold secrets (settings marked `secret`). */
+export const secretVariables: ReadonlyArray<string> = Object.values(Settings)
+  .filter((s: Setting<unknown>) => s.secret === true)
+  .map((s) => s.name)
+
+/** A rejected value as echoed in the boot error: a URL's user:password (up to the last `@`) blanked. */
+const echo = (raw: string): string => JSON.stringify(raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, "$1<redacted>@"))
+
 const readSetting = <A>(s: Setting<A>): Effect.Effect<A, ConfigInvalid> =>
   Config.String(s.name).pipe(
     Config.option,
@@ -350,7 +370,7 @@ const readSetting = <A>(s: Setting<A>): Effect.Effect<A, ConfigInvalid> =>
         ? Effect.fail(new ConfigInvalid({
           variable: s.name,
           expected: parsed.expected,
-          got: s.secret === true ? "a value that is not shown" : JSON.stringify(raw.value)
+          got: s.secret === true ? "a value that is not shown" : echo(raw.value)
         }))
         : Effect.succeed(parsed)
     })

@@ -63,6 +63,7 @@ describe("PortalConfig", () => {
     ["CAPTCHA_API_URL", "2captcha.com", "CAPTCHA_API_URL must be an http:// or https:// URL"],
     ["CAPTCHA_STRATEGY", "ocr", "CAPTCHA_STRATEGY must be one of token | audio"],
     ["PROXY_URL", "socks5://p:1080", "PROXY_URL must be an http:// or https:// URL"],
+    ["PROXY_URL", "http://user:pw@proxy:3128", "PROXY_URL must be an http:// or https:// URL without user:password (Chrome's --proxy-server cannot carry credentials)"],
     ["LOG_LEVEL", "loud", "LOG_LEVEL must be one of Trace | Debug | Info | Warn | Error"]
   ]
   for (const [name, value, expected] of bad) {
@@ -78,6 +79,17 @@ describe("PortalConfig", () => {
     const line = await failureLine({ API_TOKEN: "tooShort!" })
     assert.include(line, "API_TOKEN must be a secret of at least 16 characters")
     assert.notInclude(line, "tooShort!")
+  })
+
+  it("never echoes the user:password of a rejected URL", async () => {
+    const line = await failureLine({ PROXY_URL: "socks5://alice:s3cr3t@h:1080" })
+    assert.include(line, "PROXY_URL must be an http:// or https:// URL without user:password")
+    assert.include(line, `(got "socks5://<redacted>@h:1080")`)
+    assert.notInclude(line, "alice")
+    assert.notInclude(line, "s3cr3t")
+    const other = await failureLine({ EMODAL_IDENTITY_URL: "ftp://admin:hunter2@portal" })
+    assert.include(other, `(got "ftp://<redacted>@portal")`)
+    assert.notInclude(other, "hunter2")
   })
 
   it("generates SERVER_SECRET once into DATA_DIR with mode 0600 and reuses it", async () => {
