@@ -4,7 +4,9 @@
  * classic protocol (`in.php` + `res.php`) or the task protocol (`createTask` + `getTaskResult`),
  * as CAPTCHA_PROTOCOL says. Results are polled on a `Schedule` under one total deadline
  * (CAPTCHA_TIMEOUT); the solver's error codes become typed `CaptchaFailed` reasons. The API key is
- * `Redacted` everywhere and only leaves the process inside the request body/query to the solver.
+ * `Redacted` everywhere and only leaves the process inside the request body/query to the solver
+ * (the classic protocol's URL params carry the `Redacted` itself: sent in clear, redacted in spans
+ * and error text; the task protocol's JSON body has to unwrap it).
  */
 import { Context, Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
@@ -117,7 +119,7 @@ export class CaptchaSolver extends Context.Service<CaptchaSolver, CaptchaSolverS
           ? { method: "userrecaptcha", googlekey: task.siteKey, pageurl: task.pageUrl }
           : { method: "audio", body: task.base64, lang: "en" }
         return HttpClientRequest.post(`${base}/in.php`).pipe(
-          HttpClientRequest.bodyUrlParams({ key: Redacted.value(key), json: "1", ...fields }),
+          HttpClientRequest.bodyUrlParams({ key, json: "1", ...fields }),
           send,
           Effect.flatMap(decode(Schema.decodeUnknownEffect(ClassicAnswer))),
           Effect.flatMap((a) => (a.status === 1 ? Effect.succeed(a.request) : Effect.fail(new SolverCode(a.request))))
@@ -126,7 +128,7 @@ export class CaptchaSolver extends Context.Service<CaptchaSolver, CaptchaSolverS
 
       const classicCheck = (id: string, key: Redacted.Redacted<string>) =>
         HttpClientRequest.get(`${base}/res.php`).pipe(
-          HttpClientRequest.setUrlParams({ key: Redacted.value(key), action: "get", id, json: "1" }),
+          HttpClientRequest.setUrlParams({ key, action: "get", id, json: "1" }),
           send,
           Effect.flatMap(decode(Schema.decodeUnknownEffect(ClassicAnswer))),
           Effect.flatMap((a) =>
