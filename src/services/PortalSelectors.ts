@@ -6,11 +6,14 @@
  * import anything).
  */
 
+/** Busy indicators while a list or a step loads (besides Angular's testability API). */
+const SPINNER = "mat-spinner, mat-progress-spinner, mat-progress-bar, .loading-spinner"
+/** Material snack bars: where the portal reports errors and refusals. */
+const SNACK_BAR = "mat-snack-bar-container, simple-snack-bar, .mat-snack-bar-container"
+
 export const Paths = {
   /** ecp2: redirects to the identity provider's login page. */
   login: "/login",
-  /** ecp2: the app root ("Port Manager"). */
-  ecp2Home: "/",
   /** ecp2: the containers grid (first choice; the seed also tried `/#/containers`, `/app/containers`). */
   containers: "/containers",
   /** termops: the page the keep-alive refresh visits (§2.6). */
@@ -35,7 +38,6 @@ export const Login = {
   siteKeyHolder: "[data-sitekey]",
   tokenField: "textarea#g-recaptcha-response, textarea[name=\"g-recaptcha-response\"]",
   audioButton: "#recaptcha-audio-button, button[id*=\"audio\"], button[aria-label*=\"audio\" i]",
-  playButton: ".rc-audiochallenge-play-button button, button.rc-audiochallenge-play-button, button[aria-label*=\"play\" i], button[title*=\"play\" i]",
   audioSource: "audio#audio-source, audio[src]",
   audioLink: "a.rc-audiochallenge-tdownload-link",
   audioResponse: "#audio-response, input[id*=\"audio\"], .rc-audiochallenge-response-field input",
@@ -67,10 +69,11 @@ export const Session = {
   /** Positive evidence of a logged-in app page (§2.6): the toolbar and the user button. */
   toolbar: "mat-toolbar",
   userButton: "button.user, button[class*=\"user\"]",
-  appRoot: "app-root, router-outlet, mat-sidenav-container, main",
   /** First-run and welcome prompts closed after login (§3.3), by button text. */
   promptButtonTexts: ["Got it", "Continue", "Proceed", "OK", "Close", "Dismiss"],
-  promptContainers: "[role=\"dialog\"], mat-dialog-container, .cdk-overlay-pane, .modal"
+  promptContainers: "[role=\"dialog\"], mat-dialog-container, .cdk-overlay-pane, .modal",
+  /** The clickable elements of a prompt whose text is matched against `promptButtonTexts`. */
+  promptButtons: "button, a, [role=button]"
 } as const
 
 export const Containers = {
@@ -84,6 +87,8 @@ export const Containers = {
   /** Sticky header cells overlay the top of the scroll box: screenshots crop below them. */
   stickyHeader: "thead, thead th, thead td",
   bodyRows: "tbody tr:not(.expanded)",
+  /** A row's cells; the first one holds the container id. */
+  cell: "td, th",
   expandedRow: "tr.expanded",
   /** Ligature icons (expand arrow); their text is never part of a cell's value. */
   icon: "mat-icon",
@@ -91,12 +96,10 @@ export const Containers = {
   collapseIconTexts: ["keyboard_arrow_down", "expand_less"],
   /** Ligature words that leak into cell text and are removed (§3.4.1). */
   iconWords: ["keyboard_arrow_right", "keyboard_arrow_down", "info", "more_vert", "expand_more", "expand_less"],
-  /** A container id as the grid prints it (with an optional L/E suffix). */
-  idPattern: "[A-Z]{4}\\d{6,7}[A-Z]?",
   /** The id without its suffix: `^(core)[A-Z]?$` on the first cell. */
   idCorePattern: "[A-Z]{4}\\d{6,7}",
   /** Busy indicators while a batch loads (besides Angular's testability API). */
-  spinner: "mat-spinner, mat-progress-spinner, mat-progress-bar, .loading-spinner",
+  spinner: SPINNER,
   fieldLabel: "div.field-label",
   fieldData: "div.field-data",
   bookingLabel: "Booking #",
@@ -115,7 +118,6 @@ export const Containers = {
   /** Exact class tokens (never substrings: `dividerflowcolor2` is not `dividerflowcolor`). */
   dividerDone: "dividerflowcolor",
   dividerPending: "horizontalconflow",
-  milestoneBox: "div.curr-loc-div",
   pregateMilestone: "Pregate",
   /** Brightness below this (0-255) in the Pregate divider means passed (§3.4.9). */
   pregateBrightnessThreshold: 180
@@ -128,7 +130,8 @@ export const Wizard = {
   label: "mat-label",
   select: "mat-select",
   option: "mat-option",
-  optionText: "mat-option span.mat-option-text, mat-option .mat-option-text, mat-option span",
+  /** The text part of an option (looked up inside it; the option itself when absent). */
+  optionText: ".mat-option-text, .mdc-list-item__primary-text",
   truckingLabel: "Trucking",
   terminalLabel: "Terminal",
   moveLabel: "Move",
@@ -138,10 +141,11 @@ export const Wizard = {
   quantityLabel: "Quantity",
   containerInput: "input[formcontrolname=\"containerNumber\"], input[placeholder=\"Container number(s)\"]",
   bookingInput: "input[formcontrolname=\"bookingNumber\"]",
-  chip: "mat-chip",
   chipRemove: "mat-icon[matchipremove]",
   quantityInput: "input[type=\"number\"]",
   unitCheckbox: "mat-checkbox",
+  /** The class a ticked mat-checkbox carries (when its input does not tell). */
+  checkboxCheckedClass: "mat-checkbox-checked",
   checkboxInput: "input.mat-checkbox-input, input[type=\"checkbox\"]",
   pinInput: "input[formcontrolname=\"Pin\"]",
   plateInput: "input[formcontrolname=\"Plate\"]",
@@ -152,22 +156,18 @@ export const Wizard = {
     "input[formcontrolname=\"Seal3_Num\"]",
     "input[formcontrolname=\"Seal4_Num\"]"
   ],
-  toggleGroup: "mat-button-toggle-group",
   toggle: "mat-button-toggle",
   toggleChecked: "mat-button-toggle-checked",
   nextButton: "button.text-next",
   nextText: "Next",
   submitText: "Submit",
-  backText: "Back",
   slotSelect: "mat-select[formcontrolname=\"slot\"]",
   calendarIcon: "calendar_month",
-  calendarCell: ".mat-calendar-body-cell:not(.mat-calendar-body-disabled)",
   confirmationNumber: ".confirmation-number",
-  dialogContent: ".dialog-content, mat-dialog-content, [role=\"dialog\"]",
   closeButtonText: "CLOSE",
   bookingNotOpenText: "No open transactions for this booking number",
-  snackBar: "mat-snack-bar-container, simple-snack-bar, .mat-snack-bar-container",
-  spinner: "mat-spinner, mat-progress-spinner, mat-progress-bar, .loading-spinner",
+  snackBar: SNACK_BAR,
+  spinner: SPINNER,
   /** The seed's truck-plate wildcard (§1.4): pick the first plate. */
   plateWildcard: "ABC123",
   /** The content of the step being shown; earlier steps stay in the DOM, hidden. */
@@ -180,7 +180,6 @@ export const Wizard = {
   /** Material dialogs: the CLOSE popups and the booking dialog. */
   dialog: "mat-dialog-container, [role=\"dialog\"]",
   dialogText: ".dialog-content, mat-dialog-content, .mat-dialog-content",
-  buttonLabel: "span.mat-button-wrapper",
   /** First-run prompts that may cover the wizard when it opens (never the business dialogs). */
   promptButtonTexts: ["Got it", "Continue", "Proceed", "OK", "Dismiss"],
   /** Field validation messages under the inputs of the current step. */
@@ -196,13 +195,19 @@ export const Wizard = {
   autocompleteInput: "input[matinput], input.mat-input-element, input.mat-autocomplete-trigger",
   checkboxLabel: "label",
   toggleButton: "button",
+  /** Any button (Submit, dialog buttons, the fallback for Next), matched by its text. */
+  button: "button",
+  /** Parts of a button whose text also counts as the button's label. */
+  buttonTextPart: "span",
   /** The export date picker (§3.7.6): the toggle's ligature and the calendar it opens. */
+  icon: "mat-icon",
+  /** Any icon whose ligature contains this word, when none is exactly `calendarIcon`. */
+  calendarIconWord: "calendar",
   calendar: "mat-calendar",
   calendarAnyCell: "td.mat-calendar-body-cell",
   calendarDisabledClass: "mat-calendar-body-disabled",
   calendarNext: ".mat-calendar-next-button",
   calendarPrevious: ".mat-calendar-previous-button",
-  dateInput: "input.mat-datepicker-input, input[formcontrolname=\"appointmentDate\"]",
   /** Text of the dialog the portal shows when a chosen slot was taken meanwhile. */
   slotTakenPattern: "no longer available|already (?:been )?(?:booked|taken)|not available"
 } as const
@@ -216,6 +221,8 @@ export const MyAppointments = {
   /** The header's select-all checkbox (aria-checked true / false / mixed). */
   selectAll: "thead mat-checkbox, mat-header-row mat-checkbox, mat-checkbox.select-all",
   row: "tbody tr, mat-row",
+  /** A row's cells, counted in header order to find the appointment # column. */
+  cell: "td, mat-cell",
   /** Header of the column holding the appointment (confirmation) number, as a case-insensitive regex. */
   confirmationHeader: "appointment\\s*(#|no\\.?|number)|confirmation",
   /** Row attributes that may carry the appointment id. */
@@ -231,9 +238,9 @@ export const MyAppointments = {
     "button[aria-label=\"Excel\"]"
   ],
   /** Busy indicators while a page of rows loads (besides Angular's testability API). */
-  spinner: "mat-spinner, mat-progress-spinner, mat-progress-bar, .loading-spinner",
+  spinner: SPINNER,
   /** Where the portal reports a refused export ("Please select at least one appointment…"). */
-  snackBar: "mat-snack-bar-container, simple-snack-bar, .mat-snack-bar-container",
+  snackBar: SNACK_BAR,
   /** Page texts (lower-cased) that mean the account has no appointments, when no table is shown. */
   emptyTexts: ["no appointments", "no records found", "no data available"]
 } as const

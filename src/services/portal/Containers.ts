@@ -9,16 +9,15 @@
  * into a selector or an XPath. Page functions run in Chrome: they are self-contained and receive
  * the `Containers` selectors as an argument.
  */
-import { Clock, Duration, Effect } from "effect"
+import { Duration, Effect } from "effect"
 import { ContainerNotFound, PortalChanged, type PortalUnavailable } from "../../domain/Errors.ts"
 import { CONTAINER_COLUMNS, type Container } from "../../domain/Operations.ts"
-import type { BrowserError, PageHandle } from "../Browser.ts"
-import { WaitTimedOut } from "../Browser.ts"
+import type { BrowserError, PageHandle, WaitTimedOut } from "../Browser.ts"
 import type { PortalUrls } from "../PortalConfig.ts"
 import { Containers, Paths } from "../PortalSelectors.ts"
 import { debugNote, debugStep } from "./Debug.ts"
-import { classify, facts, LoggedOut, openApp } from "./PageState.ts"
-import { awaitGrowth, type Growth, type ListRows, type ScrollTuning } from "./ListSignals.ts"
+import { failLoggedOutOr, type LoggedOut, openApp } from "./PageState.ts"
+import { type ListRows, millis, type ScrollTuning, scrollUntil } from "./ListSignals.ts"
 import * as Png from "./Png.ts"
 import { setPhase } from "./Phase.ts"
 
@@ -141,7 +140,7 @@ export interface TimelineEntry {
   readonly status: "completed" | "pending"
 }
 
-export const isPregate = (name: string): boolean => normHeader(name) === normHeader(Containers.pregateMilestone)
+const isPregate = (name: string): boolean => normHeader(name) === normHeader(Containers.pregateMilestone)
 
 /**
  * The API's timeline: newest first. An ambiguous divider takes the Pregate verdict when it is the
@@ -190,7 +189,7 @@ const gridStatus = (s: Sel, target: string | null): GridStatus => {
   let containers = 0
   let targetFound = false
   for (const row of rows) {
-    const cell = row.querySelector("td, th")
+    const cell = row.querySelector(s.cell)
     if (cell === null) continue
     let text = cell.textContent ?? ""
     for (const icon of Array.from(cell.querySelectorAll(s.icon))) text = text.replace(icon.textContent ?? "", "")
@@ -202,12 +201,12 @@ const gridStatus = (s: Sel, target: string | null): GridStatus => {
   return { present: true, rows: rows.length, containers, targetFound }
 }
 
-/** Ready once the grid is there with rows, or there and idle (an empty list); "absent" once idle without it. */
-const gridReady = (s: Sel, quietMs: number): { readonly state: "ready" | "absent"; readonly rows: number } | null => {
-  const w = window as unknown as {
-    getAllAngularTestabilities?: () => Array<{ isStable(): boolean }>
-    __emodalApiGridQuiet?: number | null
-  }
+/**
+ * Ready once the grid is there with rows, or there and idle (an empty list); "absent" once idle
+ * without it. `quietKey` is the window property that remembers since when the page has been idle.
+ */
+const gridReady = (s: Sel, quietMs: number, quietKey: string): { readonly state: "ready" | "absent"; readonly rows: number } | null => {
+  const w = window as unknown as Record<string, unknown> & { getAllAngularTestabilities?: () => Array<{ isStable(): boolean }> }
   let busy = false
   try {
     busy = typeof w.getAllAngularTestabilities === "function" && !w.getAllAngularTestabilities().every((t) => t.isStable())
@@ -220,22 +219,29 @@ const gridReady = (s: Sel, quietMs: number): { readonly state: "ready" | "absent
   const rows = table === null ? 0 : Array.from(table.querySelectorAll(s.bodyRows)).filter((r) => r.closest("table") === table).length
   if (table !== null && (rows > 0 || !busy)) return { state: "ready", rows }
   if (busy) {
-    w.__emodalApiGridQuiet = null
+    w[quietKey] = null
     return null
   }
   const now = performance.now()
-  if (w.__emodalApiGridQuiet === undefined || w.__emodalApiGridQuiet === null) {
-    w.__emodalApiGridQuiet = now
+  const since = w[quietKey]
+  if (typeof since !== "number") {
+    w[quietKey] = now
     return null
   }
-  return now - w.__emodalApiGridQuiet >= quietMs ? { state: "absent", rows: 0 } : null
+  return now - since >= quietMs ? { state: "absent", rows: 0 } : null
 }
 
-/** Scrolls #searchres to its end the way the list listens for it: scrollTop, then a `scroll` event. */
-const scrollToEnd = (s: Sel): boolean => {
+/** The window property of gridReady's quiet period. */
+const GRID_READY_QUIET_KEY = "__emodalApiGridQuiet"
+
+/**
+ * Scrolls #searchres to its end the way the list listens for it: scrollTop, then a `scroll` event.
+ * Clears `quietKey` (the scroll signal's quiet mark) first, so the wait that follows starts afresh.
+ */
+const scrollToEnd = (s: Sel, quietKey: string): boolean => {
   const box = document.querySelector(s.scrollBox) as HTMLElement | null
   if (box === null) return false
-  ;(window as unknown as { __emodalApiQuietSince?: number | null }).__emodalApiQuietSince = null
+  ;(window as unknown as Record<string, unknown>)[quietKey] = null
   box.scrollTop = box.scrollHeight
   box.dispatchEvent(new Event("scroll"))
   return true
@@ -264,7 +270,7 @@ const readGrid = (s: Sel): RawGrid | null => {
   const own = (e: Element) => e.closest("table") === table
   const headers = Array.from(table.querySelectorAll(s.headerCells)).filter(own).map((h) => (h.textContent ?? "").replace(/\s+/g, " ").trim())
   const rows = Array.from(table.querySelectorAll(s.bodyRows)).filter(own).map((row) =>
-    Array.from(row.children).filter((c) => c.matches("td, th")).map((cell) => {
+    Array.from(row.children).filter((c) => c.matches(s.cell)).map((cell) => {
       let text = cell.textContent ?? ""
       for (const icon of Array.from(cell.querySelectorAll(s.icon))) text = text.replace(icon.textContent ?? "", " ")
       return text
@@ -280,7 +286,7 @@ const rowIcon = (s: Sel, target: string, texts: ReadonlyArray<string>): Element 
   if (table === null) return null
   const core = new RegExp(`^(${s.idCorePattern})[A-Z]?$`)
   const row = Array.from(table.querySelectorAll(s.bodyRows)).filter((r) => r.closest("table") === table).find((r) => {
-    const cell = r.querySelector("td, th")
+    const cell = r.querySelector(s.cell)
     if (cell === null) return false
     let text = cell.textContent ?? ""
     for (const icon of Array.from(cell.querySelectorAll(s.icon))) text = text.replace(icon.textContent ?? "", "")
@@ -302,7 +308,7 @@ const rowState = (s: Sel, target: string, want: string): RowState | null => {
   const table = box?.querySelector(s.table) ?? null
   const core = new RegExp(`^(${s.idCorePattern})[A-Z]?$`)
   const row = table === null ? undefined : Array.from(table.querySelectorAll(s.bodyRows)).filter((r) => r.closest("table") === table).find((r) => {
-    const cell = r.querySelector("td, th")
+    const cell = r.querySelector(s.cell)
     if (cell === null) return false
     let text = cell.textContent ?? ""
     for (const icon of Array.from(cell.querySelectorAll(s.icon))) text = text.replace(icon.textContent ?? "", "")
@@ -336,7 +342,7 @@ const readDetail = (s: Sel, target: string): RawDetail | null => {
   const table = box?.querySelector(s.table) ?? null
   const core = new RegExp(`^(${s.idCorePattern})[A-Z]?$`)
   const row = table === null ? undefined : Array.from(table.querySelectorAll(s.bodyRows)).filter((r) => r.closest("table") === table).find((r) => {
-    const cell = r.querySelector("td, th")
+    const cell = r.querySelector(s.cell)
     if (cell === null) return false
     let text = cell.textContent ?? ""
     for (const icon of Array.from(cell.querySelectorAll(s.icon))) text = text.replace(icon.textContent ?? "", "")
@@ -420,7 +426,7 @@ const frameForCapture = (s: Sel, target: string, what: CaptureWhat, offset: numb
   if (box === null || table === null) return null
   const core = new RegExp(`^(${s.idCorePattern})[A-Z]?$`)
   const row = Array.from(table.querySelectorAll(s.bodyRows)).filter((r) => r.closest("table") === table).find((r) => {
-    const cell = r.querySelector("td, th")
+    const cell = r.querySelector(s.cell)
     if (cell === null) return false
     let text = cell.textContent ?? ""
     for (const icon of Array.from(cell.querySelectorAll(s.icon))) text = text.replace(icon.textContent ?? "", "")
@@ -485,26 +491,33 @@ const menuLink = (elements: string, text: string): Element | null =>
 // ---------------------------------------------------------------------------------------------
 // Flows
 
-const millis = (d: Duration.Duration) => Math.max(1, Math.round(Duration.toMillis(d)))
-
 /** Why the grid went away: a logged-out page (the actor re-logs in), else the portal changed. */
 const gridGone = (page: PageHandle, urls: PortalUrls, phase: string) =>
-  Effect.gen(function*() {
-    const f = yield* facts(page)
-    if (classify(f, urls) === "logged_out") return yield* new LoggedOut({ detail: `the containers page showed the login or 401 page during ${phase}` })
-    return yield* new PortalChanged({ selector: Containers.scrollBox, phase })
-  })
+  failLoggedOutOr(
+    page,
+    urls,
+    `the containers page showed the login or 401 page during ${phase}`,
+    new PortalChanged({ selector: Containers.scrollBox, phase })
+  )
 
-/** Forgets the quiet-period marks of earlier waits (they live on the page's window). */
-const resetQuiet = (): void => {
-  const w = window as unknown as { __emodalApiGridQuiet?: number | null; __emodalApiQuietSince?: number | null }
-  w.__emodalApiGridQuiet = null
-  w.__emodalApiQuietSince = null
+/** Forgets the quiet-period marks of earlier waits (window properties `keys`). */
+const resetQuiet = (keys: ReadonlyArray<string>): void => {
+  const w = window as unknown as Record<string, unknown>
+  for (const key of keys) w[key] = null
 }
 
 const waitGrid = (page: PageHandle) =>
-  page.evaluate(resetQuiet).pipe(
-    Effect.andThen(page.waitFor("containers grid", gridReady, { timeout: GRID_TIMEOUT, polling: 50 }, Containers, millis(DEFAULT_TUNING.quietPeriod)))
+  page.evaluate(resetQuiet, [GRID_READY_QUIET_KEY, GRID_ROWS.quietKey]).pipe(
+    Effect.andThen(
+      page.waitFor(
+        "containers grid",
+        gridReady,
+        { timeout: GRID_TIMEOUT, polling: 50 },
+        Containers,
+        millis(DEFAULT_TUNING.quietPeriod),
+        GRID_READY_QUIET_KEY
+      )
+    )
   )
 
 /**
@@ -574,49 +587,29 @@ export const loadRows = (
 ): Effect.Effect<LoadResult, FlowError> =>
   Effect.gen(function*() {
     yield* setPhase("containers:scroll")
-    const tuning = { ...DEFAULT_TUNING, ...options.tuning }
-    const quietMs = millis(tuning.quietPeriod)
-    const budgetMs = millis(options.deadline)
-    const started = yield* Clock.currentTimeMillis
     const target = mode._tag === "find" ? normalizeContainerId(mode.containerId) : null
-    let status = yield* page.evaluate(gridStatus, Containers, target)
-    if (!status.present) return yield* gridGone(page, urls, "containers:scroll")
-    let cycles = 0
-    let idle = 0
-    const report = (st: GridStatus) => options.onProgress?.({ containers: st.containers, scrollCycles: cycles }) ?? Effect.void
-    const result = (stop: LoadResult["stop"]): LoadResult => ({ rows: status.rows, containers: status.containers, scrollCycles: cycles, stop })
-    yield* report(status)
-    while (true) {
-      if (mode._tag === "first_page") return result("first_page")
-      if (mode._tag === "target_count" && status.containers >= mode.count) return result("target_count")
-      if (mode._tag === "find" && status.targetFound) return result("found")
-      if (idle >= tuning.idleAttempts) return result("end")
-      const elapsed = (yield* Clock.currentTimeMillis) - started
-      if (elapsed >= budgetMs) {
-        yield* debugNote("containers: scroll deadline reached", { rows: status.rows, cycles })
-        return yield* new WaitTimedOut({ what: "containers:scroll", timeoutMillis: budgetMs })
-      }
-      if (!(yield* page.evaluate(scrollToEnd, Containers))) return yield* gridGone(page, urls, "containers:scroll")
-      cycles++
-      const outcome = yield* page.waitFor(
-        "containers:scroll",
-        awaitGrowth,
-        { timeout: Duration.millis(Math.min(millis(tuning.attemptTimeout), budgetMs - elapsed)), polling: 50 },
-        GRID_ROWS,
-        status.rows,
-        quietMs
-      ).pipe(Effect.catchTag("WaitTimedOut", () => Effect.succeed<Growth>({ kind: "quiet", rows: status.rows })))
-      if (outcome.kind === "gone") return yield* gridGone(page, urls, "containers:scroll")
-      const before = status.rows
-      status = yield* page.evaluate(gridStatus, Containers, target)
-      if (!status.present) return yield* gridGone(page, urls, "containers:scroll")
-      if (status.rows > before) {
-        idle = 0
-        yield* report(status)
-      } else {
-        idle++
-      }
-    }
+    const onProgress = options.onProgress
+    const { state, cycles, stop } = yield* scrollUntil(page, {
+      what: "containers:scroll",
+      label: "containers",
+      list: GRID_ROWS,
+      tuning: { ...DEFAULT_TUNING, ...options.tuning },
+      deadline: options.deadline,
+      read: page.evaluate(gridStatus, Containers, target),
+      count: (st) => st.rows,
+      stop: (st): LoadResult["stop"] | null =>
+        mode._tag === "first_page"
+          ? "first_page"
+          : mode._tag === "target_count" && st.containers >= mode.count
+          ? "target_count"
+          : mode._tag === "find" && st.targetFound
+          ? "found"
+          : null,
+      scroll: page.evaluate(scrollToEnd, Containers, GRID_ROWS.quietKey),
+      gone: gridGone(page, urls, "containers:scroll"),
+      progress: onProgress === undefined ? undefined : (st, scrollCycles) => onProgress({ containers: st.containers, scrollCycles })
+    })
+    return { rows: state.rows, containers: state.containers, scrollCycles: cycles, stop }
   }).pipe(
     Effect.tap((r) => debugNote("containers: loading stopped", r)),
     Effect.withSpan("Containers.loadRows")
@@ -637,7 +630,7 @@ export const readContainers = (page: PageHandle, urls: PortalUrls): Effect.Effec
   }).pipe(Effect.withSpan("Containers.read"))
 
 /** Scroll-searches for a container; ContainerNotFound when the list ends without it. */
-export const findContainer = (
+const findContainer = (
   page: PageHandle,
   urls: PortalUrls,
   containerId: string,
@@ -658,9 +651,7 @@ const toggle = (page: PageHandle, urls: PortalUrls, id: string, to: "expanded" |
       if (state === to) return
       if (state === "missing") {
         if (to === "collapsed") return
-        const f = yield* facts(page)
-        if (classify(f, urls) === "logged_out") return yield* new LoggedOut({ detail: "the containers page showed the login or 401 page" })
-        return yield* new ContainerNotFound({ containerId: id })
+        return yield* failLoggedOutOr(page, urls, "the containers page showed the login or 401 page", new ContainerNotFound({ containerId: id }))
       }
       // Expanding while "expanding": the click already happened and the detail is still
       // rendering; clicking again would close it.
@@ -678,18 +669,18 @@ const toggle = (page: PageHandle, urls: PortalUrls, id: string, to: "expanded" |
   })
 
 /** Expands the row, verified (collapse arrow shown and the detail rendered). */
-export const expandRow = (page: PageHandle, urls: PortalUrls, id: string) =>
+const expandRow = (page: PageHandle, urls: PortalUrls, id: string) =>
   toggle(page, urls, normalizeContainerId(id), "expanded").pipe(Effect.withSpan("Containers.expand"))
 
 /** Collapses the row, verified (expand arrow back, detail row gone). */
-export const collapseRow = (page: PageHandle, urls: PortalUrls, id: string) =>
+const collapseRow = (page: PageHandle, urls: PortalUrls, id: string) =>
   toggle(page, urls, normalizeContainerId(id), "collapsed").pipe(Effect.withSpan("Containers.collapse"))
 
 /**
  * Runs `use` with the row expanded, then collapses it on every exit path. A collapse that fails is
  * logged, not raised: the result was already read, and the next lookup copes with an open row.
  */
-export const withExpandedRow = <A, E>(page: PageHandle, urls: PortalUrls, id: string, use: Effect.Effect<A, E>) =>
+const withExpandedRow = <A, E>(page: PageHandle, urls: PortalUrls, id: string, use: Effect.Effect<A, E>) =>
   expandRow(page, urls, id).pipe(
     Effect.andThen(use),
     Effect.ensuring(
@@ -710,7 +701,7 @@ export const withExpandedRow = <A, E>(page: PageHandle, urls: PortalUrls, id: st
  * the pieces stacked (the timeline is taller than the grid's scroll box). Null when the element is
  * not there or has no area.
  */
-export const captureDetail = (page: PageHandle, id: string, what: CaptureWhat): Effect.Effect<Png.Rgba | null, BrowserError> =>
+const captureDetail = (page: PageHandle, id: string, what: CaptureWhat): Effect.Effect<Png.Rgba | null, BrowserError> =>
   Effect.gen(function*() {
     const target = normalizeContainerId(id)
     const pieces: Array<Png.Rgba> = []

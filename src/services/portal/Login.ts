@@ -56,20 +56,6 @@ const submitEnabled = (selector: string) => {
 
 const firstMatch = (selector: string) => document.querySelector(selector)
 
-const visibleFrame = (urlPart: string) =>
-  Array.from(document.querySelectorAll("iframe")).some((f) => {
-    if (!f.src.includes(urlPart)) return false
-    const r = f.getBoundingClientRect()
-    const style = getComputedStyle(f)
-    let el: Element | null = f
-    while (el !== null) {
-      const s = getComputedStyle(el)
-      if (s.visibility === "hidden" || s.display === "none" || s.opacity === "0") return false
-      el = el.parentElement
-    }
-    return r.width > 10 && r.height > 10 && style.visibility !== "hidden"
-  })
-
 /** After the checkbox click: solved (LOGIN enabled) or a visible challenge. */
 const captchaReaction = (submitSelector: string, challengeUrl: string): string | null => {
   const button = document.querySelector(submitSelector) as HTMLButtonElement | null
@@ -135,15 +121,27 @@ const audioErrorShown = (selector: string) => {
 }
 
 /** Visible buttons of first-run/welcome prompts, by text. */
-const promptButton = (containers: string, texts: ReadonlyArray<string>) => {
+const promptButton = (containers: string, buttons: string, texts: ReadonlyArray<string>) => {
   for (const container of Array.from(document.querySelectorAll(containers))) {
     if ((container as HTMLElement).offsetParent === null && getComputedStyle(container).position !== "fixed") continue
-    for (const b of Array.from(container.querySelectorAll("button, a, [role=button]"))) {
+    for (const b of Array.from(container.querySelectorAll(buttons))) {
       const text = (b.textContent ?? "").trim().toLowerCase()
       if (texts.some((t) => text === t.toLowerCase()) && (b as HTMLElement).offsetParent !== null) return b
     }
   }
   return null
+}
+
+/** For waits: true once `promptButton` would find nothing (the prompt it clicked has closed). */
+const promptsClosed = (containers: string, buttons: string, texts: ReadonlyArray<string>): boolean => {
+  for (const container of Array.from(document.querySelectorAll(containers))) {
+    if ((container as HTMLElement).offsetParent === null && getComputedStyle(container).position !== "fixed") continue
+    for (const b of Array.from(container.querySelectorAll(buttons))) {
+      const text = (b.textContent ?? "").trim().toLowerCase()
+      if (texts.some((t) => text === t.toLowerCase()) && (b as HTMLElement).offsetParent !== null) return false
+    }
+  }
+  return true
 }
 
 /** The outcome after LOGIN: an app page, the login page with a reason, a 403 — or not yet. */
@@ -153,7 +151,6 @@ const loginOutcome = (
   userButton: string,
   username: string,
   hosts: ReadonlyArray<string>,
-  identityHost: string,
   forbidden: string,
   invalidTexts: ReadonlyArray<string>,
   captchaTexts: ReadonlyArray<string>
@@ -170,7 +167,6 @@ const loginOutcome = (
     if (unauthorizedTexts.some((t) => text.includes(t))) return "unauthorized"
     if (document.querySelector(toolbar) !== null || document.querySelector(userButton) !== null) return "app"
   }
-  void identityHost
   return null
 }
 
@@ -290,20 +286,20 @@ const solveCaptcha = (page: PageHandle, credentials: Credentials, deps: LoginDep
 const dismissPrompts = (page: PageHandle) =>
   Effect.gen(function*() {
     for (let i = 0; i < 3; i++) {
-      const clicked = yield* page.clickElement("first-run prompt", promptButton, Session.promptContainers, Session.promptButtonTexts)
+      const clicked = yield* page.clickElement(
+        "first-run prompt",
+        promptButton,
+        Session.promptContainers,
+        Session.promptButtons,
+        Session.promptButtonTexts
+      )
       if (!clicked) return
       yield* page.waitFor(
         "prompt closed",
-        (containers: string, texts: ReadonlyArray<string>) => {
-          for (const c of Array.from(document.querySelectorAll(containers))) {
-            for (const b of Array.from(c.querySelectorAll("button"))) {
-              if (texts.some((t) => (b.textContent ?? "").trim().toLowerCase() === t.toLowerCase()) && (b as HTMLElement).offsetParent !== null) return false
-            }
-          }
-          return true
-        },
+        promptsClosed,
         { timeout: Duration.seconds(5), polling: 50 },
         Session.promptContainers,
+        Session.promptButtons,
         Session.promptButtonTexts
       ).pipe(Effect.ignore)
     }
@@ -323,15 +319,14 @@ export const login = (
     const nav = yield* page.goto(new URL(Paths.login, deps.urls.ecp2).href, { timeout: PAGE_TIMEOUT }).pipe(
       Effect.catchTag("WaitTimedOut", () => Effect.fail(fail("network_error", "the login page did not load in time")))
     )
-    const title = yield* page.title()
-    if (nav.status === 403 || new RegExp(Login.forbiddenTitle, "i").test(title)) {
+    const before = yield* facts(page)
+    if (nav.status === 403 || new RegExp(Login.forbiddenTitle, "i").test(before.title)) {
       return yield* fail("vpn_required", "Geographic restriction detected. VPN to US required.")
     }
     if (nav.status !== null && nav.status >= 500) {
       return yield* fail("network_error", `the login page answered HTTP ${nav.status}`)
     }
     // A still-valid identity session signs straight back in (silent SSO): nothing to type.
-    const before = yield* facts(page)
     if (classify(before, deps.urls) === "logged_in") return { method: "existing_session" as const }
 
     yield* page.waitFor("login form", present, { timeout: PAGE_TIMEOUT, polling: 50 }, Login.username).pipe(
@@ -363,7 +358,6 @@ export const login = (
       Session.userButton,
       Login.username,
       appHosts(deps.urls),
-      deps.urls.identity.host,
       Login.forbiddenTitle,
       Login.invalidCredentialTexts,
       Login.captchaRejectedTexts

@@ -9,16 +9,15 @@
  * exports nothing when nothing is selected, so there is no file to return. An appointment id that
  * is not in the list is PortalRejected (`appointment_not_found`).
  */
-import { Clock, Duration, Effect, Schedule } from "effect"
+import { Duration, Effect, Schedule } from "effect"
 import { openSync, readSync, closeSync } from "node:fs"
 import { PortalChanged, PortalRejected, PortalUnavailable } from "../../domain/Errors.ts"
-import type { BrowserError, DownloadedFile, PageHandle } from "../Browser.ts"
-import { WaitTimedOut } from "../Browser.ts"
+import type { BrowserError, DownloadedFile, PageHandle, WaitTimedOut } from "../Browser.ts"
 import type { PortalUrls } from "../PortalConfig.ts"
 import { MyAppointments, Paths } from "../PortalSelectors.ts"
 import { debugNote, debugStep } from "./Debug.ts"
-import { classify, facts, LoggedOut, openApp } from "./PageState.ts"
-import { awaitGrowth, type Growth, type ListRows, type ScrollTuning } from "./ListSignals.ts"
+import { classify, facts, failLoggedOutOr, LoggedOut, openApp } from "./PageState.ts"
+import { type ListRows, millis, type ScrollTuning, scrollUntil } from "./ListSignals.ts"
 import { setPhase } from "./Phase.ts"
 
 type Sel = typeof MyAppointments
@@ -65,8 +64,6 @@ const LIST_TIMEOUT = Duration.seconds(20)
 const CHECK_TIMEOUT = Duration.seconds(5)
 /** Click rounds before a checkbox that will not take its state is PortalChanged. */
 const SELECT_ATTEMPTS = 3
-
-const millis = (d: Duration.Duration) => Math.max(1, Math.round(Duration.toMillis(d)))
 
 // ---------------------------------------------------------------------------------------------
 // Pure helpers (unit-tested)
@@ -161,7 +158,7 @@ const readRows = (s: Sel): RowsRead => {
   const rows = Array.from(list.querySelectorAll(s.row)).filter((r) => r.querySelector(s.checkbox) !== null)
   const ids = rows.map((r) => {
     const out: Array<string> = []
-    const cells = Array.from(r.querySelectorAll("td, mat-cell"))
+    const cells = Array.from(r.querySelectorAll(s.cell))
     if (column >= 0) {
       const cell = cells[column]
       const text = (cell?.textContent ?? "").replace(/\s+/g, " ").trim()
@@ -185,9 +182,10 @@ const readRows = (s: Sel): RowsRead => {
 /**
  * Scrolls the window to the bottom the way the list listens for it: `scrollTo`, then a `scroll`
  * event (the browser's own arrives a frame later; the list ignores a second one while loading).
+ * Clears `quietKey` (the scroll signal's quiet mark) first, so the wait that follows starts afresh.
  */
-const scrollWindowToEnd = (): boolean => {
-  ;(window as unknown as { __emodalApiApptQuietSince?: number | null }).__emodalApiApptQuietSince = null
+const scrollWindowToEnd = (quietKey: string): boolean => {
+  ;(window as unknown as Record<string, unknown>)[quietKey] = null
   window.scrollTo(0, document.documentElement.scrollHeight)
   window.dispatchEvent(new Event("scroll"))
   return true
@@ -272,14 +270,10 @@ const exportProblem = (s: Sel): ExportProblem | null => {
 
 /** Why the list went away: a logged-out page (the actor re-logs in), else the portal changed. */
 const listGone = (page: PageHandle, urls: PortalUrls, phase: string) =>
-  Effect.gen(function*() {
-    const f = yield* facts(page)
-    if (classify(f, urls) === "logged_out") return yield* new LoggedOut({ detail: `My Appointments showed the login or 401 page during ${phase}` })
-    return yield* new PortalChanged({ selector: MyAppointments.list, phase })
-  })
+  failLoggedOutOr(page, urls, `My Appointments showed the login or 401 page during ${phase}`, new PortalChanged({ selector: MyAppointments.list, phase }))
 
 /** Opens /myappointments and waits for its list; returns the rows shown at first (0: empty list). */
-export const openMyAppointments = (page: PageHandle, urls: PortalUrls, timeout: Duration.Duration): Effect.Effect<number, FlowError> =>
+const openMyAppointments = (page: PageHandle, urls: PortalUrls, timeout: Duration.Duration): Effect.Effect<number, FlowError> =>
   Effect.gen(function*() {
     yield* setPhase("appointments:open")
     yield* openApp(page, new URL(Paths.myAppointments, urls.truckerportal).href, urls, { timeout, what: "My Appointments page" })
@@ -320,41 +314,25 @@ export const loadRows = (
 ): Effect.Effect<LoadResult, FlowError> =>
   Effect.gen(function*() {
     yield* setPhase("appointments:scroll")
-    const tuning = { ...DEFAULT_TUNING, ...options.tuning }
-    const quietMs = millis(tuning.quietPeriod)
-    const budgetMs = millis(options.deadline)
-    const started = yield* Clock.currentTimeMillis
-    let rows = yield* page.evaluate(readRows, MyAppointments)
-    if (!rows.present) return yield* listGone(page, urls, "appointments:scroll")
-    let cycles = 0
-    let idle = 0
     const matchOf = (r: RowsRead) => (selection._tag === "id" ? findRow(r.ids, selection.appointmentId) : -1)
-    const result = (stop: LoadResult["stop"]): LoadResult => ({ rows, scrollCycles: cycles, match: matchOf(rows), stop })
-    while (true) {
-      if (selection._tag === "count" && rows.ids.length >= selection.count) return result("count")
-      if (selection._tag === "id" && matchOf(rows) >= 0) return result("found")
-      if (idle >= tuning.idleAttempts) return result("end")
-      const elapsed = (yield* Clock.currentTimeMillis) - started
-      if (elapsed >= budgetMs) {
-        yield* debugNote("appointments: scroll deadline reached", { rows: rows.ids.length, cycles })
-        return yield* new WaitTimedOut({ what: "appointments:scroll", timeoutMillis: budgetMs })
-      }
-      yield* page.evaluate(scrollWindowToEnd)
-      cycles++
-      const outcome = yield* page.waitFor(
-        "appointments:scroll",
-        awaitGrowth,
-        { timeout: Duration.millis(Math.min(millis(tuning.attemptTimeout), budgetMs - elapsed)), polling: 50 },
-        APPOINTMENT_ROWS,
-        rows.ids.length,
-        quietMs
-      ).pipe(Effect.catchTag("WaitTimedOut", () => Effect.succeed<Growth>({ kind: "quiet", rows: rows.ids.length })))
-      if (outcome.kind === "gone") return yield* listGone(page, urls, "appointments:scroll")
-      const before = rows.ids.length
-      rows = yield* page.evaluate(readRows, MyAppointments)
-      if (!rows.present) return yield* listGone(page, urls, "appointments:scroll")
-      idle = rows.ids.length > before ? 0 : idle + 1
-    }
+    const { state, cycles, stop } = yield* scrollUntil(page, {
+      what: "appointments:scroll",
+      label: "appointments",
+      list: APPOINTMENT_ROWS,
+      tuning: { ...DEFAULT_TUNING, ...options.tuning },
+      deadline: options.deadline,
+      read: page.evaluate(readRows, MyAppointments),
+      count: (r) => r.ids.length,
+      stop: (r): LoadResult["stop"] | null =>
+        selection._tag === "count" && r.ids.length >= selection.count
+          ? "count"
+          : selection._tag === "id" && matchOf(r) >= 0
+          ? "found"
+          : null,
+      scroll: page.evaluate(scrollWindowToEnd, APPOINTMENT_ROWS.quietKey),
+      gone: listGone(page, urls, "appointments:scroll")
+    })
+    return { rows: state, scrollCycles: cycles, match: matchOf(state), stop }
   }).pipe(
     Effect.tap((r) => debugNote("appointments: loading stopped", { rows: r.rows.ids.length, scrollCycles: r.scrollCycles, stop: r.stop })),
     Effect.withSpan("MyAppointments.loadRows")
@@ -366,7 +344,7 @@ export const loadRows = (
  * differs is clicked — its `mat-checkbox` first, its native input in the second round — and the
  * round waits until the states match. Returns the checked rows' state as read at the end.
  */
-export const selectRows = (
+const selectRows = (
   page: PageHandle,
   urls: PortalUrls,
   want: ReadonlyArray<number>,
@@ -444,7 +422,7 @@ const watchExport = (page: PageHandle, urls: PortalUrls, timeout: Duration.Durat
   })
 
 /** Clicks the Excel icon and waits until the browser has the whole file (or the page shows why not). */
-export const exportSelected = (
+const exportSelected = (
   page: PageHandle,
   urls: PortalUrls,
   downloadDir: string,

@@ -26,7 +26,7 @@ export interface PageFacts {
 }
 
 /** Page function: the facts above, read in one round trip. */
-export const readFacts = (
+const readFacts = (
   unauthorizedTexts: ReadonlyArray<string>,
   toolbar: string,
   userButton: string,
@@ -69,6 +69,18 @@ export const facts = (page: PageHandle): Effect.Effect<PageFacts, BrowserError> 
 /** The login state of whatever the page shows now: one evaluate, no navigation. */
 export const probe = (page: PageHandle, urls: PortalUrls): Effect.Effect<LoginState, BrowserError> =>
   Effect.map(facts(page), (f) => classify(f, urls))
+
+/**
+ * Why something the flow expected went away: LoggedOut (with `loggedOutDetail`) when the page
+ * shows the login or 401 page now — the session actor then logs in again — else `otherwise`.
+ */
+export const failLoggedOutOr = <E>(
+  page: PageHandle,
+  urls: PortalUrls,
+  loggedOutDetail: string,
+  otherwise: E
+): Effect.Effect<never, LoggedOut | E | BrowserError> =>
+  Effect.flatMap(probe(page, urls), (state) => Effect.fail(state === "logged_out" ? new LoggedOut({ detail: loggedOutDetail }) : otherwise))
 
 /** Page function for waits: a verdict once the page settles as an app page, a 401 or a login page. */
 export const settledVerdict = (

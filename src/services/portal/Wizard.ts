@@ -51,8 +51,6 @@ const CLOSE_TIMEOUT = Duration.seconds(3)
 /** Months the calendar is paged through when collecting open dates. */
 const CALENDAR_MONTHS = 3
 
-export const STEP_NAMES = ["Add required data", "Add move details", "Choose appointment time", "Confirmation"] as const
-
 // ---------------------------------------------------------------------------------------------
 // Pure helpers (unit-tested)
 
@@ -94,12 +92,15 @@ export const isPlateWildcard = (plate: string): boolean => {
   return p === "" || p === Wizard.plateWildcard
 }
 
+/** Whether a plate option contains `plate` (whitespace and case ignored). */
+const plateMatches = (option: string, plate: string): boolean =>
+  option.replace(/\s+/g, "").toUpperCase().includes(plate.replace(/\s+/g, "").toUpperCase())
+
 /** The plate option to pick: the wildcard's first, else the one containing the plate, else the first. */
 export const pickPlateIndex = (options: ReadonlyArray<string>, plate: string): number => {
   if (options.length === 0) return -1
   if (isPlateWildcard(plate)) return 0
-  const p = plate.replace(/\s+/g, "").toUpperCase()
-  const hit = options.findIndex((o) => o.replace(/\s+/g, "").toUpperCase().includes(p))
+  const hit = options.findIndex((o) => plateMatches(o, plate))
   return hit >= 0 ? hit : 0
 }
 
@@ -281,8 +282,8 @@ const wizardDom = (s: Sel, unauthorized: ReadonlyArray<string>, op: Op): unknown
       case "button": {
         const usable = (b: Element) => visible(b) && !(b as HTMLButtonElement).disabled
         const hasText = (b: Element) =>
-          norm(b.textContent).includes(t.text) || q(b, "span").some((x) => norm(x.textContent).includes(t.text))
-        return q(active, t.css).find((b) => usable(b) && hasText(b)) ?? q(active, "button").find((b) => usable(b) && hasText(b)) ?? null
+          norm(b.textContent).includes(t.text) || q(b, s.buttonTextPart).some((x) => norm(x.textContent).includes(t.text))
+        return q(active, t.css).find((b) => usable(b) && hasText(b)) ?? q(active, s.button).find((b) => usable(b) && hasText(b)) ?? null
       }
       case "checkbox": {
         const box = q(active, s.unitCheckbox).find(visible)
@@ -293,9 +294,9 @@ const wizardDom = (s: Sel, unauthorized: ReadonlyArray<string>, op: Op): unknown
         return toggle === undefined ? null : toggle.querySelector(s.toggleButton) ?? toggle
       }
       case "calendarToggle": {
-        const icons = q(active, "mat-icon").filter(visible)
-        const icon = icons.find((i) => norm(i.textContent) === s.calendarIcon) ?? icons.find((i) => norm(i.textContent).includes("calendar"))
-        return icon === undefined ? null : icon.closest("button") ?? icon
+        const icons = q(active, s.icon).filter(visible)
+        const icon = icons.find((i) => norm(i.textContent) === s.calendarIcon) ?? icons.find((i) => norm(i.textContent).includes(s.calendarIconWord))
+        return icon === undefined ? null : icon.closest(s.button) ?? icon
       }
       case "calendarCell": {
         const cal = calendarEl()
@@ -312,7 +313,7 @@ const wizardDom = (s: Sel, unauthorized: ReadonlyArray<string>, op: Op): unknown
       case "dialogButton": {
         const wanted = t.texts.map((x) => x.toLowerCase())
         for (const d of topLevel(q(document, s.dialog)).filter(visible)) {
-          for (const b of q(d, "button")) {
+          for (const b of q(d, s.button)) {
             if (visible(b) && wanted.includes(norm(b.textContent).toLowerCase())) return b
           }
         }
@@ -333,7 +334,7 @@ const wizardDom = (s: Sel, unauthorized: ReadonlyArray<string>, op: Op): unknown
     const box = q(active, s.unitCheckbox).find(visible)
     if (box === undefined) return null
     const input = box.querySelector(s.checkboxInput) as HTMLInputElement | null
-    return input?.checked === true || input?.getAttribute("aria-checked") === "true" || box.classList.contains("mat-checkbox-checked")
+    return input?.checked === true || input?.getAttribute("aria-checked") === "true" || box.classList.contains(s.checkboxCheckedClass)
   }
 
   const toggleState = (): Record<string, boolean> | null => {
@@ -375,7 +376,7 @@ const wizardDom = (s: Sel, unauthorized: ReadonlyArray<string>, op: Op): unknown
         seen: e.hasAttribute("data-eba-seen")
       }))
     const panelOpen = q(document, s.optionPanel).some(visible)
-    const options = q(document, s.option).filter(visible).map((o) => norm((o.querySelector(".mat-option-text, .mdc-list-item__primary-text") ?? o).textContent))
+    const options = q(document, s.option).filter(visible).map((o) => norm((o.querySelector(s.optionText) ?? o).textContent))
     const confirmation = q(document, s.confirmationNumber).find(visible)
     const cells = calendarCells().cells
     return {
@@ -616,28 +617,41 @@ const pickOption = (page: PageHandle, phase: number, step: string, target: Targe
   })
 
 /**
+ * Picks option `index` of the open panel (as pickOption) and returns its text; when nothing
+ * matched (-1), closes the panel and fails with `reason`, `missing(first)` as the detail and the
+ * first 10 options as the available ones.
+ */
+const pickMatch = (
+  page: PageHandle,
+  phase: number,
+  step: string,
+  target: Target,
+  options: ReadonlyArray<string>,
+  index: number,
+  reason: AppointmentFailureReason,
+  missing: (first: ReadonlyArray<string>) => string
+) =>
+  Effect.gen(function*() {
+    const text = options[index]
+    if (index < 0 || text === undefined) {
+      yield* closePanels(page)
+      const first = options.slice(0, 10)
+      return yield* failed(phase, step, reason, missing(first), first)
+    }
+    yield* pickOption(page, phase, step, target, index, text)
+    return text
+  })
+
+/**
  * The seed's select_dropdown_by_text: open the mat-select labelled `label`, pick `wanted` (exact,
  * dash-normalised, partial); on a miss close the panel and fail with the first 10 options.
  */
-export const selectOption = (page: PageHandle, phase: number, step: string, label: string, wanted: string, css = "") =>
+const selectOption = (page: PageHandle, phase: number, step: string, label: string, wanted: string, css = "") =>
   Effect.gen(function*() {
     const target = selectTarget(label, css)
     const options = yield* openPanel(page, phase, step, target, `${label} dropdown not found`)
-    const i = matchOption(options, wanted)
-    const text = options[i]
-    if (i < 0 || text === undefined) {
-      yield* closePanels(page)
-      const first = options.slice(0, 10)
-      return yield* failed(
-        phase,
-        step,
-        "option_not_found",
-        `Option '${wanted}' not found in ${label}. Available options: ${first.length > 0 ? first.join(", ") : "(none)"}`,
-        first
-      )
-    }
-    yield* pickOption(page, phase, step, target, i, text)
-    return text
+    return yield* pickMatch(page, phase, step, target, options, matchOption(options, wanted), "option_not_found", (first) =>
+      `Option '${wanted}' not found in ${label}. Available options: ${first.length > 0 ? first.join(", ") : "(none)"}`)
   })
 
 /** The Line / Equip Size autocompletes: open with an empty value, pick the matching option. */
@@ -647,15 +661,8 @@ const fillAutocomplete = (page: PageHandle, phase: number, step: string, label: 
     if (!(yield* typeInto(page, step, "", target))) return yield* failed(phase, step, "field_not_found", `${label} field not found`)
     const options = yield* openPanel(page, phase, step, target, `${label} field not found`)
     if (options.length === 0) return yield* failed(phase, step, "option_not_found", `No options available in ${label} autocomplete`, [])
-    const i = matchAutocomplete(options, wanted)
-    const text = options[i]
-    if (i < 0 || text === undefined) {
-      yield* closePanels(page)
-      const first = options.slice(0, 10)
-      return yield* failed(phase, step, "option_not_found", `'${wanted}' not found in ${label} options. Available: ${first.join(", ")}`, first)
-    }
-    yield* pickOption(page, phase, step, target, i, text)
-    return text
+    return yield* pickMatch(page, phase, step, target, options, matchAutocomplete(options, wanted), "option_not_found", (first) =>
+      `'${wanted}' not found in ${label} options. Available: ${first.join(", ")}`)
   })
 
 /** Types `value` into a plain input and checks the field holds it. */
@@ -663,7 +670,8 @@ const fillInput = (page: PageHandle, phase: number, step: string, target: Target
   Effect.gen(function*() {
     if (!(yield* typeInto(page, step, value, target))) return false
     yield* until(page, `${step} value`, { k: "value", t: target, value }, PANEL_TIMEOUT).pipe(
-      onTimeout(phase, step, "portal_error", `'${value}' was typed but the field does not show it`)
+      // Not the value itself: it may be a release PIN, and error details reach clients and logs.
+      onTimeout(phase, step, "portal_error", `the ${step} field does not show the typed value`)
     )
     return true
   })
@@ -687,33 +695,57 @@ const fillChip = (page: PageHandle, phase: number, step: string, css: string, va
   })
 
 // ---------------------------------------------------------------------------------------------
-// Next and the stepper
+// Next and the stepper. Next and Submit are answered by the stepper, or by a snack bar or dialog
+// the click raised: the overlays shown before the click are marked seen, so only new ones count.
+
+/** Before a Next or Submit click: lets the step settle and marks the overlays shown so far as seen. */
+const markOverlaysSeen = (page: PageHandle) =>
+  until(page, "step settled", { k: "settled" }, SETTLE_TIMEOUT).pipe(
+    Effect.ignore,
+    Effect.andThen(read(page, { k: "markSeen" }))
+  )
+
+/** Waits for the click's answer; null when none came within the deadline (other failures pass through). */
+const answerOf = (page: PageHandle, what: string, want: Want, timeout: Duration.Duration) =>
+  until(page, what, want, timeout).pipe(Effect.catchTag("WaitTimedOut", () => Effect.succeed(null)))
+
+/**
+ * Fails when the click raised an overlay: a new snack bar is portal_error; a new dialog is closed
+ * and becomes `fromDialog(its text)`. Succeeds when there is neither.
+ */
+const failOnNewOverlay = (
+  page: PageHandle,
+  phase: number,
+  step: string,
+  snap: WizardSnapshot,
+  fromDialog: (text: string) => AppointmentPhaseFailed
+) =>
+  Effect.gen(function*() {
+    const snack = snap.snacks.find((x) => !x.seen)
+    if (snack !== undefined) return yield* failed(phase, step, "portal_error", snack.text || "the portal reported an error")
+    const dialog = snap.dialogs.find((x) => !x.seen)
+    if (dialog !== undefined) {
+      yield* closeDialogs(page)
+      return yield* fromDialog(dialog.text)
+    }
+  })
 
 type NextOutcome = { readonly _tag: "advanced" } | { readonly _tag: "stuck"; readonly detail: string }
 
 /** One Next click: advanced, or stuck (field errors, or nothing within the deadline). */
 const clickNextOnce = (page: PageHandle, phase: number, step: string): Effect.Effect<NextOutcome, WizardError> =>
   Effect.gen(function*() {
-    yield* until(page, "step settled", { k: "settled" }, SETTLE_TIMEOUT).pipe(Effect.ignore)
-    yield* read(page, { k: "markSeen" })
+    yield* markOverlaysSeen(page)
     if (!(yield* click(page, step, { k: "button", text: Wizard.nextText, css: Wizard.nextButton }))) {
       return yield* failed(phase, step, "field_not_found", "Next button not found")
     }
-    const outcome = yield* Effect.result(until(page, "stepper after Next", { k: "next", from: phase }, NEXT_TIMEOUT))
-    if (outcome._tag === "Failure") {
-      if (outcome.failure._tag !== "WaitTimedOut") return yield* Effect.fail(outcome.failure)
-      return { _tag: "stuck", detail: `Phase did not advance from ${phase} within ${seconds(NEXT_TIMEOUT)}` }
-    }
-    const snap = outcome.success
+    const snap = yield* answerOf(page, "stepper after Next", { k: "next", from: phase }, NEXT_TIMEOUT)
+    if (snap === null) return { _tag: "stuck", detail: `Phase did not advance from ${phase} within ${seconds(NEXT_TIMEOUT)}` }
     if (snap.step !== null && snap.step > phase) return { _tag: "advanced" }
-    const snack = snap.snacks.find((x) => !x.seen)
-    if (snack !== undefined) return yield* failed(phase, step, "portal_error", snack.text || "the portal reported an error")
-    const dialog = snap.dialogs.find((x) => !x.seen)
-    if (dialog !== undefined) {
-      yield* closeDialogs(page)
-      const booking = dialog.text.includes(Wizard.bookingNotOpenText)
-      return yield* failed(phase, booking ? "Booking number" : step, booking ? "booking_invalid" : "rejected", dialog.text)
-    }
+    yield* failOnNewOverlay(page, phase, step, snap, (text) => {
+      const booking = text.includes(Wizard.bookingNotOpenText)
+      return failed(phase, booking ? "Booking number" : step, booking ? "booking_invalid" : "rejected", text)
+    })
     return { _tag: "stuck", detail: `Phase did not advance from ${phase}: ${snap.errors.join("; ")}` }
   })
 
@@ -739,7 +771,7 @@ export const next = <E>(page: PageHandle, phase: number, refill: Effect.Effect<u
     }
     yield* setPhase(`appointment:${phase + 1}`)
     yield* until(page, `step ${phase + 1} ready`, { k: "ready", step: phase + 1 }, STEP_TIMEOUT).pipe(
-      onTimeout(phase + 1, STEP_NAMES[phase] ?? "Next step", "not_advanced", `step ${phase + 1} did not finish loading within ${seconds(STEP_TIMEOUT)}`)
+      onTimeout(phase + 1, Wizard.stepLabels[phase] ?? "Next step", "not_advanced", `step ${phase + 1} did not finish loading within ${seconds(STEP_TIMEOUT)}`)
     )
   })
 
@@ -888,7 +920,7 @@ const choosePlate = (page: PageHandle, plate: string) =>
       return yield* failed(2, "Truck plate", "option_not_found", "No truck plates are registered for this trucking company", [])
     }
     yield* pickOption(page, 2, "Truck plate", target, i, text)
-    if (!wildcard && !text.toUpperCase().includes(plate.replace(/\s+/g, "").toUpperCase())) {
+    if (!wildcard && !plateMatches(text, plate)) {
       yield* Effect.logWarning("requested truck plate not offered; took the first plate", { chosen: text })
     }
     return text
@@ -920,7 +952,8 @@ export const phase2 = (page: PageHandle, f: WizardFields): Effect.Effect<string,
     yield* tickFirstUnit(page)
     if (f.containerType === "import") {
       const pin = inputTarget(Wizard.pinInput, Wizard.pinFallback)
-      if (yield* exists(page, pin)) yield* fillInput(page, 2, "PIN", pin, f.pinCode || "1111")
+      // Optional field: fillInput is false when it is not on the page.
+      yield* fillInput(page, 2, "PIN", pin, f.pinCode || "1111")
     } else {
       const unit = inputTarget(Wizard.unitInput, Wizard.unitFallback)
       if (!(yield* fillInput(page, 2, "Unit number", unit, f.unitNumber || "1"))) {
@@ -929,10 +962,7 @@ export const phase2 = (page: PageHandle, f: WizardFields): Effect.Effect<string,
       let seals = 0
       for (const css of Wizard.sealInputs) {
         const seal = inputTarget(css)
-        if (yield* exists(page, seal)) {
-          yield* fillInput(page, 2, "Seal fields", seal, f.sealValue || "1")
-          seals++
-        }
+        if (yield* fillInput(page, 2, "Seal fields", seal, f.sealValue || "1")) seals++
       }
       if (seals === 0) return yield* failed(2, "Seal fields", "field_not_found", "No seal fields found")
     }
@@ -1064,14 +1094,8 @@ export const chooseTime = (page: PageHandle, containerType: "import" | "export",
       yield* pickDate(page, date)
     }
     const options = yield* openPanel(page, 3, "Appointment time", slotTarget, "Appointment time dropdown not found")
-    const i = matchOption(options, time)
-    const text = options[i]
-    if (i < 0 || text === undefined) {
-      yield* closePanels(page)
-      const first = options.slice(0, 10)
-      return yield* failed(3, "Appointment time", "slot_unavailable", `Appointment time '${time}' is not available`, first)
-    }
-    yield* pickOption(page, 3, "Appointment time", slotTarget, i, text)
+    const text = yield* pickMatch(page, 3, "Appointment time", slotTarget, options, matchOption(options, time), "slot_unavailable", () =>
+      `Appointment time '${time}' is not available`)
     yield* debugStep(page, "appointment_time_selected", { appointment_time: text })
     return text
   })
@@ -1083,16 +1107,14 @@ export const chooseTime = (page: PageHandle, containerType: "import" | "export",
  */
 export const submit = (page: PageHandle, commit: Effect.Effect<void>): Effect.Effect<string, WizardError> =>
   Effect.gen(function*() {
-    yield* until(page, "step settled", { k: "settled" }, SETTLE_TIMEOUT).pipe(Effect.ignore)
-    yield* read(page, { k: "markSeen" })
-    const button = { k: "button", text: Wizard.submitText, css: "button" } as const
+    yield* markOverlaysSeen(page)
+    const button = { k: "button", text: Wizard.submitText, css: Wizard.button } as const
     if (!(yield* exists(page, button))) return yield* failed(3, "Submit", "field_not_found", "Submit button not found")
     yield* commit
     yield* setPhase("appointment:submit")
     if (!(yield* click(page, "Submit", button))) return yield* failed(3, "Submit", "field_not_found", "Submit button disappeared")
-    const outcome = yield* Effect.result(until(page, "confirmation", { k: "submit" }, SUBMIT_TIMEOUT))
-    if (outcome._tag === "Failure") {
-      if (outcome.failure._tag !== "WaitTimedOut") return yield* Effect.fail(outcome.failure)
+    const snap = yield* answerOf(page, "confirmation", { k: "submit" }, SUBMIT_TIMEOUT)
+    if (snap === null) {
       const now = yield* inspect(page)
       yield* debugStep(page, "submit_unconfirmed")
       return yield* failed(
@@ -1102,20 +1124,13 @@ export const submit = (page: PageHandle, commit: Effect.Effect<void>): Effect.Ef
         `${now.step === 4 ? "The Confirmation step showed no confirmation number" : "The portal did not confirm"} within ${seconds(SUBMIT_TIMEOUT)}; the appointment may have been booked — check My Appointments before trying again`
       )
     }
-    const snap = outcome.success
     if (snap.step === 4 && snap.confirmation !== null) {
       yield* setPhase("appointment:4")
       yield* debugStep(page, "appointment_confirmed", { confirmation_number: snap.confirmation })
       return snap.confirmation
     }
-    const snack = snap.snacks.find((x) => !x.seen)
-    if (snack !== undefined) return yield* failed(3, "Submit", "portal_error", snack.text || "the portal reported an error")
-    const dialog = snap.dialogs.find((x) => !x.seen)
-    if (dialog !== undefined) {
-      yield* closeDialogs(page)
-      const taken = new RegExp(Wizard.slotTakenPattern, "i").test(dialog.text)
-      return yield* failed(3, "Submit", taken ? "slot_unavailable" : "rejected", dialog.text)
-    }
+    yield* failOnNewOverlay(page, 3, "Submit", snap, (text) =>
+      failed(3, "Submit", new RegExp(Wizard.slotTakenPattern, "i").test(text) ? "slot_unavailable" : "rejected", text))
     return yield* failed(3, "Submit", "not_advanced", `Submit did not go through: ${snap.errors.join("; ")}`)
   })
 
