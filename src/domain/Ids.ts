@@ -3,10 +3,9 @@
  * drive a logged-in portal session), so they come from the platform CSPRNG with 144 bits of
  * entropy and are URL-safe; unlike the seed's `session_<unix>_<hash>` they cannot be guessed.
  */
-import { Schema, SchemaGetter } from "effect"
+import { Schema } from "effect"
 
 const ID_BYTES = 18 // 144 bits; base64url of 18 bytes is exactly 24 characters, no padding
-const BASE64URL = /^[A-Za-z0-9_-]+$/
 
 const randomToken = (): string => {
   const bytes = new Uint8Array(ID_BYTES)
@@ -37,20 +36,3 @@ export const makeOpaqueToken = (): string => randomToken()
 
 export const isSessionId = Schema.is(SessionId)
 export const isAppointmentSessionId = Schema.is(AppointmentSessionId)
-export const isBase64Url = (s: string): boolean => BASE64URL.test(s)
-
-/**
- * A container number as the portal shows it: four owner/category letters and six or seven digits
- * (ISO 6346 with the check digit; the portal also lists six-digit forms). Input is trimmed and
- * upper-cased, so `" msdu1234567 "` decodes to `MSDU1234567`.
- */
-export const ContainerNumber = Schema.String.pipe(
-  Schema.check(Schema.isMaxLength(64)),
-  Schema.decode({
-    decode: SchemaGetter.transform((s: string) => s.trim().toUpperCase()),
-    encode: SchemaGetter.transform((s: string) => s)
-  }),
-  Schema.check(Schema.isPattern(/^[A-Z]{4}[0-9]{6,7}$/, { message: "Expected a container number like MSDU1234567" })),
-  Schema.brand("ContainerNumber")
-)
-export type ContainerNumber = typeof ContainerNumber.Type

@@ -27,6 +27,7 @@ import { makeOpaqueToken } from "../domain/Ids.ts"
 import type { ChromeProfile, PortalConfigShape } from "./PortalConfig.ts"
 import { PortalConfig, secretVariables } from "./PortalConfig.ts"
 import * as Processes from "./Processes.ts"
+import type { Cookie } from "./SessionSnapshots.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors (internal: the session and operations layers translate them into domain errors)
@@ -106,17 +107,8 @@ export interface FrameHandle {
   ) => Effect.Effect<boolean, BrowserError>
 }
 
-export interface Cookie {
-  readonly name: string
-  readonly value: string
-  readonly domain: string
-  readonly path: string
-  readonly expires: number
-  readonly httpOnly: boolean
-  readonly secure: boolean
-  readonly session: boolean
-  readonly sameSite?: "Strict" | "Lax" | "None"
-}
+// A cookie of the session's browser context; its schema lives with the snapshots that store it.
+export type { Cookie }
 
 export interface DownloadedFile {
   readonly path: string
@@ -139,12 +131,8 @@ export interface PageHandle extends FrameHandle {
   readonly press: (key: string) => Effect.Effect<void, BrowserError>
   /** The frames of the page whose URL contains `urlIncludes`. */
   readonly frames: (urlIncludes: string) => Effect.Effect<ReadonlyArray<FrameHandle>, BrowserError>
-  /** PNG of the viewport, of the whole page, or of the element `find` returns (null when absent). */
+  /** PNG of the viewport or of the whole page. */
   readonly screenshot: (options?: { readonly fullPage?: boolean }) => Effect.Effect<Uint8Array, BrowserError>
-  readonly screenshotElement: <const Args extends ReadonlyArray<Serializable>>(
-    find: (...args: Args) => Element | null | undefined,
-    ...args: Args
-  ) => Effect.Effect<Uint8Array | null, BrowserError>
   /** Every cookie of this session's browser context, session cookies included. */
   readonly cookies: () => Effect.Effect<ReadonlyArray<Cookie>, BrowserError>
   readonly setCookies: (cookies: ReadonlyArray<Cookie>) => Effect.Effect<void, BrowserError>
@@ -180,11 +168,8 @@ export interface BrowserLease {
 
 export interface BrowserShape {
   readonly executable: string
-  readonly args: ReadonlyArray<string>
   /** Opens a fresh, isolated browser for one session; the scope closes it and removes its files. */
   readonly open: Effect.Effect<BrowserLease, BrowserError, Scope.Scope>
-  /** Kills Chromes of earlier runs of this service and removes their directories. */
-  readonly reapOrphans: Effect.Effect<{ readonly killed: number; readonly removedDirs: number }>
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,29 +194,28 @@ const onPath = (name: string): string | undefined =>
  * than full Chromium in headless mode, see chrome-facts), then /usr/bin/chromium, google-chrome,
  * then puppeteer's own cache.
  */
-export const resolveExecutable = (config: Pick<PortalConfigShape, "chromePath" | "headless">): Effect.Effect<string, ChromeNotFound> =>
+const resolveExecutable = (config: Pick<PortalConfigShape, "chromePath" | "headless">): Effect.Effect<string, ChromeNotFound> =>
   Effect.suspend(() => {
-    const tried: Array<string> = []
-    const candidates: Array<string | undefined> = [
-      Option.getOrUndefined(config.chromePath),
-      config.headless ? HEADLESS_SHELL : undefined,
+    if (Option.isSome(config.chromePath)) {
+      const path = config.chromePath.value
+      return isExecutable(path) ? Effect.succeed(path) : Effect.fail(new ChromeNotFound({ tried: [path] }))
+    }
+    const candidates = [
+      ...(config.headless ? [HEADLESS_SHELL] : []),
       "/usr/bin/chromium",
       "/usr/bin/chromium-browser",
       onPath("google-chrome") ?? "google-chrome",
       onPath("google-chrome-stable") ?? "google-chrome-stable"
     ]
-    for (const c of candidates) {
-      if (c === undefined) continue
-      tried.push(c)
-      if (isExecutable(c)) return Effect.succeed(c)
-      if (c === Option.getOrUndefined(config.chromePath)) return Effect.fail(new ChromeNotFound({ tried }))
-    }
+    const found = candidates.find(isExecutable)
+    if (found !== undefined) return Effect.succeed(found)
     return Effect.tryPromise(async () => await puppeteer.executablePath()).pipe(
       Effect.orElseSucceed(() => ""),
-      Effect.flatMap((cached) => {
-        tried.push(cached === "" ? "puppeteer cache" : cached)
-        return cached !== "" && isExecutable(cached) ? Effect.succeed(cached) : Effect.fail(new ChromeNotFound({ tried }))
-      })
+      Effect.flatMap((cached) =>
+        cached !== "" && isExecutable(cached)
+          ? Effect.succeed(cached)
+          : Effect.fail(new ChromeNotFound({ tried: [...candidates, cached === "" ? "puppeteer cache" : cached] }))
+      )
     )
   })
 
@@ -253,7 +237,7 @@ const BASE_FLAGS = [
  * that weakens the browser's security (`--disable-web-security`, disabling site isolation) or is
  * known to be fragile (`--single-process`, which breaks a shared browser's second target).
  */
-export const PROFILE_FLAGS: Record<ChromeProfile, ReadonlyArray<string>> = {
+const PROFILE_FLAGS: Record<ChromeProfile, ReadonlyArray<string>> = {
   /** "Just increase limits": no optimisation flags, a desktop-sized window. */
   conservative: ["--window-size=1920,1080"],
   /** "Basic optimisation": no GPU, a smaller window, images kept. */
@@ -294,7 +278,7 @@ const WINDOW_SIZES: Record<ChromeProfile, { width: number; height: number }> = {
   aggressive: { width: 1280, height: 900 }
 }
 
-export const chromeArgs = (config: Pick<PortalConfigShape, "chromeProfile" | "proxyUrl">): ReadonlyArray<string> => {
+const chromeArgs = (config: Pick<PortalConfigShape, "chromeProfile" | "proxyUrl">): ReadonlyArray<string> => {
   const args = [...BASE_FLAGS, ...PROFILE_FLAGS[config.chromeProfile]]
   // Root cannot use Chrome's sandbox (there is no user namespace to drop into).
   if (typeof process.getuid === "function" && process.getuid() === 0) args.push("--no-sandbox")
@@ -465,19 +449,6 @@ const makePageHandle = (
       page.frames().filter((f) => f.url().includes(urlIncludes)).map((f) => makeFrameHandle(f, connected))
     )
 
-  const screenshotElement: PageHandle["screenshotElement"] = (find, ...args) =>
-    use("screenshot:element", connected, async () => {
-      const handle = await page.evaluateHandle(find as AnyFn, ...(args as unknown as Array<unknown>))
-      const el = handle.asElement() as import("puppeteer").ElementHandle<Element> | null
-      try {
-        if (el === null) return null
-        await el.scrollIntoView()
-        return new Uint8Array(await el.screenshot({ type: "png" }))
-      } finally {
-        await handle.dispose()
-      }
-    })
-
   const download: PageHandle["download"] = (directory, trigger, timeout) =>
     Effect.gen(function*() {
       mkdirSync(directory, { recursive: true })
@@ -536,7 +507,6 @@ const makePageHandle = (
     frames,
     screenshot: (options) =>
       use("screenshot", connected, async () => new Uint8Array(await page.screenshot({ type: "png", fullPage: options?.fullPage ?? false }))),
-    screenshotElement,
     cookies: () => use("cookies", connected, async () => (await context.cookies()).map(toCookie)),
     storage: () =>
       use("storage", connected, () =>
@@ -646,15 +616,22 @@ const launchChrome = (executable: string, args: ReadonlyArray<string>, profile: 
       timeout: 30_000
     }))
 
-/** Accept alert/confirm/prompt so a portal dialog can never block the session. */
-const autoAcceptDialogs = (page: PuppeteerPage) => {
+/**
+ * Watches a lease's page: alert/confirm/prompt are accepted, so a portal dialog can never block the
+ * session, and the page closing — a renderer that dies takes the page with it — is the session's
+ * crash unless the lease itself is closing.
+ */
+const watchPage = (page: PuppeteerPage, isClosing: () => boolean, crashed: Deferred.Deferred<string>) => {
   page.on("dialog", (dialog) => {
     dialog.accept().catch(() => undefined)
+  })
+  page.on("close", () => {
+    if (!isClosing()) Deferred.doneUnsafe(crashed, Exit.succeed("page closed"))
   })
 }
 
 /**
- * A Chrome with a profile directory of its own, both gone when the scope closes. `closing` turns
+ * A Chrome with a profile directory of its own, both gone when the scope closes. `isClosing` turns
  * true once the close has begun, so a "disconnected" after it is not mistaken for a crash.
  */
 const launchScoped = (config: PortalConfigShape, executable: string, args: ReadonlyArray<string>, token: string) =>
@@ -669,39 +646,35 @@ const launchScoped = (config: PortalConfigShape, executable: string, args: Reado
     // Registered before launching: if the launch is interrupted half-way, whatever Chrome started is
     // still found by its profile directory and killed.
     yield* Effect.addFinalizer(() => killRemains(undefined, dirs.profile).pipe(Effect.asVoid))
-    const closing = yield* Ref.make(false)
+    let closing = false
     const browser = yield* Effect.acquireRelease(
       launchChrome(executable, args, config.chromeProfile, config.headless, dirs),
       (b) =>
         Effect.gen(function*() {
-          yield* Ref.set(closing, true)
+          closing = true
           const pid = b.process()?.pid
           // Graceful first (flushes the profile), then make sure nothing of it survives.
           yield* Effect.tryPromise(() => b.close()).pipe(Effect.timeout(CLOSE_GRACE), Effect.ignore)
           yield* killRemains(pid, dirs.profile)
         })
     )
-    return { browser, closing }
+    return { browser, isClosing: () => closing }
   })
 
 const openProcess = (config: PortalConfigShape, executable: string, args: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const token = makeOpaqueToken()
-    const { browser, closing } = yield* launchScoped(config, executable, args, token)
+    const { browser, isClosing } = yield* launchScoped(config, executable, args, token)
     const crashed = yield* Deferred.make<string>()
     const pid = browser.process()?.pid
     browser.on("disconnected", () => {
-      if (!Effect.runSync(Ref.get(closing))) Deferred.doneUnsafe(crashed, Exit.succeed("Chrome disconnected"))
+      if (!isClosing()) Deferred.doneUnsafe(crashed, Exit.succeed("Chrome disconnected"))
     })
     const connected = () => browser.connected
     const context = browser.defaultBrowserContext()
     const pages = yield* use("pages", connected, () => browser.pages())
     const page = pages[0] ?? (yield* use("newPage", connected, () => browser.newPage()))
-    autoAcceptDialogs(page)
-    // A renderer that dies takes the page with it: for the session that is a crash too.
-    page.on("close", () => {
-      if (!Effect.runSync(Ref.get(closing))) Deferred.doneUnsafe(crashed, Exit.succeed("page closed"))
-    })
+    watchPage(page, isClosing, crashed)
     const lease: BrowserLease = {
       token,
       page: makePageHandle(browser, context, page, connected),
@@ -722,7 +695,8 @@ interface SharedChrome {
   readonly pid: number | undefined
   /** Completes when this Chrome goes away (every context in it ends with it). */
   readonly gone: Deferred.Deferred<string>
-  readonly leases: Ref.Ref<number>
+  /** Leases open on it now. */
+  leases: number
 }
 
 /**
@@ -738,10 +712,10 @@ const makeContextOpener = (config: PortalConfigShape, executable: string, args: 
     const launchShared = Effect.gen(function*() {
       const scope = yield* Scope.fork(layerScope, "sequential")
       return yield* Effect.gen(function*() {
-        const { browser, closing } = yield* launchScoped(config, executable, args, makeOpaqueToken())
+        const { browser, isClosing } = yield* launchScoped(config, executable, args, makeOpaqueToken())
         const gone = yield* Deferred.make<string>()
         browser.on("disconnected", () => {
-          Deferred.doneUnsafe(gone, Exit.succeed(Effect.runSync(Ref.get(closing)) ? "closed" : "shared Chrome disconnected"))
+          Deferred.doneUnsafe(gone, Exit.succeed(isClosing() ? "closed" : "shared Chrome disconnected"))
         })
         // The initial blank page of the default context is not anyone's session.
         return {
@@ -749,7 +723,7 @@ const makeContextOpener = (config: PortalConfigShape, executable: string, args: 
           scope,
           pid: browser.process()?.pid,
           gone,
-          leases: yield* Ref.make(0)
+          leases: 0
         } satisfies SharedChrome
       }).pipe(Scope.provide(scope), Effect.onError(() => Scope.close(scope, Exit.void)))
     })
@@ -768,26 +742,24 @@ const makeContextOpener = (config: PortalConfigShape, executable: string, args: 
     return Effect.gen(function*() {
       const chrome = yield* shared
       const connected = () => chrome.browser.connected
-      const closing = yield* Ref.make(false)
+      let closing = false
+      const isClosing = () => closing
       const crashed = yield* Deferred.make<string>()
       const context = yield* Effect.acquireRelease(
         use("createBrowserContext", connected, () => chrome.browser.createBrowserContext()),
         (ctx) =>
-          Effect.gen(function*() {
-            yield* Ref.set(closing, true)
-            yield* Ref.update(chrome.leases, (n) => n - 1)
-            yield* Effect.tryPromise(() => ctx.close()).pipe(Effect.timeout(CLOSE_GRACE), Effect.ignore)
+          Effect.suspend(() => {
+            closing = true
+            chrome.leases--
+            return Effect.tryPromise(() => ctx.close()).pipe(Effect.timeout(CLOSE_GRACE), Effect.ignore)
           })
       )
-      yield* Ref.update(chrome.leases, (n) => n + 1)
+      chrome.leases++
       const page = yield* use("newPage", connected, () => context.newPage())
-      autoAcceptDialogs(page)
-      page.on("close", () => {
-        if (!Effect.runSync(Ref.get(closing))) Deferred.doneUnsafe(crashed, Exit.succeed("page closed"))
-      })
+      watchPage(page, isClosing, crashed)
       // The shared Chrome going away is this lease's crash too.
       yield* Deferred.await(chrome.gone).pipe(
-        Effect.flatMap((why) => (Effect.runSync(Ref.get(closing)) ? Effect.void : Deferred.succeed(crashed, why))),
+        Effect.flatMap((why) => (isClosing() ? Effect.void : Deferred.succeed(crashed, why))),
         Effect.forkScoped
       )
       const lease: BrowserLease = {
@@ -797,7 +769,7 @@ const makeContextOpener = (config: PortalConfigShape, executable: string, args: 
         isConnected: () => connected() && !page.isClosed(),
         crashed: Deferred.await(crashed),
         // The shared tree's memory, divided among its sessions: a fair share for recycling decisions.
-        memoryMb: () => (chrome.pid === undefined ? 0 : Processes.treePssMb(chrome.pid) / Math.max(1, Effect.runSync(Ref.get(chrome.leases))))
+        memoryMb: () => (chrome.pid === undefined ? 0 : Processes.treePssMb(chrome.pid) / Math.max(1, chrome.leases))
       }
       return lease
     })
@@ -844,11 +816,9 @@ export class Browser extends Context.Service<Browser, BrowserShape>()("emodal-ap
       })
       return Browser.of({
         executable,
-        args,
         open: config.browserIsolation === "context"
           ? yield* makeContextOpener(config, executable, args)
-          : openProcess(config, executable, args),
-        reapOrphans: reapOrphans(config.dataDir)
+          : openProcess(config, executable, args)
       })
     })
   )
@@ -860,7 +830,6 @@ export class Browser extends Context.Service<Browser, BrowserShape>()("emodal-ap
 export interface FakeBrowserShape {
   /** Leases opened so far and still open. */
   readonly open: Effect.Effect<ReadonlyArray<string>>
-  readonly openedTotal: Effect.Effect<number>
   /** Simulates Chrome dying under the lease with this token. */
   readonly crash: (token: string) => Effect.Effect<void>
 }
@@ -882,7 +851,6 @@ const fakePage = (): PageHandle => {
     press: () => unsupported("press"),
     frames: () => Effect.succeed([]),
     screenshot: () => unsupported("screenshot"),
-    screenshotElement: () => unsupported("screenshot"),
     cookies: () => Effect.succeed([]),
     setCookies: () => Effect.void,
     storage: () => Effect.succeed(null),
@@ -895,13 +863,12 @@ const fakePage = (): PageHandle => {
 export const layerTest: Layer.Layer<Browser | FakeBrowser> = Layer.effectContext(
   Effect.gen(function*() {
     const leases = yield* Ref.make(new Map<string, { connected: boolean; crashed: Deferred.Deferred<string> }>())
-    const total = yield* Ref.make(0)
     const open = Effect.gen(function*() {
       const token = makeOpaqueToken()
       const crashed = yield* Deferred.make<string>()
       const record = { connected: true, crashed }
       yield* Effect.acquireRelease(
-        Ref.update(leases, (m) => new Map(m).set(token, record)).pipe(Effect.andThen(Ref.update(total, (n) => n + 1))),
+        Ref.update(leases, (m) => new Map(m).set(token, record)),
         () => Ref.update(leases, (m) => {
           const next = new Map(m)
           next.delete(token)
@@ -918,15 +885,9 @@ export const layerTest: Layer.Layer<Browser | FakeBrowser> = Layer.effectContext
       }
       return lease
     })
-    const browser = Browser.of({
-      executable: "fake",
-      args: [],
-      open,
-      reapOrphans: Effect.succeed({ killed: 0, removedDirs: 0 })
-    })
+    const browser = Browser.of({ executable: "fake", open })
     const fake: FakeBrowserShape = {
       open: Effect.map(Ref.get(leases), (m) => [...m.keys()]),
-      openedTotal: Ref.get(total),
       crash: (token) =>
         Effect.gen(function*() {
           const record = (yield* Ref.get(leases)).get(token)

@@ -63,6 +63,16 @@ export interface SessionSettings {
   readonly keepAlive: boolean
 }
 
+/**
+ * The settings a request asks for (absent = unchanged). A pinned session is kept logged in
+ * whatever keep_alive says: `never_terminate: true` implies `keepAlive: true`.
+ */
+export const settingsPatch = (neverTerminate?: boolean, keepAlive?: boolean): Partial<SessionSettings> => ({
+  ...(neverTerminate !== undefined ? { neverTerminate } : {}),
+  ...(keepAlive !== undefined ? { keepAlive } : {}),
+  ...(neverTerminate === true ? { keepAlive: true } : {})
+})
+
 /** Errors the session itself adds to whatever an operation can fail with. */
 export type SessionFailure = BrowserCrashed | SessionExpired | SessionNotFound | OperationTimedOut | PortalUnavailable | PoolExhausted
 
@@ -129,8 +139,6 @@ export interface BrowserSession {
 export interface SessionHooks {
   /** Called after each message when the mailbox is empty (the pool may evict to feed waiters). */
   readonly onIdle: Effect.Effect<void>
-  /** Called once when the session ends for a reason of its own (crash, retirement). */
-  readonly onEnd: (reason: EndReason) => Effect.Effect<void>
 }
 
 export interface SessionParams {
@@ -167,6 +175,15 @@ interface Envelope {
 const countsAsSessionError = (e: unknown): boolean =>
   typeof e === "object" && e !== null && "_tag" in e &&
   ["BrowserCrashed", "SessionExpired", "OperationTimedOut", "PortalUnavailable", "PortalChanged"].includes((e as { _tag: string })._tag)
+
+/**
+ * What a caller of an ended session gets: BrowserCrashed when its Chrome stopped, SessionNotFound
+ * for any other end (or none known).
+ */
+export const endedError = (sessionId: string, reason: EndReason | undefined): BrowserCrashed | SessionNotFound =>
+  reason === "crashed"
+    ? new BrowserCrashed({ sessionId, detail: "the session's Chrome stopped" })
+    : new SessionNotFound({ sessionId })
 
 /** Short, non-secret reference for logs: enough to correlate, useless as a bearer token. */
 export const sessionRef = (id: string): string => id.slice(0, 12)
@@ -229,11 +246,6 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
     const timeoutMillis = Math.round(Duration.toMillis(config.operationTimeout))
     const annotate = <A, E, R>(e: Effect.Effect<A, E, R>) =>
       Effect.annotateLogs(e, { sessionId: sessionRef(sessionId), username: credentials.username })
-
-    const closedError = (reason: EndReason): SessionFailure =>
-      reason === "crashed"
-        ? new BrowserCrashed({ sessionId, detail: "Chrome stopped" })
-        : new SessionNotFound({ sessionId })
 
     /** Turns internal failures into domain errors carrying this session's id. */
     const translate = (operation: string, phase: Ref.Ref<string>, stamp: boolean) => (e: unknown): Effect.Effect<never, unknown> =>
@@ -327,7 +339,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
         }))
         if (h.consecutiveErrors >= RETIRE_AFTER_CONSECUTIVE_ERRORS) {
           yield* Effect.logWarning("session keeps failing; retiring it", { consecutiveErrors: h.consecutiveErrors })
-          yield* endWith("retired").pipe(Effect.andThen(hooks.onEnd("retired")), Effect.forkDetach)
+          yield* endWith("retired").pipe(Effect.forkDetach)
         }
       })
 
@@ -369,7 +381,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
     /** Fails every queued message with the session's end error. */
     const drain = (reason: EndReason) =>
       Effect.gen(function*() {
-        const error = closedError(reason)
+        const error = endedError(sessionId, reason)
         while (true) {
           const polled = yield* Queue.poll(mailbox)
           if (Option.isNone(polled)) break
@@ -387,7 +399,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
         yield* drain(reason)
         const running = yield* Ref.get(current)
         if (running?.fiber !== undefined && reason === "crashed") {
-          yield* Deferred.fail(running.done, closedError(reason))
+          yield* Deferred.fail(running.done, endedError(sessionId, reason))
           yield* Fiber.interrupt(running.fiber).pipe(Effect.forkDetach)
         }
         yield* Deferred.succeed(ended, reason)
@@ -398,7 +410,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
     const submit = <A, E>(op: Operation<A, E>, onlyIfIdle: boolean): Effect.Effect<Option.Option<A>, E | SessionFailure> =>
       Effect.gen(function*() {
         const reason = yield* Ref.get(ending)
-        if (reason !== undefined) return yield* Effect.fail(closedError(reason))
+        if (reason !== undefined) return yield* endedError(sessionId, reason)
         const envelope: Envelope = {
           name: op.name,
           kind: op.kind ?? "operation",
@@ -448,7 +460,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
         annotate(Effect.gen(function*() {
           const why = yield* watched.lease.crashed
           yield* Effect.logError("Chrome stopped unexpectedly", { why })
-          if (yield* endWith("crashed")) yield* hooks.onEnd("crashed")
+          yield* endWith("crashed")
         })),
         watched.scope
       )
@@ -606,6 +618,10 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       } satisfies SessionSummary
     })
 
+    /** Queues `op` and waits for its result. */
+    const run = <A, E>(op: Operation<A, E>): Effect.Effect<A, E | SessionFailure> =>
+      submit(op, false).pipe(Effect.map(Option.getOrThrow), annotate)
+
     const self: BrowserSession = {
       id: sessionId,
       username: credentials.username,
@@ -613,18 +629,12 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       get lease() {
         return slot.lease
       },
-      run: (op) => submit(op, false).pipe(Effect.map(Option.getOrThrow), annotate),
+      run,
       runIfIdle: (op) => annotate(submit(op, true)),
-      start: submit({ name: "login", kind: "login", skipLoginCheck: true, run: () => startNow }, false).pipe(
-        Effect.map(Option.getOrThrow),
-        annotate
-      ),
-      snapshot: submit(snapshotMessage, false).pipe(Effect.asVoid, annotate),
+      start: run({ name: "login", kind: "login", skipLoginCheck: true, run: () => startNow }),
+      snapshot: run(snapshotMessage),
       snapshotClaimed: annotate(writeSnapshot),
-      relogin: submit({ name: "relogin", kind: "login", skipLoginCheck: true, run: () => reloginNow }, false).pipe(
-        Effect.asVoid,
-        annotate
-      ),
+      relogin: run({ name: "relogin", kind: "login", skipLoginCheck: true, run: () => reloginNow }),
       health: Ref.get(health),
       settings: Ref.get(settings),
       updateSettings: (patch) => Ref.updateAndGet(settings, (s) => ({ ...s, ...patch })),

@@ -57,7 +57,7 @@ const NOT_READY = "CAPCHA_NOT_READY"
 /** Solver error codes that are worth retrying the submission for. */
 const TRANSIENT = new Set(["ERROR_NO_SLOT_AVAILABLE", "ERR_NO_SLOT_AVAILABLE"])
 
-export const reasonForCode = (code: string): CaptchaFailureReason => {
+const reasonForCode = (code: string): CaptchaFailureReason => {
   switch (code) {
     case "ERROR_WRONG_USER_KEY":
     case "ERROR_KEY_DOES_NOT_EXIST":

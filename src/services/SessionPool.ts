@@ -130,15 +130,8 @@ const touched = (index: Index, id: SessionId): Index => {
   return { ...index, sessions }
 }
 
-const withoutSession = (
-  index: Index,
-  id: SessionId,
-  reason: BrowserSession.EndReason,
-  expected?: BrowserSession.BrowserSession
-): Index => {
-  const entry = index.sessions.get(id)
-  // A restored session can reuse an ended one's id: never remove the newer one by mistake.
-  if (entry === undefined || (expected !== undefined && entry.session !== expected)) return index
+/** The index without the session `entry` of `id`, which leaves a tombstone saying why it ended. */
+const withoutSession = (index: Index, id: SessionId, entry: Entry, reason: BrowserSession.EndReason): Index => {
   const sessions = new Map(index.sessions)
   sessions.delete(id)
   const byFingerprint = new Map(index.byFingerprint)
@@ -194,13 +187,26 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
         Effect.gen(function*() {
           const entry = yield* Ref.modify(index, (i) => {
             const current = i.sessions.get(id)
-            const match = current !== undefined && (expected === undefined || current.session === expected)
-            return [match ? current : undefined, withoutSession(i, id, reason, expected)]
+            // A restored session can reuse an ended one's id: never remove the newer one by mistake.
+            return current === undefined || (expected !== undefined && current.session !== expected)
+              ? [undefined, i]
+              : [current, withoutSession(i, id, current, reason)]
           })
           if (entry === undefined) return false
           yield* entry.session.end(reason)
           yield* Scope.close(entry.scope, Exit.void)
           return true
+        })
+
+      /**
+       * Removes a session that has ended (once: `retire` answers false to the second caller).
+       * Whoever removes a crashed or retired one makes its last snapshot restorable, so it can come
+       * back in a new Chrome on the next request.
+       */
+      const sweep = (session: BrowserSession.BrowserSession, reason: BrowserSession.EndReason) =>
+        Effect.gen(function*() {
+          const removed = yield* retire(session.id, reason, session)
+          if (removed && (reason === "crashed" || reason === "retired")) yield* keepRestorable(session.id)
         })
 
       /** Evicts the least recently used session that is idle and not pinned; false if none is. */
@@ -278,19 +284,16 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
       const onIdle = wakeHead
 
       /**
-       * Ends the session brought about itself (a crash, a retirement) are cleaned up here; ends the
-       * pool decides (close, eviction, failed refresh) are cleaned up by the pool's own call, which
-       * awaits the scope so the slot is really free when it returns. Exactly one path closes.
+       * Ends the session brought about itself (a crash, a retirement) are swept here, or by a lookup
+       * that meets the ended session first; ends the pool decides (close, eviction, failed refresh)
+       * are cleaned up by the pool's own call, which awaits the scope so the slot is really free
+       * when it returns. Exactly one path closes.
        */
       const watchEnd = (session: BrowserSession.BrowserSession) =>
         Effect.gen(function*() {
           const reason = yield* session.ended
           if (reason === "crashed") yield* Ref.update(counters, (c) => ({ ...c, crashes: c.crashes + 1 }))
-          if (reason === "crashed" || reason === "retired") {
-            // Its last snapshot can recover it in a new Chrome on the next request (unless a lookup
-            // already swept it, and with it made the snapshot restorable).
-            if (yield* retire(session.id, reason, session)) yield* keepRestorable(session.id)
-          }
+          if (reason === "crashed" || reason === "retired") yield* sweep(session, reason)
         })
 
       /**
@@ -318,10 +321,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
               driver,
               snapshots,
               restoreFrom,
-              hooks: {
-                onIdle,
-                onEnd: () => Effect.void
-              }
+              hooks: { onIdle }
             })
             const how = yield* session.start
             return { session, how }
@@ -357,23 +357,18 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
         })
 
       const applySettings = (session: BrowserSession.BrowserSession, request: AcquireRequest) => {
-        const patch: Partial<BrowserSession.SessionSettings> = {
-          ...(request.neverTerminate !== undefined ? { neverTerminate: request.neverTerminate } : {}),
-          ...(request.keepAlive !== undefined ? { keepAlive: request.keepAlive } : {}),
-          // A pinned session is kept logged in whatever keep_alive says.
-          ...(request.neverTerminate === true ? { keepAlive: true } : {})
-        }
+        const patch = BrowserSession.settingsPatch(request.neverTerminate, request.keepAlive)
         return Object.keys(patch).length === 0 ? Effect.void : Effect.asVoid(session.updateSettings(patch))
       }
 
       type Lookup =
         | { readonly _tag: "found"; readonly acquired: Acquired }
-        | { readonly _tag: "ended"; readonly reason: BrowserSession.EndReason; readonly session?: BrowserSession.BrowserSession }
+        | { readonly _tag: "ended"; readonly reason: BrowserSession.EndReason }
         | { readonly _tag: "missing" }
 
       /**
        * Finds and touches a live session. An ended one that is not swept yet (a crash a moment ago)
-       * is reported as ended; removing it and closing its scope stays with its end-watcher.
+       * is swept here, whichever of this lookup and its end-watcher comes first, and reported as ended.
        */
       const reuse = (id: SessionId, request: AcquireRequest): Effect.Effect<Lookup> =>
         Effect.gen(function*() {
@@ -386,19 +381,13 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           if (Option.isSome(ended)) {
             // Ended but not swept yet (a crash a moment ago): sweep it now, so its id and its
             // credentials are free for a restore or a new login.
-            yield* retire(id, ended.value, entry.session)
-            if (ended.value === "crashed" || ended.value === "retired") yield* keepRestorable(id)
-            return { _tag: "ended", reason: ended.value, session: entry.session }
+            yield* sweep(entry.session, ended.value)
+            return { _tag: "ended", reason: ended.value }
           }
           yield* entry.session.touch
           yield* applySettings(entry.session, request)
           return { _tag: "found", acquired: { session: entry.session, isNew: false } }
         })
-
-      const gone = (sessionId: string, reason: BrowserSession.EndReason | undefined) =>
-        reason === "crashed"
-          ? Effect.fail(new BrowserCrashed({ sessionId, detail: "the session's Chrome stopped; it was closed" }))
-          : Effect.fail(new SessionNotFound({ sessionId }))
 
       /** Credentials stored in a snapshot (for a restore asked for by session id alone). */
       const credentialsOf = (snap: SnapshotData) =>
@@ -423,7 +412,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             if (snap !== undefined) {
               return yield* viaFingerprint(CredentialFingerprint.make(snap.fingerprint), credentialsOf(snap), request, snap)
             }
-            if (request.credentials === undefined) return yield* gone(id, found._tag === "ended" ? found.reason : undefined)
+            if (request.credentials === undefined) return yield* BrowserSession.endedError(id, found._tag === "ended" ? found.reason : undefined)
           }
           const credentials = request.credentials
           if (credentials === undefined) return yield* new SessionNotFound({})
@@ -464,8 +453,9 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             return acquired
           }
           const settings: BrowserSession.SessionSettings = {
-            neverTerminate: request.neverTerminate ?? snap?.neverTerminate ?? false,
-            keepAlive: request.neverTerminate === true ? true : request.keepAlive ?? snap?.keepAlive ?? true
+            neverTerminate: snap?.neverTerminate ?? false,
+            keepAlive: snap?.keepAlive ?? true,
+            ...BrowserSession.settingsPatch(request.neverTerminate, request.keepAlive)
           }
           // The login belongs to the pool, not to this caller: others may be waiting for it. The
           // pending entry goes before the waiters wake, so a retry after a failure starts afresh.
@@ -489,7 +479,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           const entry = isSessionId(sessionId) ? i.sessions.get(sessionId) : undefined
           const ended = entry === undefined ? Option.none() : yield* entry.session.endReason
           if (entry !== undefined && Option.isNone(ended)) return entry.session
-          return yield* gone(sessionId, Option.getOrUndefined(ended) ?? i.tombstones.get(sessionId))
+          return yield* BrowserSession.endedError(sessionId, Option.getOrUndefined(ended) ?? i.tombstones.get(sessionId))
         })
 
       const close = (sessionId: string) =>

@@ -20,7 +20,8 @@ import { PortalConfig } from "./PortalConfig.ts"
 
 export const SNAPSHOT_VERSION = 1
 
-const CookieSchema = Schema.Struct({
+/** A cookie as Chrome reports it (session cookies included); `Browser` reads and sets these. */
+export const Cookie = Schema.Struct({
   name: Schema.String,
   value: Schema.String,
   domain: Schema.String,
@@ -31,6 +32,7 @@ const CookieSchema = Schema.Struct({
   session: Schema.Boolean,
   sameSite: Schema.optionalKey(Schema.Literals(["Strict", "Lax", "None"]))
 })
+export type Cookie = typeof Cookie.Type
 
 const OriginStorage = Schema.Struct({
   local: Schema.Record(Schema.String, Schema.String),
@@ -48,7 +50,7 @@ export const SnapshotData = Schema.Struct({
   keepAlive: Schema.Boolean,
   createdAt: Schema.Number,
   savedAt: Schema.Number,
-  cookies: Schema.Array(CookieSchema),
+  cookies: Schema.Array(Cookie),
   storage: Schema.Record(Schema.String, OriginStorage)
 })
 export type SnapshotData = typeof SnapshotData.Type
@@ -195,11 +197,7 @@ export class SessionSnapshots extends Context.Service<SessionSnapshots, SessionS
       return SessionSnapshots.of({
         enabled: true,
         save,
-        load: (sessionId) =>
-          Effect.suspend(() => {
-            const file = nameOf(sessionId)
-            return existsSync(join(dir, file)) ? readFile(file) : Effect.succeedNone
-          }),
+        load: (sessionId) => readFile(nameOf(sessionId)),
         loadAll,
         remove: (sessionId) => Effect.sync(() => rmSync(join(dir, nameOf(sessionId)), { force: true }))
       })

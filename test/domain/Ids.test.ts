@@ -2,7 +2,6 @@ import { describe, it, assert } from "@effect/vitest"
 import { Schema } from "effect"
 import {
   AppointmentSessionId,
-  ContainerNumber,
   isSessionId,
   makeAppointmentSessionId,
   makeSessionId
@@ -40,14 +39,5 @@ describe("Ids", () => {
     assert.isFalse(isSessionId("session_1696789012_-4213337"))
     assert.isFalse(isSessionId("sess_short"))
     assert.isFalse(isSessionId("sess_" + "a".repeat(23) + "!"))
-  })
-
-  it("normalises container numbers and rejects malformed ones", () => {
-    const decode = Schema.decodeUnknownSync(ContainerNumber)
-    assert.strictEqual(decode(" msdu5772413 "), "MSDU5772413")
-    assert.strictEqual(decode("ABCD123456"), "ABCD123456")
-    for (const bad of ["", "MSDU57724", "1234567ABCD", "MSD-5772413", "MSDU5772413L", "x".repeat(100)]) {
-      assert.throws(() => decode(bad))
-    }
   })
 })
