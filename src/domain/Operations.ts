@@ -7,6 +7,13 @@
  */
 import { Schema } from "effect"
 
+/** What /health reports as `service` and `version` (the OpenAPI document declares the same version). */
+export const SERVICE_NAME = "E-Modal Business Operations API"
+export const SERVICE_VERSION = "2.0.0"
+
+/** The longest idempotency key accepted: Idempotency-Key header, RPC `idempotency_key`, `request_id`. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200
+
 const Str = (max: number) => Schema.String.check(Schema.isMaxLength(max))
 const Secret = Schema.Redacted(Str(4096))
 const opt = Schema.optionalKey
@@ -344,7 +351,7 @@ export const MakeAppointmentRequest = Schema.Struct({
   appointment_session_id: opt(Str(200)),
   appointment_time: opt(Str(100)),
   /** Idempotency key (also accepted as the Idempotency-Key header). */
-  request_id: opt(Str(200))
+  request_id: opt(Str(MAX_IDEMPOTENCY_KEY_LENGTH))
 })
 export type MakeAppointmentRequest = typeof MakeAppointmentRequest.Type
 

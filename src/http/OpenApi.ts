@@ -5,6 +5,7 @@
  */
 import { Schema } from "effect"
 import { ErrorSpecs, type PortalErrorTag, possibleStatuses } from "../domain/Errors.ts"
+import { SERVICE_VERSION } from "../domain/Operations.ts"
 import { Endpoints, type EndpointSpec } from "./PortalApi.ts"
 
 type Json = Record<string, unknown>
@@ -133,7 +134,7 @@ export const openApiDocument = (): Json => {
     openapi: "3.1.0",
     info: {
       title: "E-Modal Business API",
-      version: "2.0.0",
+      version: SERVICE_VERSION,
       description:
         "Logged-in browser sessions to the E-Modal portal, and its business operations, compatible with the original Flask service's JSON. Operators use their own portal credentials and are responsible for complying with the portal's terms of use. Typed RPC is served at /rpc (see PortalRpcs)."
     },

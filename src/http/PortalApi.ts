@@ -64,8 +64,8 @@ export const Endpoints: ReadonlyArray<EndpointSpec> = [
     example: {
       response: {
         status: "healthy",
-        service: "E-Modal Business Operations API",
-        version: "2.0.0",
+        service: Ops.SERVICE_NAME,
+        version: Ops.SERVICE_VERSION,
         active_sessions: 1,
         max_sessions: 10,
         session_capacity: "1/10",

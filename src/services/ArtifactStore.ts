@@ -444,5 +444,3 @@ export class ArtifactStore extends Context.Service<ArtifactStore, ArtifactStoreS
 
 /** An absolute URL for a stored file: PUBLIC_BASE_URL when set, else the request's own origin. */
 export const fileUrl = (base: string, file: Pick<StoredFile, "urlPath">): string => `${base.replace(/\/+$/, "")}${file.urlPath}`
-
-export const isStoredFileName = (name: string) => SAFE_NAME.test(name)

@@ -6,8 +6,7 @@
  * themselves live in `./operations/` (one module per portal area) on top of the shared `Kit`.
  */
 import { Clock, Context, Duration, Effect, Layer } from "effect"
-import type { PortalError } from "../domain/Errors.ts"
-import { InvalidOperationInput, SessionNotFound, type StorageFailed, type BrowserCrashed } from "../domain/Errors.ts"
+import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed } from "../domain/Errors.ts"
 import type {
   CheckAppointmentsRequest,
   CheckAppointmentsResponse,
@@ -15,11 +14,9 @@ import type {
   CleanupResponse,
   CloseSessionResponse,
   ContainerLookupRequest,
-  ContainersProgress,
   GetAppointmentsRequest,
   GetAppointmentsResponse,
   GetContainersRequest,
-  GetContainersResponse,
   GetInfoBulkRequest,
   GetInfoBulkResponse,
   GetSessionRequest,
@@ -33,8 +30,9 @@ import type {
   TimelineResponse,
   BookingNumberResponse
 } from "../domain/Operations.ts"
+import { SERVICE_NAME, SERVICE_VERSION } from "../domain/Operations.ts"
 import { AppointmentWorkflows } from "./AppointmentWorkflows.ts"
-import { ArtifactStore, type StoredFile } from "./ArtifactStore.ts"
+import { ArtifactStore } from "./ArtifactStore.ts"
 import { Idempotency } from "./Idempotency.ts"
 import { PortalConfig } from "./PortalConfig.ts"
 import { SessionPool } from "./SessionPool.ts"
@@ -44,15 +42,7 @@ import { makeKit, type RequestContext } from "./operations/Kit.ts"
 import { getAppointments as getAppointmentsOperation } from "./operations/MyAppointments.ts"
 
 export type { RequestContext } from "./operations/Kit.ts"
-
-export const SERVICE_NAME = "E-Modal Business Operations API"
-export const SERVICE_VERSION = "2.0.0"
-
-/** get_containers' result: the response body and the file (REST may send the file itself). */
-export interface ContainersResult {
-  readonly response: GetContainersResponse
-  readonly file: StoredFile
-}
+export type { ContainersResult, ProgressListener } from "./operations/Containers.ts"
 
 export interface PortalOperationsShape {
   /** Log in (or reuse the session of the same credentials) without doing anything else. */
@@ -69,8 +59,8 @@ export interface PortalOperationsShape {
   readonly getContainers: (
     request: GetContainersRequest,
     context: RequestContext,
-    onProgress?: (progress: Extract<ContainersProgress, { type: "progress" }>) => Effect.Effect<void>
-  ) => Effect.Effect<ContainersResult, PortalError>
+    onProgress?: ContainerOperations.ProgressListener
+  ) => Effect.Effect<ContainerOperations.ContainersResult, PortalError>
   readonly getContainerTimeline: (request: ContainerLookupRequest, context: RequestContext) => Effect.Effect<TimelineResponse, PortalError>
   readonly getBookingNumber: (request: ContainerLookupRequest, context: RequestContext) => Effect.Effect<BookingNumberResponse, PortalError>
   readonly getAppointments: (request: GetAppointmentsRequest, context: RequestContext) => Effect.Effect<GetAppointmentsResponse, PortalError>
@@ -182,9 +172,6 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
           screenshots_mb: mb(report.screenshotsBytes)
         }
       })
-
-      const notYet = (name: string) => () =>
-        Effect.fail(new InvalidOperationInput({ detail: `${name} is not available in this build` }))
 
       return PortalOperations.of({
         getSession,

@@ -8,13 +8,8 @@
  * starts at). make_appointment submits only once per idempotency key and reports a booking as
  * confirmed only when the portal showed its confirmation number.
  */
-import { Effect, Option } from "effect"
-import {
-  AppointmentFieldsMissing,
-  InvalidOperationInput,
-  type PortalError,
-  withContext
-} from "../../domain/Errors.ts"
+import { Effect } from "effect"
+import { AppointmentFieldsMissing, InvalidOperationInput, type PortalError } from "../../domain/Errors.ts"
 import type {
   CheckAppointmentsRequest,
   CheckAppointmentsResponse,
@@ -23,11 +18,10 @@ import type {
 } from "../../domain/Operations.ts"
 import type { AppointmentWorkflowsShape, ContainerType, PhaseData } from "../AppointmentWorkflows.ts"
 import type { PageHandle } from "../Browser.ts"
-import type { BrowserSession } from "../BrowserSession.ts"
 import type { IdempotencyShape } from "../Idempotency.ts"
-import { DebugRecorder, debugNote } from "../portal/Debug.ts"
+import { debugNote } from "../portal/Debug.ts"
 import * as Wizard from "../portal/Wizard.ts"
-import type { Acquired, Kit, RequestContext, SessionSelector } from "./Kit.ts"
+import { type Acquired, type Kit, onSession, type RequestContext, type SessionSelector, withContextIfPortal } from "./Kit.ts"
 
 export interface AppointmentOperations {
   readonly checkAppointments: (request: CheckAppointmentsRequest, context: RequestContext) => Effect.Effect<CheckAppointmentsResponse, PortalError>
@@ -119,6 +113,12 @@ export const wizardFields = (type: ContainerType, d: PhaseData): Wizard.WizardFi
   sealValue: str(d.seal_value)
 })
 
+/** The stored fields as a response shows them: everything but the PIN code. */
+export const publicPhaseData = (d: PhaseData): Record<string, unknown> => {
+  const { pin_code: _pin, ...rest } = d
+  return rest
+}
+
 /** What goes into the idempotency fingerprint: the body without secrets, the key or debug options. */
 export const fingerprintBody = (request: MakeAppointmentRequest): Record<string, unknown> => {
   const {
@@ -150,11 +150,6 @@ type DriveResult =
   | { readonly kind: "check"; readonly times: Wizard.AvailableTimes }
   | { readonly kind: "make"; readonly chosenTime: string; readonly confirmation: string }
 
-const stamp = (e: unknown, ctx: { appointmentSessionId?: string | undefined; currentPhase?: number | undefined }): PortalError => {
-  const tag = (e as { _tag?: string })._tag
-  return typeof tag === "string" ? withContext(e as PortalError, ctx) : (e as PortalError)
-}
-
 export const makeAppointmentOperations = (
   kit: Kit,
   workflows: AppointmentWorkflowsShape,
@@ -163,9 +158,9 @@ export const makeAppointmentOperations = (
   const urls = kit.config.portal
 
   /** Adds the workflow's id and current phase (read now) to an error. */
-  const withWorkflow = (id: string) => <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, PortalError> =>
+  const withWorkflow = (id: string) => <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, E> =>
     self.pipe(Effect.catch((e: E) =>
-      Effect.flatMap(workflows.peek(id), (w) => Effect.fail(stamp(e, { appointmentSessionId: id, currentPhase: w?.currentPhase })))
+      Effect.flatMap(workflows.peek(id), (w) => Effect.fail(withContextIfPortal(e, { appointmentSessionId: id, currentPhase: w?.currentPhase })))
     ))
 
   /**
@@ -216,21 +211,6 @@ export const makeAppointmentOperations = (
       return { kind: "make", chosenTime, confirmation } satisfies DriveResult
     })
 
-  /** One message on the session, with the caller's debug recorder carried into the actor. */
-  const onSession = (session: BrowserSession, name: string, retryOnLoggedOut: boolean, body: (page: PageHandle) => Effect.Effect<DriveResult, unknown>) =>
-    Effect.gen(function*() {
-      const recorder = yield* Effect.serviceOption(DebugRecorder)
-      return yield* session.run({
-        name,
-        retryOnLoggedOut,
-        run: (page) =>
-          Option.match(recorder, {
-            onNone: () => body(page),
-            onSome: (r) => Effect.provideService(body(page), DebugRecorder, r)
-          }) as Effect.Effect<DriveResult, never>
-      })
-    })
-
   /** Runs the workflow `id` on `acquired` and shapes the response. */
   const proceed = (id: string, acquired: Acquired, request: CheckAppointmentsRequest | MakeAppointmentRequest, context: RequestContext, mode: Mode) =>
     Effect.gen(function*() {
@@ -250,7 +230,7 @@ export const makeAppointmentOperations = (
         kit.withDebug(
           { enabled: request.debug === true, session, label, context },
           // A booking must never run twice: no automatic re-run after a logout mid-way.
-          onSession(session, label, mode.kind === "check", (page) => drive(page, id, mode))
+          onSession(session, label, (page) => drive(page, id, mode), { retryOnLoggedOut: mode.kind === "check" })
         )
       )
       const after = yield* workflows.peek(id)
@@ -324,7 +304,7 @@ export const makeAppointmentOperations = (
       is_new_session: acquired.isNew,
       appointment_session_id: id,
       current_phase: workflow.currentPhase,
-      phase_data: workflow.phaseData,
+      phase_data: publicPhaseData(workflow.phaseData),
       available_times: times.times,
       count: times.times.length,
       ...(times.dates !== undefined ? { available_dates: times.dates } : {}),
@@ -365,9 +345,6 @@ export const makeAppointmentOperations = (
       if (result.kind !== "make") return yield* Effect.die(new Error("make_appointment ran without booking"))
       // Booked and confirmed: the workflow is done (its id is not returned, it no longer exists).
       yield* workflows.remove(id)
-      const d = workflow.phaseData
-      const details: Record<string, unknown> = {}
-      for (const [k, v] of Object.entries(d)) if (k !== "pin_code") details[k] = v
       const response: MakeAppointmentResponse = {
         success: true,
         session_id: acquired.session.id,
@@ -375,7 +352,7 @@ export const makeAppointmentOperations = (
         appointment_confirmed: true,
         confirmation_number: result.confirmation,
         appointment_details: {
-          ...details,
+          ...publicPhaseData(workflow.phaseData),
           container_type: workflow.containerType,
           appointment_time: result.chosenTime,
           ...(result.chosenTime !== time ? { requested_appointment_time: time } : {}),
@@ -403,7 +380,7 @@ export const makeAppointmentOperations = (
   })
 
   return {
-    checkAppointments: (request, context) => checkAppointments(request, context) as Effect.Effect<CheckAppointmentsResponse, PortalError>,
-    makeAppointment: (request, context) => makeAppointment(request, context) as Effect.Effect<MakeAppointmentResponse, PortalError>
+    checkAppointments,
+    makeAppointment
   }
 }

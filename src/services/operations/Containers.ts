@@ -11,7 +11,6 @@
  * timeline is a typed PortalRejected (`no_pregate_milestone`, 422), not a 500; bulk import items
  * report `pregate_details: {detection_method}`.
  */
-import { onSession } from "./Kit.ts"
 import { Duration, Effect } from "effect"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
@@ -38,31 +37,21 @@ import type { StoredFile } from "../ArtifactStore.ts"
 import { buildContainerWorkbook } from "../ContainerWorkbook.ts"
 import * as Portal from "../portal/Containers.ts"
 import { Containers as Selectors } from "../PortalSelectors.ts"
-import type { Acquired, Kit, RequestContext } from "./Kit.ts"
+import { type Kit, loadBudget, onSession, PAGE_TIMEOUT, type RequestContext } from "./Kit.ts"
 
-/** The response body and the stored file (REST sends the file itself when return_url is false). */
-export interface ContainersOutcome {
+/** get_containers' result: the response body and the stored file (REST sends the file itself when return_url is false). */
+export interface ContainersResult {
   readonly response: GetContainersResponse
   readonly file: StoredFile
 }
 
+/** Hears the rows loaded so far while get_containers scrolls. */
 export type ProgressListener = (progress: Extract<ContainersProgress, { type: "progress" }>) => Effect.Effect<void>
 
-/** How long opening the containers page may take. */
-const PAGE_TIMEOUT = Duration.seconds(45)
 /** Time kept back from OPERATION_TIMEOUT for reading rows and wrapping up after scrolling. */
 const WRAP_UP = Duration.seconds(15)
 
-const scrollBudget = (kit: Kit) =>
-  Duration.max(Duration.seconds(10), Duration.subtract(kit.config.operationTimeout, WRAP_UP))
-
-/** `kit.withDebug` for one of these operations: a bundle named after the operation when `debug` is set. */
-const debugged = <A, E>(
-  kit: Kit,
-  acquired: Acquired,
-  options: { readonly debug?: boolean | undefined; readonly label: string; readonly context: RequestContext },
-  f: Effect.Effect<A, E>
-) => kit.withDebug({ enabled: options.debug === true, session: acquired.session, label: options.label, context: options.context }, f)
+const scrollBudget = (kit: Kit) => loadBudget(kit, WRAP_UP)
 
 /**
  * `<base>.<ext>` in the session's folder, or `<base>_2.<ext>`, `_3`… when a file of that name exists:
@@ -112,13 +101,12 @@ export const getContainers = (
   request: GetContainersRequest,
   context: RequestContext,
   onProgress?: ProgressListener
-): Effect.Effect<ContainersOutcome, PortalError> =>
+): Effect.Effect<ContainersResult, PortalError> =>
   Effect.gen(function*() {
     const { mode, load } = containersMode(request)
-    return yield* kit.withSession(request, (acquired) =>
+    return yield* kit.withSession(request, ({ session, isNew }) =>
       Effect.gen(function*() {
-        const { session, isNew } = acquired
-        const { result, debugBundleUrl } = yield* debugged(kit, acquired, { debug: request.debug, label: "containers", context },
+        const { result, debugBundleUrl } = yield* kit.withDebug({ enabled: request.debug === true, session, label: "containers", context },
           Effect.gen(function*() {
             const read = yield* onSession(session, "get_containers", (page) =>
               Effect.gen(function*() {
@@ -183,10 +171,9 @@ export const getContainerTimeline = (
 ): Effect.Effect<TimelineResponse, PortalError> =>
   Effect.gen(function*() {
     const containerId = yield* requireContainerId(request)
-    return yield* kit.withSession(request, (acquired) =>
+    return yield* kit.withSession(request, ({ session, isNew }) =>
       Effect.gen(function*() {
-        const { session, isNew } = acquired
-        const { result, debugBundleUrl } = yield* debugged(kit, acquired, { debug: request.debug, label: "timeline", context },
+        const { result, debugBundleUrl } = yield* kit.withDebug({ enabled: request.debug === true, session, label: "timeline", context },
           Effect.gen(function*() {
             const detail = yield* onSession(session, "get_container_timeline", (page) =>
               Effect.gen(function*() {
@@ -234,10 +221,9 @@ export const getBookingNumber = (
 ): Effect.Effect<BookingNumberResponse, PortalError> =>
   Effect.gen(function*() {
     const containerId = yield* requireContainerId(request)
-    return yield* kit.withSession(request, (acquired) =>
+    return yield* kit.withSession(request, ({ session, isNew }) =>
       Effect.gen(function*() {
-        const { session, isNew } = acquired
-        const { result, debugBundleUrl } = yield* debugged(kit, acquired, { debug: request.debug, label: "booking", context },
+        const { result, debugBundleUrl } = yield* kit.withDebug({ enabled: request.debug === true, session, label: "booking", context },
           onSession(session, "get_booking_number", (page) =>
             Effect.gen(function*() {
               yield* Portal.openContainersPage(page, kit.config.portal, PAGE_TIMEOUT)
@@ -276,18 +262,16 @@ type ExportItem = GetInfoBulkResponse["results"]["export_results"][number]
 
 type ItemFailure = Portal.FlowError | ContainerNotFound | PortalRejected
 
-/** Failures that end the whole bulk run: the session is logged out (the actor re-logs in and runs it again) or Chrome is gone. */
-const endsTheRun = (e: ItemFailure): boolean => e._tag === "LoggedOut" || (e._tag === "BrowserError" && e.disconnected)
+/** An item failure that does not end the run (see `item`). */
+type ItemError = Exclude<ItemFailure, { readonly _tag: "LoggedOut" }>
 
 /** An item's error as the seed's `error` string plus our `error_type`. */
-export const describeItemFailure = (e: ItemFailure): { readonly error: string; readonly error_type: string } => {
+export const describeItemFailure = (e: ItemError): { readonly error: string; readonly error_type: string } => {
   switch (e._tag) {
     case "WaitTimedOut":
       return { error: `Timed out waiting for ${e.what}`, error_type: "operation_timed_out" }
     case "BrowserError":
       return { error: `The browser failed while reading this container (${e.operation})`, error_type: "browser_error" }
-    case "LoggedOut":
-      return { error: "The portal session was logged out", error_type: "session_expired" }
     default: {
       const body = toSeedBody(e)
       return { error: body.error, error_type: body.error_type }
@@ -295,11 +279,18 @@ export const describeItemFailure = (e: ItemFailure): { readonly error: string; r
   }
 }
 
-/** Runs one item; a failure becomes the item's result unless it ends the run. */
+/**
+ * Runs one item; a failure becomes the item's result unless it ends the whole run: the session is
+ * logged out (the actor re-logs in and runs it again) or Chrome is gone.
+ */
 const item = <A>(effect: Effect.Effect<A, ItemFailure>) =>
   effect.pipe(
     Effect.map((value) => ({ _tag: "ok" as const, value })),
-    Effect.catch((e: ItemFailure) => (endsTheRun(e) ? Effect.fail(e) : Effect.succeed({ _tag: "failed" as const, error: e })))
+    Effect.catch((e: ItemFailure) =>
+      e._tag === "LoggedOut" || (e._tag === "BrowserError" && e.disconnected)
+        ? Effect.fail(e)
+        : Effect.succeed({ _tag: "failed" as const, error: e })
+    )
   )
 
 const requireBulkLists = (request: GetInfoBulkRequest) => {
@@ -317,11 +308,10 @@ export const getInfoBulk = (
 ): Effect.Effect<GetInfoBulkResponse, PortalError> =>
   Effect.gen(function*() {
     const { imports, exports } = yield* requireBulkLists(request)
-    return yield* kit.withSession(request, (acquired) =>
+    return yield* kit.withSession(request, ({ session, isNew }) =>
       Effect.gen(function*() {
-        const { session, isNew } = acquired
-        // The bundle is written, but GetInfoBulkResponse has no debug_bundle_url field to report it.
-        const { result, debugBundleUrl } = yield* debugged(kit, acquired, { debug: request.debug, label: "bulk", context },
+        // With `debug`, the response (or the error) carries the bundle's URL as debug_bundle_url.
+        const { result, debugBundleUrl } = yield* kit.withDebug({ enabled: request.debug === true, session, label: "bulk", context },
           onSession(session, "get_info_bulk", (page) =>
             Effect.gen(function*() {
               const urls = kit.config.portal

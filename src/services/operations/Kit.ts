@@ -4,9 +4,10 @@
  * them it is SessionNotFound — never a silent new session), running one message on it, stamping
  * errors with `session_id`/`is_new_session`, and wrapping a run in a debug bundle when asked.
  */
-import { Cause, Clock, Effect, Exit, Option, Redacted } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Option, Redacted } from "effect"
 import { Credentials } from "../../domain/Credentials.ts"
 import {
+  type ErrorContext,
   errorTypeOf,
   InvalidOperationInput,
   isPortalError,
@@ -16,7 +17,7 @@ import {
 } from "../../domain/Errors.ts"
 import type { ArtifactStoreShape, StoredFile } from "../ArtifactStore.ts"
 import { fileUrl } from "../ArtifactStore.ts"
-import type { BrowserSession, Operation, RawFailure, SessionFailure } from "../BrowserSession.ts"
+import type { BrowserSession, RawFailure } from "../BrowserSession.ts"
 import type { PageHandle } from "../Browser.ts"
 import type { PhaseTracker } from "../portal/Phase.ts"
 import type { PortalConfigShape } from "../PortalConfig.ts"
@@ -63,6 +64,16 @@ export interface Kit {
   readonly stamp: Effect.Effect<string>
   readonly url: (context: RequestContext, file: Pick<StoredFile, "urlPath">) => string
 }
+
+/** How long opening a portal page (containers, My Appointments) may take. */
+export const PAGE_TIMEOUT = Duration.seconds(45)
+
+/**
+ * The time an operation may spend loading (scrolling a list, searching it): OPERATION_TIMEOUT less
+ * `wrapUp`, the time kept back for the work after loading, but never under 10 seconds.
+ */
+export const loadBudget = (kit: Kit, wrapUp: Duration.Duration): Duration.Duration =>
+  Duration.max(Duration.seconds(10), Duration.subtract(kit.config.operationTimeout, wrapUp))
 
 const MISSING_CREDENTIALS = "Missing required fields: username, password, captcha_api_key (or valid session_id)"
 
@@ -173,8 +184,9 @@ const describeFailure = (exit: Exit.Exit<unknown, unknown>): string =>
         : `internal error: ${String(exit._tag === "Failure" ? Cause.squash(exit.cause) : "").split("\n")[0]}`
   })
 
-const withContextIfPortal = (e: unknown, context: { sessionId: string; isNewSession: boolean }) =>
-  isPortalError(e) ? withContext(e, context) : e
+/** Fills in `context` on a PortalError (fields already set win); any other value is returned as is. */
+export const withContextIfPortal = <E>(e: E, context: ErrorContext): E =>
+  isPortalError(e) ? withContext(e, context) as E : e
 
 /**
  * Runs `flow` as one message on the session's actor. The actor's worker is another fiber, so the
@@ -203,4 +215,4 @@ export const onSession = <A, E>(
 export const debugBundleUrlOf = (e: unknown): string | undefined =>
   isPortalError(e) && "debugBundleUrl" in e ? e.debugBundleUrl : undefined
 
-export type { Acquired, BrowserSession, Operation, SessionFailure }
+export type { Acquired }

@@ -12,16 +12,13 @@
  * download is awaited until the browser reports it complete (no 45 s + 5 s sleeps); the file name
  * has no session id; `file_name` and `file_size` are returned.
  */
-import { onSession } from "./Kit.ts"
 import { Duration, Effect } from "effect"
 import type { PortalError } from "../../domain/Errors.ts"
 import type { GetAppointmentsRequest, GetAppointmentsResponse } from "../../domain/Operations.ts"
 import type { RawFailure } from "../BrowserSession.ts"
 import * as Portal from "../portal/MyAppointments.ts"
-import type { Kit, RequestContext } from "./Kit.ts"
+import { type Kit, loadBudget, onSession, PAGE_TIMEOUT, type RequestContext } from "./Kit.ts"
 
-/** How long opening My Appointments may take. */
-const PAGE_TIMEOUT = Duration.seconds(45)
 /** From the export click until the browser reports the file complete. */
 const DOWNLOAD_TIMEOUT = Duration.seconds(60)
 /** Kept back from OPERATION_TIMEOUT for selecting and exporting after the rows are loaded. */
@@ -45,7 +42,7 @@ export const getAppointments = (
 ): Effect.Effect<GetAppointmentsResponse, PortalError> =>
   Effect.gen(function*() {
     const selection = selectionOf(request)
-    const loadDeadline = Duration.max(Duration.seconds(10), Duration.subtract(kit.config.operationTimeout, WRAP_UP))
+    const loadDeadline = loadBudget(kit, WRAP_UP)
     return yield* kit.withSession(request, ({ session, isNew }) =>
       Effect.gen(function*() {
         const { result, debugBundleUrl } = yield* kit.withDebug(
