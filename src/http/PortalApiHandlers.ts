@@ -7,7 +7,7 @@
  * request id and answered with a bare 500 that shows no internals. A client mistake is never a 500.
  */
 import { Cause, Effect, Option, Schema, SchemaIssue } from "effect"
-import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { type Headers, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { timingSafeEqual, createHash } from "node:crypto"
 import {
   InternalError,
@@ -19,6 +19,7 @@ import {
   toSeedBody
 } from "../domain/Errors.ts"
 import { makeOpaqueToken } from "../domain/Ids.ts"
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../domain/Operations.ts"
 import type { PortalConfigShape } from "../services/PortalConfig.ts"
 import type { RequestContext } from "../services/PortalOperations.ts"
 import type { EndpointSpec } from "./PortalApi.ts"
@@ -28,19 +29,21 @@ export const MAX_BODY_BYTES = 1024 * 1024
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"])
 
 // ---------------------------------------------------------------------------------------------
-// Request ids and context
+// Request ids and context (one rule for REST and RPC)
 
-const requestIds = new WeakMap<object, string>()
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
 
-/** The request's id: the client's `X-Request-Id` when it is sane, else a fresh one. */
-export const requestIdOf = (request: HttpServerRequest.HttpServerRequest): string => {
-  const known = requestIds.get(request)
-  if (known !== undefined) return known
-  const given = request.headers["x-request-id"]
-  const id = typeof given === "string" && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : `req_${makeOpaqueToken().slice(0, 16)}`
-  requestIds.set(request, id)
-  return id
+/**
+ * The request id in `headers`: the client's `X-Request-Id` when it is sane, else a fresh one. The
+ * edge middleware puts the id it chose into the request's headers, so every later reader (REST
+ * handlers, RPC handlers, the error mapping) finds the id of the access-log line.
+ */
+export const requestIdFrom = (headers: Headers.Headers): string => {
+  const given = headers["x-request-id"]
+  return typeof given === "string" && REQUEST_ID.test(given) ? given : `req_${makeOpaqueToken().slice(0, 16)}`
 }
+
+export const requestIdOf = (request: HttpServerRequest.HttpServerRequest): string => requestIdFrom(request.headers)
 
 const SAFE_HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/
 
@@ -48,20 +51,44 @@ const SAFE_HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/
  * Where file links point: PUBLIC_BASE_URL when set; else the request's Host, as the seed did, but
  * only when it looks like a host name (no header injection into links).
  */
-export const baseUrlOf = (config: PortalConfigShape, request: HttpServerRequest.HttpServerRequest): string => {
+const baseUrlFrom = (config: PortalConfigShape, headers: Headers.Headers): string => {
   if (Option.isSome(config.publicBaseUrl)) return config.publicBaseUrl.value.href.replace(/\/+$/, "")
-  const host = request.headers["host"]
+  const host = headers["host"]
   if (typeof host === "string" && SAFE_HOST.test(host)) return `http://${host}`
   return `http://${config.host}:${config.port}`
 }
 
-export const contextOf = (config: PortalConfigShape, request: HttpServerRequest.HttpServerRequest): RequestContext => {
-  const key = request.headers["idempotency-key"]
-  return {
-    baseUrl: baseUrlOf(config, request),
-    requestId: requestIdOf(request),
-    idempotencyKey: typeof key === "string" && key.length > 0 && key.length <= 200 ? key : undefined
-  }
+/**
+ * The per-request facts an operation needs. The idempotency key is `idempotencyKey` when given (an
+ * RPC payload field), else the Idempotency-Key header; one longer than MAX_IDEMPOTENCY_KEY_LENGTH
+ * (or empty) is ignored.
+ */
+export const contextFromHeaders = (
+  config: PortalConfigShape,
+  headers: Headers.Headers,
+  idempotencyKey: string | undefined = headers["idempotency-key"]
+): RequestContext => ({
+  baseUrl: baseUrlFrom(config, headers),
+  requestId: requestIdFrom(headers),
+  idempotencyKey: idempotencyKey !== undefined && idempotencyKey.length > 0 && idempotencyKey.length <= MAX_IDEMPOTENCY_KEY_LENGTH
+    ? idempotencyKey
+    : undefined
+})
+
+export const contextOf = (config: PortalConfigShape, request: HttpServerRequest.HttpServerRequest): RequestContext =>
+  contextFromHeaders(config, request.headers)
+
+/**
+ * The one classification of a failure: a domain error is itself; anything else (a defect, a stray
+ * non-domain error, an interruption) becomes an InternalError carrying the request id, and is
+ * logged with the cause unless it is only an interruption. The body never shows internals.
+ */
+export const portalErrorOf = (cause: Cause.Cause<unknown>, requestId: string): Effect.Effect<PortalError> => {
+  const failure = Cause.findErrorOption(cause)
+  if (Option.isSome(failure) && isPortalError(failure.value)) return Effect.succeed(failure.value)
+  const internal = new InternalError({ requestId })
+  if (Cause.hasInterruptsOnly(cause)) return Effect.succeed(internal)
+  return Effect.logError("request failed unexpectedly", cause).pipe(Effect.annotateLogs({ requestId }), Effect.as(internal))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,8 +163,8 @@ export const decodeBody = <A>(
   Effect.gen(function*() {
     const declared = Number(request.headers["content-length"])
     if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return yield* new PayloadTooLarge({ limitBytes: MAX_BODY_BYTES })
+    // The edge middleware caps the body at MAX_BODY_BYTES (HttpServerRequest.MaxBodySize).
     const text = yield* request.text.pipe(
-      Effect.provideService(HttpServerRequest.MaxBodySize, MAX_BODY_BYTES as never),
       Effect.mapError((e) =>
         /maxBytes/i.test(String((e as { cause?: unknown }).cause)) ? new PayloadTooLarge({ limitBytes: MAX_BODY_BYTES }) : invalid("Request must be JSON")
       )
@@ -182,25 +209,9 @@ export const errorResponse = (error: PortalError): HttpServerResponse.HttpServer
   return json(body, statusOf(error), headers)
 }
 
-/**
- * Runs a handler and answers every failure: domain errors by the mapping above, defects (and any
- * stray non-domain error) as a logged 500 without internals.
- */
+/** Runs a handler and answers every failure through `portalErrorOf` and `errorResponse`. */
 export const respond = <R>(
   request: HttpServerRequest.HttpServerRequest,
   handler: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> =>
-  handler.pipe(
-    Effect.catchCause((cause) => {
-      const failure = Cause.findErrorOption(cause)
-      if (Option.isSome(failure) && isPortalError(failure.value)) return Effect.succeed(errorResponse(failure.value))
-      if (Cause.hasInterruptsOnly(cause)) {
-        return Effect.succeed(errorResponse(new InternalError({ requestId: requestIdOf(request) })))
-      }
-      const requestId = requestIdOf(request)
-      return Effect.logError("request failed unexpectedly", cause).pipe(
-        Effect.annotateLogs({ requestId }),
-        Effect.as(errorResponse(new InternalError({ requestId })))
-      )
-    })
-  )
+  handler.pipe(Effect.catchCause((cause) => Effect.map(portalErrorOf(cause, requestIdOf(request)), errorResponse)))

@@ -1,54 +1,30 @@
 /**
  * RPC handlers: each RPC calls the same PortalOperations method as its REST route. File links use
  * PUBLIC_BASE_URL or the RPC request's Host; `GetContainersStream` emits a progress item for each
- * growth of the list, then the result. Errors are the PortalError classes; a defect becomes an
- * InternalError (logged with the request id) so clients always get a typed failure.
+ * growth of the list, then the result. The request id, file links and idempotency key follow the
+ * REST rules (`contextFromHeaders`; the id is the one the edge middleware logged), and failures go
+ * through the same classification (`portalErrorOf`): errors are the PortalError classes, a defect
+ * becomes an InternalError (logged with the request id) so clients always get a typed failure.
  */
-import { Cause, Effect, Option, Queue, Stream } from "effect"
+import { Effect, Queue, Stream } from "effect"
 import type { Headers } from "effect/http"
-import { InternalError, isPortalError, type PortalError } from "../domain/Errors.ts"
-import { makeOpaqueToken } from "../domain/Ids.ts"
+import type { PortalError } from "../domain/Errors.ts"
 import type { ContainersProgress } from "../domain/Operations.ts"
-import { PortalConfig, type PortalConfigShape } from "../services/PortalConfig.ts"
+import { PortalConfig } from "../services/PortalConfig.ts"
 import { PortalOperations, type RequestContext } from "../services/PortalOperations.ts"
+import { contextFromHeaders, portalErrorOf } from "./PortalApiHandlers.ts"
 import { PortalRpcs } from "./PortalRpcs.ts"
-
-const SAFE_HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/
-
-const contextFrom = (config: PortalConfigShape, headers: Headers.Headers, idempotencyKey?: string): RequestContext => {
-  const host = headers["host"]
-  const baseUrl = Option.isSome(config.publicBaseUrl)
-    ? config.publicBaseUrl.value.href.replace(/\/+$/, "")
-    : typeof host === "string" && SAFE_HOST.test(host)
-    ? `http://${host}`
-    : `http://${config.host}:${config.port}`
-  const given = headers["x-request-id"]
-  return {
-    baseUrl,
-    requestId: typeof given === "string" && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : `rpc_${makeOpaqueToken().slice(0, 16)}`,
-    idempotencyKey
-  }
-}
-
-/** Typed errors pass through; anything else is logged and becomes InternalError. */
-const typed = <A>(requestId: string, effect: Effect.Effect<A, unknown>): Effect.Effect<A, PortalError> =>
-  effect.pipe(
-    Effect.catchCause((cause) => {
-      const failure = Cause.findErrorOption(cause)
-      if (Option.isSome(failure) && isPortalError(failure.value)) return Effect.fail(failure.value)
-      return Effect.logError("rpc failed unexpectedly", cause).pipe(
-        Effect.annotateLogs({ requestId }),
-        Effect.andThen(Effect.fail(new InternalError({ requestId })))
-      )
-    })
-  )
 
 export const PortalRpcHandlers = PortalRpcs.toLayer(Effect.gen(function*() {
   const ops = yield* PortalOperations
   const config = yield* PortalConfig
+  /** Runs `f` with the request's context (the same rules as REST); every failure becomes a PortalError. */
   const run = <A>(headers: Headers.Headers, f: (ctx: RequestContext) => Effect.Effect<A, unknown>, idempotencyKey?: string) => {
-    const ctx = contextFrom(config, headers, idempotencyKey)
-    return typed(ctx.requestId, f(ctx)).pipe(Effect.annotateLogs({ requestId: ctx.requestId }))
+    const ctx = contextFromHeaders(config, headers, idempotencyKey)
+    return f(ctx).pipe(
+      Effect.catchCause((cause) => Effect.flatMap(portalErrorOf(cause, ctx.requestId), Effect.fail)),
+      Effect.annotateLogs({ requestId: ctx.requestId })
+    )
   }
   return PortalRpcs.of({
     Health: () => ops.health,
@@ -71,7 +47,7 @@ export const PortalRpcHandlers = PortalRpcs.toLayer(Effect.gen(function*() {
     GetAppointments: (payload, { headers }) => run(headers, (ctx) => ops.getAppointments(payload, ctx)),
     CheckAppointments: (payload, { headers }) => run(headers, (ctx) => ops.checkAppointments(payload, ctx)),
     MakeAppointment: ({ idempotency_key, ...payload }, { headers }) =>
-      run(headers, (ctx) => ops.makeAppointment(payload, ctx), idempotency_key ?? (typeof headers["idempotency-key"] === "string" ? headers["idempotency-key"] : undefined)),
+      run(headers, (ctx) => ops.makeAppointment(payload, ctx), idempotency_key),
     GetInfoBulk: (payload, { headers }) => run(headers, (ctx) => ops.getInfoBulk(payload, ctx))
   })
 }))

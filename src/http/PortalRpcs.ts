@@ -28,7 +28,11 @@ export class PortalRpcs extends RpcGroup.make(
   Rpc.make("GetAppointments", { payload: Ops.GetAppointmentsRequest, success: Ops.GetAppointmentsResponse, error: PortalError }),
   Rpc.make("CheckAppointments", { payload: Ops.CheckAppointmentsRequest, success: Ops.CheckAppointmentsResponse, error: PortalError }),
   Rpc.make("MakeAppointment", {
-    payload: Schema.Struct({ ...Ops.MakeAppointmentRequest.fields, idempotency_key: Schema.optionalKey(Schema.String) }),
+    payload: Schema.Struct({
+      ...Ops.MakeAppointmentRequest.fields,
+      /** As REST's Idempotency-Key header (which is the fallback when this is absent). */
+      idempotency_key: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(Ops.MAX_IDEMPOTENCY_KEY_LENGTH)))
+    }),
     success: Ops.MakeAppointmentResponse,
     error: PortalError
   }),

@@ -1,17 +1,18 @@
 /**
  * The HTTP surface, on one HttpRouter: every REST endpoint of `PortalApi`, the files route,
  * /openapi.json and /docs, typed RPC at /rpc, and a JSON 404 for anything else. One global
- * middleware is the edge of the service: it assigns the request id, caps bodies at 1 MB, enforces
+ * middleware is the edge of the service: it assigns the request id (and hands it on in the
+ * request's X-Request-Id header, so RPC errors carry the logged id), caps bodies at 1 MB, enforces
  * API_TOKEN (constant-time, every route but /health), and writes one access-log line with timings.
  */
 import { Effect, Layer, Option, Redacted } from "effect"
-import { HttpPlatform, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Headers, HttpPlatform, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { RpcSerialization, RpcServer } from "effect/rpc"
-import { InvalidOperationInput, RouteNotFound, Unauthorized } from "../domain/Errors.ts"
+import { FileNotFound, InvalidOperationInput, type PortalError, RouteNotFound, Unauthorized } from "../domain/Errors.ts"
 import type * as Ops from "../domain/Operations.ts"
 import { ArtifactStore } from "../services/ArtifactStore.ts"
 import { PortalConfig } from "../services/PortalConfig.ts"
-import { PortalOperations } from "../services/PortalOperations.ts"
+import { PortalOperations, type RequestContext } from "../services/PortalOperations.ts"
 import { docsPage, openApiDocument } from "./OpenApi.ts"
 import { Endpoints, type EndpointSpec } from "./PortalApi.ts"
 import {
@@ -51,9 +52,16 @@ export const EdgeMiddleware = HttpRouter.middleware(
     const token = Option.map(config.apiToken, Redacted.value)
     return (effect) =>
       Effect.gen(function*() {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const requestId = requestIdOf(request)
-        return yield* Effect.annotateLogs(edge(effect, request, requestId), { requestId })
+        const received = yield* HttpServerRequest.HttpServerRequest
+        const requestId = requestIdOf(received)
+        // Everything behind the edge (REST and RPC handlers alike) reads this id from the request.
+        const request = received.headers["x-request-id"] === requestId
+          ? received
+          : received.modify({ headers: Headers.set(received.headers, "x-request-id", requestId) })
+        return yield* edge(effect, request, requestId).pipe(
+          Effect.provideService(HttpServerRequest.HttpServerRequest, request),
+          Effect.annotateLogs({ requestId })
+        )
       })
 
     function edge<E, R>(
@@ -96,6 +104,20 @@ export const ApiRoutes = HttpRouter.use(Effect.fn(function*(router) {
 
   const sessionIdParam = Effect.map(HttpRouter.params, (p) => p.session_id ?? "")
 
+  /** A business operation: decode the body, run it with the request's context, answer its result. */
+  const operation = <I>(op: (input: I, context: RequestContext) => Effect.Effect<unknown, PortalError>): Handler => (request, spec) =>
+    body<I>(spec, request).pipe(Effect.flatMap((input) => op(input, contextOf(config, request))), Effect.map(ok))
+
+  /**
+   * Streams a file resolved (or produced) a moment ago. If it is gone by now (a /cleanup in
+   * between), that is a 404 like any other missing file, not a 500.
+   */
+  const sendFile = (path: string, options: { readonly contentType: string; readonly headers: Record<string, string> }) =>
+    HttpServerResponse.file(path, options).pipe(
+      Effect.provideService(HttpPlatform.HttpPlatform, platform),
+      Effect.mapError(() => new FileNotFound({}))
+    )
+
   const handlers: Record<string, Handler> = {
     health: () => Effect.map(ops.health, ok),
     sessions: () => Effect.map(ops.listSessions, ok),
@@ -106,7 +128,7 @@ export const ApiRoutes = HttpRouter.use(Effect.fn(function*(router) {
         const result = yield* ops.getContainers(input, contextOf(config, request))
         if (input.return_url === true) return ok(result.response)
         // The seed sent the workbook itself by default; the session travels in headers here.
-        return yield* HttpServerResponse.file(result.file.path, {
+        return yield* sendFile(result.file.path, {
           contentType: XLSX,
           headers: {
             "content-disposition": attachment(result.response.file_name),
@@ -114,38 +136,14 @@ export const ApiRoutes = HttpRouter.use(Effect.fn(function*(router) {
             "x-is-new-session": String(result.response.is_new_session),
             "cache-control": "no-store"
           }
-        }).pipe(Effect.provideService(HttpPlatform.HttpPlatform, platform))
+        })
       }),
-    get_container_timeline: (request, spec) =>
-      body<Ops.ContainerLookupRequest>(spec, request).pipe(
-        Effect.flatMap((input) => ops.getContainerTimeline(input, contextOf(config, request))),
-        Effect.map(ok)
-      ),
-    get_booking_number: (request, spec) =>
-      body<Ops.ContainerLookupRequest>(spec, request).pipe(
-        Effect.flatMap((input) => ops.getBookingNumber(input, contextOf(config, request))),
-        Effect.map(ok)
-      ),
-    get_appointments: (request, spec) =>
-      body<Ops.GetAppointmentsRequest>(spec, request).pipe(
-        Effect.flatMap((input) => ops.getAppointments(input, contextOf(config, request))),
-        Effect.map(ok)
-      ),
-    check_appointments: (request, spec) =>
-      body<Ops.CheckAppointmentsRequest>(spec, request).pipe(
-        Effect.flatMap((input) => ops.checkAppointments(input, contextOf(config, request))),
-        Effect.map(ok)
-      ),
-    make_appointment: (request, spec) =>
-      body<Ops.MakeAppointmentRequest>(spec, request).pipe(
-        Effect.flatMap((input) => ops.makeAppointment(input, contextOf(config, request))),
-        Effect.map(ok)
-      ),
-    get_info_bulk: (request, spec) =>
-      body<Ops.GetInfoBulkRequest>(spec, request).pipe(
-        Effect.flatMap((input) => ops.getInfoBulk(input, contextOf(config, request))),
-        Effect.map(ok)
-      ),
+    get_container_timeline: operation(ops.getContainerTimeline),
+    get_booking_number: operation(ops.getBookingNumber),
+    get_appointments: operation(ops.getAppointments),
+    check_appointments: operation(ops.checkAppointments),
+    make_appointment: operation(ops.makeAppointment),
+    get_info_bulk: operation(ops.getInfoBulk),
     delete_session: () => sessionIdParam.pipe(Effect.flatMap(ops.closeSession), Effect.map(ok)),
     close_session: (request, spec) =>
       body<Ops.SessionIdRequest>(spec, request).pipe(Effect.flatMap((input) => ops.closeSession(input.session_id)), Effect.map(ok)),
@@ -162,10 +160,10 @@ export const ApiRoutes = HttpRouter.use(Effect.fn(function*(router) {
       Effect.gen(function*() {
         const file = yield* artifacts.resolve(pathOf(request))
         const extension = file.name.split(".").pop()?.toLowerCase() ?? ""
-        return yield* HttpServerResponse.file(file.path, {
+        return yield* sendFile(file.path, {
           contentType: contentTypes[extension] ?? "application/octet-stream",
           headers: { "content-disposition": attachment(file.name), "x-content-type-options": "nosniff", "cache-control": "no-store" }
-        }).pipe(Effect.provideService(HttpPlatform.HttpPlatform, platform))
+        })
       })
   }
 
