@@ -32,6 +32,7 @@ import type {
 } from "../domain/Operations.ts"
 import { SERVICE_NAME, SERVICE_VERSION } from "../domain/Operations.ts"
 import { AppointmentWorkflows } from "./AppointmentWorkflows.ts"
+import { settingsPatch } from "./BrowserSession.ts"
 import { ArtifactStore } from "./ArtifactStore.ts"
 import { Idempotency } from "./Idempotency.ts"
 import { PortalConfig } from "./PortalConfig.ts"
@@ -109,12 +110,7 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
       const pingSession = Effect.fn("PortalOperations.pingSession")(function*(request: PingSessionRequest) {
         const session = yield* pool.get(request.session_id)
         const lastUsed = yield* session.touch
-        const patch = {
-          ...(request.never_terminate !== undefined ? { neverTerminate: request.never_terminate } : {}),
-          ...(request.keep_alive !== undefined ? { keepAlive: request.keep_alive } : {}),
-          ...(request.never_terminate === true ? { keepAlive: true } : {})
-        }
-        const settings = yield* session.updateSettings(patch)
+        const settings = yield* session.updateSettings(settingsPatch(request.never_terminate, request.keep_alive))
         return {
           success: true as const,
           session_id: session.id,
