@@ -9,12 +9,13 @@ import autocannon from "autocannon"
 import { Effect, Layer, Logger, References } from "effect"
 import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Simulator } from "../src/runtime/simulator/Simulator.ts"
 import * as Processes from "../src/services/Processes.ts"
+import { freePort } from "../test/utils/ChildProcesses.ts"
+import { eventually } from "../test/utils/ProductHarness.ts"
 
 const SESSIONS = 10
 const HEALTH_REQUESTS = Number(process.env.LOAD_HEALTH_REQUESTS ?? 5000)
@@ -28,19 +29,10 @@ const rssMb = (pid: number) => {
   return m === null ? 0 : Math.round(Number(m[1]) / 1024)
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer()
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address()
-      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0))
-    })
-  })
-
 const program = Effect.gen(function*() {
   const sim = yield* Simulator
   const dataDir = mkdtempSync(join(tmpdir(), "emodal-load-"))
-  const port = yield* Effect.promise(freePort)
+  const port = yield* freePort
   const base = `http://127.0.0.1:${port}`
   const chromeMarker = `--user-data-dir=${join(dataDir, "chrome")}/`
   const chromes = () => Processes.processesWithMarker(chromeMarker).length
@@ -82,12 +74,13 @@ const program = Effect.gen(function*() {
       return { status: r.status, retryAfter: r.headers.get("retry-after"), body: await r.json() as any }
     })
 
-  // Up, then 10 logged-in sessions.
-  for (let i = 0; i < 300; i++) {
-    const ok = yield* Effect.promise(() => fetch(`${base}/health`).then((r) => r.ok).catch(() => false))
-    if (ok) break
-    yield* Effect.sleep("100 millis")
-  }
+  // Up (or the run fails here, saying so), then 10 logged-in sessions.
+  yield* eventually(
+    "the service's /health",
+    Effect.promise(() => fetch(`${base}/health`).then((r) => r.ok).catch(() => false)),
+    (ok) => ok,
+    30_000
+  )
   const sessions: Array<{ id: string; container: string }> = []
   yield* Effect.forEach(Array.from({ length: SESSIONS }, (_, i) => i), (i) =>
     Effect.gen(function*() {

@@ -8,7 +8,7 @@ import { LoggedOut } from "../../src/services/portal/PageState.ts"
 import { PortalUnavailable } from "../../src/domain/Errors.ts"
 import { FakePortal } from "../../src/services/PortalDriver.ts"
 import { SessionPool } from "../../src/services/SessionPool.ts"
-import { creds, poolLayer, untilState } from "../utils/PoolHarness.ts"
+import { creds, poolLayer, untilPoolEmpty, untilQueued, untilState } from "../utils/PoolHarness.ts"
 
 const newSession = Effect.gen(function*() {
   const pool = yield* SessionPool
@@ -121,7 +121,7 @@ describe("BrowserSession actor", () => {
       const first = yield* session.run({ name: "hold", run: () => Deferred.await(latch) }).pipe(Effect.forkChild)
       yield* untilState(session, "busy")
       const second = yield* session.run({ name: "queued", run: () => Ref.set(ran, true) }).pipe(Effect.forkChild)
-      yield* Effect.yieldNow
+      yield* untilQueued(session, 1)
       yield* Fiber.interrupt(second)
       yield* Deferred.succeed(latch, undefined)
       yield* Fiber.join(first)
@@ -175,8 +175,7 @@ describe("BrowserSession actor", () => {
         yield* session.run({ name: "bad", run: () => Effect.fail(new PortalUnavailable({ detail: "down" })) }).pipe(Effect.ignore)
       }
       assert.strictEqual(yield* session.ended, "retired")
-      for (let i = 0; i < 100 && (yield* pool.list).length > 0; i++) yield* Effect.yieldNow
-      assert.strictEqual((yield* pool.list).length, 0)
+      yield* untilPoolEmpty
       assert.isTrue((yield* pool.acquire({ credentials: creds("alice") })).isNew)
     }).pipe(Effect.provide(poolLayer())))
 })

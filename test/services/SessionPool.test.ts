@@ -4,12 +4,7 @@ import { TestClock } from "effect/testing"
 import { FakeBrowser } from "../../src/services/Browser.ts"
 import { FakePortal } from "../../src/services/PortalDriver.ts"
 import { SessionPool } from "../../src/services/SessionPool.ts"
-import { creds, poolLayer, untilLoginsStarted, untilState } from "../utils/PoolHarness.ts"
-
-const usernames = Effect.gen(function*() {
-  const pool = yield* SessionPool
-  return (yield* pool.list).map((s) => s.username).sort()
-})
+import { creds, poolLayer, sessionUsernames, untilLoginsStarted, untilPoolEmpty, untilState } from "../utils/PoolHarness.ts"
 
 /** Keeps a session busy until the returned latch is released. */
 const holdBusy = (session: import("../../src/services/BrowserSession.ts").BrowserSession) =>
@@ -31,7 +26,7 @@ describe("SessionPool eviction (MAX_SESSIONS=2)", () => {
       yield* pool.acquire({ sessionId: a.session.id }) // a is now the most recently used
       const c = yield* pool.acquire({ credentials: creds("c") })
       assert.isTrue(c.isNew)
-      assert.deepStrictEqual(yield* usernames, ["a", "c"])
+      assert.deepStrictEqual(yield* sessionUsernames, ["a", "c"])
       const gone = yield* pool.acquire({ sessionId: b.session.id }).pipe(Effect.flip)
       assert.strictEqual(gone._tag, "SessionNotFound")
       assert.strictEqual((yield* pool.stats).evictionsTotal, 1)
@@ -46,7 +41,7 @@ describe("SessionPool eviction (MAX_SESSIONS=2)", () => {
       yield* pool.acquire({ credentials: creds("b") })
       const busy = yield* holdBusy(a.session)
       yield* pool.acquire({ credentials: creds("c") })
-      assert.deepStrictEqual(yield* usernames, ["a", "c"])
+      assert.deepStrictEqual(yield* sessionUsernames, ["a", "c"])
       yield* busy.release
       assert.strictEqual(yield* a.session.state, "ready")
     }).pipe(Effect.provide(poolLayer({ MAX_SESSIONS: "2" }))))
@@ -57,9 +52,9 @@ describe("SessionPool eviction (MAX_SESSIONS=2)", () => {
       yield* pool.acquire({ credentials: creds("a"), neverTerminate: true })
       yield* pool.acquire({ credentials: creds("b") })
       yield* pool.acquire({ credentials: creds("c") })
-      assert.deepStrictEqual(yield* usernames, ["a", "c"])
+      assert.deepStrictEqual(yield* sessionUsernames, ["a", "c"])
       yield* pool.acquire({ credentials: creds("d") })
-      assert.deepStrictEqual(yield* usernames, ["a", "d"])
+      assert.deepStrictEqual(yield* sessionUsernames, ["a", "d"])
     }).pipe(Effect.provide(poolLayer({ MAX_SESSIONS: "2" }))))
 
   it.effect("with every session busy or pinned, fails with PoolExhausted after ACQUIRE_TIMEOUT", () =>
@@ -81,7 +76,7 @@ describe("SessionPool eviction (MAX_SESSIONS=2)", () => {
       assert.strictEqual(failure._tag, "PoolExhausted")
       assert.strictEqual(failure.reason, "pool_full")
       assert.strictEqual(failure.retryAfterSeconds, 30)
-      assert.deepStrictEqual(yield* usernames, ["a", "b"])
+      assert.deepStrictEqual(yield* sessionUsernames, ["a", "b"])
       yield* busy.release
     }).pipe(Effect.provide(poolLayer({ MAX_SESSIONS: "2", ACQUIRE_TIMEOUT: "30 seconds" }))))
 
@@ -96,7 +91,7 @@ describe("SessionPool eviction (MAX_SESSIONS=2)", () => {
       yield* busy.release
       const b = yield* Fiber.join(waiter)
       assert.isTrue(b.isNew)
-      assert.deepStrictEqual(yield* usernames, ["b"])
+      assert.deepStrictEqual(yield* sessionUsernames, ["b"])
     }).pipe(Effect.provide(poolLayer({ MAX_SESSIONS: "1" }))))
 
   it.effect("beyond ACQUIRE_QUEUE_LIMIT waiters, fails at once with queue_full", () =>
@@ -169,7 +164,7 @@ describe("SessionPool acquisition", () => {
       const a = yield* pool.acquire({ credentials: creds("a") })
       yield* fake.crash(a.session.lease.token)
       yield* a.session.ended
-      for (let i = 0; i < 100 && (yield* pool.list).length > 0; i++) yield* Effect.yieldNow
+      yield* untilPoolEmpty
       const crashed = yield* pool.acquire({ sessionId: a.session.id }).pipe(Effect.flip)
       assert.strictEqual(crashed._tag, "BrowserCrashed")
       const run = yield* a.session.run({ name: "after-crash", run: () => Effect.succeed(1) }).pipe(Effect.flip)
@@ -233,7 +228,7 @@ describe("SessionPool refresher (TestClock, fake portal)", () => {
       const pinned = yield* pool.acquire({ credentials: creds("pinned"), neverTerminate: true })
       yield* fake.update((s) => ({ ...s, refreshFails: true }))
       yield* TestClock.adjust("6 minutes")
-      assert.deepStrictEqual(yield* usernames, ["pinned"])
+      assert.deepStrictEqual(yield* sessionUsernames, ["pinned"])
       assert.strictEqual((yield* fake.state).logins.pinned, 2, "the pinned session logged in again")
       assert.strictEqual((yield* pool.acquire({ sessionId: pinned.session.id })).session.id, pinned.session.id)
       assert.strictEqual((yield* pool.stats).refreshFailuresTotal, 2)

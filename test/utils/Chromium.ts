@@ -18,6 +18,9 @@ export const CHROMIUM_ARGS = [
   "--disable-dev-shm-usage"
 ]
 
+/** A puppeteer call as an Effect (a rejection is a defect: the test fails with it). */
+export const P = <A>(f: () => Promise<A>): Effect.Effect<A> => Effect.promise(f)
+
 /** CHROME_PATH, else the headless shell, else /usr/bin/chromium. */
 export const chromiumPath = (): string => {
   const fromEnv = process.env["CHROME_PATH"]

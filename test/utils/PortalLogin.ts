@@ -7,6 +7,7 @@
 import { Duration, Effect, Schedule } from "effect"
 import type { Frame, Page } from "puppeteer"
 import type { SimulatorShape } from "../../src/runtime/simulator/Simulator.ts"
+import { P } from "./Chromium.ts"
 
 export const SOLVER_KEY = "demo"
 
@@ -64,8 +65,6 @@ export const solveTask = (solverUrl: string, task: Record<string, unknown>, clie
       )
     )
   })
-
-const P = <A>(f: () => Promise<A>): Effect.Effect<A> => Effect.promise(f)
 
 /** Opens ecp2 /login and fills the credentials; resolves on the identity login page. */
 export const openLogin = (page: Page, sim: SimulatorShape, username: string, password: string) =>

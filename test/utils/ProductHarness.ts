@@ -92,5 +92,5 @@ export const eventually = <A>(what: string, check: Effect.Effect<A>, ok: (a: A) 
     return last
   })
 
-export const logins = (sim: SimulatorShape, username: string) =>
-  Effect.map(sim.state(), (s) => s.accounts.find((a) => a.username === username)?.logins ?? 0)
+/** Re-exported so the product's e2e tests find it next to their other helpers. */
+export { logins } from "./TestSimulator.ts"

@@ -1,8 +1,10 @@
 /**
  * The portal simulator as tests run it: an ephemeral port, a fixed seed, and latencies small
- * enough to keep the suite fast but non-zero, so readiness signals are exercised.
+ * enough to keep the suite fast but non-zero, so readiness signals are exercised. Also fresh
+ * accounts under unique usernames, and the simulator's login counter.
  */
-import { Simulator, type SimulatorOptions } from "../../src/runtime/simulator/Simulator.ts"
+import { Effect } from "effect"
+import { type AccountSpec, Simulator, type SimulatorOptions, type SimulatorShape } from "../../src/runtime/simulator/Simulator.ts"
 
 export const testSimulatorLayer = (options: SimulatorOptions = {}) =>
   Simulator.layer({
@@ -17,3 +19,24 @@ export const testSimulatorLayer = (options: SimulatorOptions = {}) =>
 /** A username no other test uses. */
 let counter = 0
 export const uniqueUsername = (prefix: string): string => `${prefix}${process.pid}x${++counter}`
+
+/** An account's spec without its username; the password is "pw" unless given. */
+export type NewAccountSpec = Omit<AccountSpec, "username" | "password"> & { readonly password?: string }
+
+/**
+ * Creates an account in the simulator in context under a username no other test uses (from
+ * `prefix`); the simulator's defaults for everything `spec` leaves out, password "pw". Answers the
+ * account's snapshot (its `username`, companies, samples, …).
+ */
+export const newAccount = (prefix: string, spec: NewAccountSpec = {}) =>
+  Effect.gen(function*() {
+    const sim = yield* Simulator
+    return yield* Effect.orDie(sim.createAccount({ password: "pw", ...spec, username: uniqueUsername(prefix) }))
+  })
+
+/** Successful portal logins of `username` so far; dies if the simulator has no such account. */
+export const logins = (sim: SimulatorShape, username: string) =>
+  Effect.flatMap(sim.state(), (s) => {
+    const account = s.accounts.find((a) => a.username === username)
+    return account === undefined ? Effect.die(new Error(`the simulator has no account ${username}`)) : Effect.succeed(account.logins)
+  })

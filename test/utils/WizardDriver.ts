@@ -6,10 +6,9 @@ import { assert } from "@effect/vitest"
 import { Effect } from "effect"
 import type { Page } from "puppeteer"
 import type { AccountSnapshot, SimulatorShape } from "../../src/runtime/simulator/Simulator.ts"
+import { P } from "./Chromium.ts"
 import { loginByToken } from "./PortalLogin.ts"
-import { uniqueUsername } from "./TestSimulator.ts"
-
-const P = <A>(f: () => Promise<A>) => Effect.promise(f)
+import { newAccount } from "./TestSimulator.ts"
 
 export const SLOT_FORMAT = /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) \d{2}\/\d{2}\/\d{4} \d{2}:\d{2} - \d{2}:\d{2}$/
 
@@ -115,8 +114,8 @@ export const submitAndConfirm = (page: Page) =>
 /** A fresh account, logged in, on the wizard with its options loaded and the stepper at step 1. */
 export const openWizard = (page: Page, sim: SimulatorShape) =>
   Effect.gen(function*() {
-    const username = uniqueUsername("wiz")
-    const account = yield* sim.createAccount({ username, password: "pw", captchaMode: "token", containerCount: 40 })
+    const account = yield* newAccount("wiz", { captchaMode: "token", containerCount: 40 })
+    const username = account.username
     yield* loginByToken(page, sim, username, "pw")
     yield* P(() => page.goto(`${sim.urls.termops}/trucker/web/addvisit`))
     yield* P(() => page.waitForSelector("mat-select[formcontrolname=truckingCompany]", { visible: true }))

@@ -6,22 +6,14 @@ import { Effect } from "effect"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { coreLayer, credentials, eventually, leftovers, logins, tempDataDir } from "../../utils/ProductHarness.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
-
-const account = (prefix: string) =>
-  Effect.gen(function*() {
-    const sim = yield* Simulator
-    const username = uniqueUsername(prefix)
-    yield* sim.createAccount({ username, password: "pw", captchaMode: "token", containerCount: 3 })
-    return username
-  })
+import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 layer(testSimulatorLayer(), { excludeTestServices: true })("Context isolation (real Chromium)", (it) => {
   it.effect("sessions share one Chrome but not their cookies; a crash of it ends them all and a new one starts", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const a = yield* account("ctx-a")
-      const b = yield* account("ctx-b")
+      const { username: a } = yield* newAccount("ctx-a", { captchaMode: "token", containerCount: 3 })
+      const { username: b } = yield* newAccount("ctx-b", { captchaMode: "token", containerCount: 3 })
       const dir = yield* tempDataDir
       yield* Effect.gen(function*() {
         const pool = yield* SessionPool

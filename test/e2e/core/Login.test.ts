@@ -4,15 +4,11 @@ import { Credentials } from "../../../src/domain/Credentials.ts"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { coreLayer, credentials, leftovers, logins, tempDataDir } from "../../utils/ProductHarness.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
+import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
+/** An account whose captcha behaves as `captchaMode`, password "secret-pw"; its username. */
 const account = (captchaMode: "token" | "audio" | "trusted") =>
-  Effect.gen(function*() {
-    const sim = yield* Simulator
-    const username = uniqueUsername(captchaMode)
-    yield* sim.createAccount({ username, password: "secret-pw", captchaMode, containerCount: 5 })
-    return username
-  })
+  Effect.map(newAccount(captchaMode, { password: "secret-pw", captchaMode, containerCount: 5 }), (a) => a.username)
 
 /** Runs `f` against a fresh pool in its own DATA_DIR and returns the DATA_DIR for inspection. */
 const withPool = <A, E>(env: Record<string, string>, f: Effect.Effect<A, E, SessionPool | Simulator>) =>

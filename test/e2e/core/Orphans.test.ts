@@ -40,13 +40,12 @@ it.live("after a SIGKILL of the whole service, the next boot reaps its Chromes a
     assert.strictEqual(leftovers(dir).dirs, 1)
     process.kill(pids.service, "SIGKILL")
 
-    // Boot: building the Browser layer reaps what the dead service left.
-    const booted = Date.now()
+    // Boot: building the Browser layer reaps what the dead service left, so nothing of it is left
+    // the moment the layer is built (the 10 s deadline is ServiceKill's, on the real service).
     yield* Effect.gen(function*() {
       const browser = yield* Browser
       assert.isString(browser.executable)
     }).pipe(Effect.provide(browserIn(dir)))
-    assert.isBelow(Date.now() - booted, 10_000)
     assert.deepStrictEqual(leftovers(dir), { processes: 0, dirs: 0 })
     assert.isFalse(Processes.isAlive(pids.chrome))
     assert.isTrue(bystander.isConnected(), "a Chrome of another DATA_DIR was left alone")

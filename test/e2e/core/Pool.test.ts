@@ -1,5 +1,6 @@
 import { assert, layer } from "@effect/vitest"
 import { Deferred, Duration, Effect, Fiber, Ref } from "effect"
+import type { PoolExhausted } from "../../../src/domain/Errors.ts"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
 import type { BrowserSession } from "../../../src/services/BrowserSession.ts"
 import type { PageHandle } from "../../../src/services/Browser.ts"
@@ -7,19 +8,11 @@ import { PortalConfig } from "../../../src/services/PortalConfig.ts"
 import { openApp } from "../../../src/services/portal/PageState.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { coreLayer, credentials, eventually, leftovers, logins, tempDataDir } from "../../utils/ProductHarness.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
+import { sessionUsernames } from "../../utils/PoolHarness.ts"
+import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
-const newAccount = (prefix: string) =>
-  Effect.gen(function*() {
-    const sim = yield* Simulator
-    const username = uniqueUsername(prefix)
-    yield* sim.createAccount({ username, password: "pw", captchaMode: "trusted", containerCount: 3 })
-    return username
-  })
-
-const usernames = Effect.gen(function*() {
-  return (yield* (yield* SessionPool).list).map((s) => s.username).sort()
-})
+/** A trusted-captcha account with 3 containers; its username. */
+const account = (prefix: string) => Effect.map(newAccount(prefix, { captchaMode: "trusted", containerCount: 3 }), (a) => a.username)
 
 /** Holds a session busy with real page work until released. */
 const holdBusy = (session: BrowserSession) =>
@@ -42,7 +35,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("SessionPool with rea
   it.effect("MAX_SESSIONS=2: evicts the LRU idle session, never a busy or pinned one, then PoolExhausted", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const [a, b, c, d] = yield* Effect.all([newAccount("lru-a"), newAccount("lru-b"), newAccount("lru-c"), newAccount("lru-d")])
+      const [a, b, c, d] = yield* Effect.all([account("lru-a"), account("lru-b"), account("lru-c"), account("lru-d")])
       const dir = yield* tempDataDir
       yield* Effect.gen(function*() {
         const pool = yield* SessionPool
@@ -50,27 +43,30 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("SessionPool with rea
         const sb = (yield* pool.acquire({ credentials: credentials(b!, "pw") })).session
         yield* pool.acquire({ sessionId: sa.id }) // a is now the most recently used
         yield* pool.acquire({ credentials: credentials(c!, "pw") })
-        assert.deepStrictEqual(yield* usernames, [a, c].sort(), "b, the LRU idle session, was evicted")
+        assert.deepStrictEqual(yield* sessionUsernames, [a, c].sort(), "b, the LRU idle session, was evicted")
         assert.strictEqual((yield* pool.acquire({ sessionId: sb.id }).pipe(Effect.flip))._tag, "SessionNotFound")
         assert.deepStrictEqual(leftovers(dir).dirs, 2, "the evicted Chrome's directory is gone")
 
         // a is the LRU session now, but busy: c goes instead.
         const releaseA = yield* holdBusy(sa)
         const sd = (yield* pool.acquire({ credentials: credentials(d!, "pw"), neverTerminate: true })).session
-        assert.deepStrictEqual(yield* usernames, [a, d].sort(), "the busy session survived")
+        assert.deepStrictEqual(yield* sessionUsernames, [a, d].sort(), "the busy session survived")
 
-        // a busy, d pinned: nothing can go, so the next login waits ACQUIRE_TIMEOUT and gives up.
-        const started = Date.now()
-        const exhausted = yield* pool.acquire({ credentials: credentials(b!, "pw") }).pipe(Effect.flip)
+        // a busy, d pinned: nothing can go, so the next login queues for a slot, waits
+        // ACQUIRE_TIMEOUT and gives up ("pool_full": timed out in the queue, not refused by it).
+        const waiting = yield* pool.acquire({ credentials: credentials(b!, "pw") }).pipe(Effect.flip, Effect.forkChild)
+        yield* eventually("the login queued for a slot", pool.stats, (s) => s.waitingForSlot === 1)
+        const exhausted = yield* Fiber.join(waiting)
         assert.strictEqual(exhausted._tag, "PoolExhausted")
-        assert.isAtLeast(Date.now() - started, 1500)
-        assert.strictEqual((exhausted as { retryAfterSeconds: number }).retryAfterSeconds, 2)
-        assert.deepStrictEqual(yield* usernames, [a, d].sort())
+        assert.strictEqual((exhausted as PoolExhausted).reason, "pool_full")
+        assert.strictEqual((exhausted as PoolExhausted).retryAfterSeconds, 2)
+        assert.strictEqual((yield* pool.stats).waitingForSlot, 0, "it left the queue")
+        assert.deepStrictEqual(yield* sessionUsernames, [a, d].sort())
 
         // Once a is idle again it is the one evicted (d stays pinned).
         yield* releaseA
         yield* pool.acquire({ credentials: credentials(b!, "pw") })
-        assert.deepStrictEqual(yield* usernames, [b, d].sort())
+        assert.deepStrictEqual(yield* sessionUsernames, [b, d].sort())
         assert.strictEqual((yield* pool.acquire({ sessionId: sd.id })).session.id, sd.id)
       }).pipe(Effect.provide(coreLayer({ MAX_SESSIONS: "2", ACQUIRE_TIMEOUT: "2 seconds" }, dir)))
       assert.deepStrictEqual(leftovers(dir), { processes: 0, dirs: 0 }, "shutdown closed every Chrome")
@@ -80,7 +76,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("SessionPool with rea
   it.effect("10 concurrent acquires of new credentials log in exactly once", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const username = yield* newAccount("single")
+      const username = yield* account("single")
       yield* Effect.gen(function*() {
         const pool = yield* SessionPool
         const results = yield* Effect.all(
@@ -106,7 +102,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("SessionPool with rea
 
   it.effect("runs concurrent operations on one session one at a time and frees it on every exit", () =>
     Effect.gen(function*() {
-      const username = yield* newAccount("serial")
+      const username = yield* account("serial")
       yield* Effect.gen(function*() {
         const pool = yield* SessionPool
         const session = (yield* pool.acquire({ credentials: credentials(username, "pw") })).session
@@ -152,7 +148,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("SessionPool with rea
 
   it.effect("a SIGKILLed Chrome ends its session with BrowserCrashed and leaves nothing behind", () =>
     Effect.gen(function*() {
-      const username = yield* newAccount("crash")
+      const username = yield* account("crash")
       const dir = yield* tempDataDir
       yield* Effect.gen(function*() {
         const pool = yield* SessionPool
@@ -174,8 +170,8 @@ layer(testSimulatorLayer({ idleLogoutAfter: "3 seconds" }), { excludeTestService
   it.effect("keeps a pinned session logged in; an unrefreshed one is logged out and re-logs in on use", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const pinnedUser = yield* newAccount("pinned")
-      const idleUser = yield* newAccount("idle")
+      const pinnedUser = yield* account("pinned")
+      const idleUser = yield* account("idle")
       yield* Effect.gen(function*() {
         const pool = yield* SessionPool
         const pinned = (yield* pool.acquire({ credentials: credentials(pinnedUser, "pw"), neverTerminate: true })).session

@@ -13,17 +13,12 @@ import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { snapshotFiles } from "../../../src/services/SessionSnapshots.ts"
 import { openApp } from "../../../src/services/portal/PageState.ts"
 import { coreLayer, credentials, eventually, logins, tempDataDir } from "../../utils/ProductHarness.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
+import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 const KEY = "e2e-snapshot-key-0123456789"
 
-const account = (prefix: string) =>
-  Effect.gen(function*() {
-    const sim = yield* Simulator
-    const username = uniqueUsername(prefix)
-    yield* sim.createAccount({ username, password: "pw", captchaMode: "token", containerCount: 5 })
-    return username
-  })
+/** A token-captcha account with 5 containers; its username. */
+const account = (prefix: string) => Effect.map(newAccount(prefix, { captchaMode: "token", containerCount: 5 }), (a) => a.username)
 
 /** An operation that only succeeds logged in: it opens the containers page (a 401 would raise LoggedOut). */
 const useContainers = Effect.gen(function*() {

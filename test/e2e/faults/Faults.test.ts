@@ -11,15 +11,11 @@ import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { call, realServer } from "../../utils/HttpHarness.ts"
 import { eventually, leftovers, logins, openHandlesUnder, tempDataDir } from "../../utils/ProductHarness.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
+import { newAccount, type NewAccountSpec, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
-const account = (prefix: string, containerCount = 5, captchaMode: "token" | "trusted" = "token") =>
-  Effect.gen(function*() {
-    const sim = yield* Simulator
-    const username = uniqueUsername(prefix)
-    yield* sim.createAccount({ username, password: "pw", captchaMode, containerCount })
-    return username
-  })
+/** A token-captcha account with 5 containers unless told otherwise; its username. */
+const account = (prefix: string, spec: NewAccountSpec = {}) =>
+  Effect.map(newAccount(prefix, { captchaMode: "token", containerCount: 5, ...spec }), (a) => a.username)
 
 const creds = (username: string) => ({ username, password: "pw", captcha_api_key: "demo" })
 
@@ -44,7 +40,7 @@ const nothingLeaked = (dir: string) =>
 layer(testSimulatorLayer({ batchLatency: "100 millis" }), { excludeTestServices: true })("Faults", (it) => {
   it.effect("Chrome SIGKILLed in the middle of an operation: a typed 503, nothing leaked", () =>
     Effect.gen(function*() {
-      const username = yield* account("kill-mid", 1200)
+      const username = yield* account("kill-mid", { containerCount: 1200 })
       const dir = yield* tempDataDir
       yield* Effect.gen(function*() {
         const { id, live, running } = yield* exportUnderway(username)
@@ -65,7 +61,7 @@ layer(testSimulatorLayer({ batchLatency: "100 millis" }), { excludeTestServices:
   it.effect("the portal logs the session out mid-operation: one re-login, the operation completes", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const username = yield* account("logout-mid", 1200)
+      const username = yield* account("logout-mid", { containerCount: 1200 })
       const dir = yield* tempDataDir
       yield* Effect.gen(function*() {
         const { id, live, running } = yield* exportUnderway(username)
@@ -82,7 +78,7 @@ layer(testSimulatorLayer({ batchLatency: "100 millis" }), { excludeTestServices:
   it.effect("the portal answers 500 in the middle of the wizard: a typed phase error, the workflow resumable", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const username = yield* account("wizard-500", 40, "trusted")
+      const username = yield* account("wizard-500", { containerCount: 40, captchaMode: "trusted" })
       const company = (yield* sim.state()).accounts.find((a) => a.username === username)!.companies[0]!.name
       const container = (yield* sim.state()).accounts.find((a) => a.username === username)!.samples.importPassedPregate
       const dir = yield* tempDataDir
@@ -127,7 +123,7 @@ layer(testSimulatorLayer({ batchLatency: "100 millis" }), { excludeTestServices:
 
   it.effect("the files directory is not writable: a typed 507, the service stays healthy and recovers", () =>
     Effect.gen(function*() {
-      const username = yield* account("no-disk", 5, "trusted")
+      const username = yield* account("no-disk", { captchaMode: "trusted" })
       const dir = yield* tempDataDir
       yield* Effect.gen(function*() {
         const session = yield* call("POST", "/get_session", creds(username))

@@ -5,27 +5,25 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import ExcelJS from "exceljs"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
 import * as Processes from "../../../src/services/Processes.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { baseUrl, call, realServer } from "../../utils/HttpHarness.ts"
 import { eventually, logins } from "../../utils/ProductHarness.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
+import { readSheetRows } from "../../utils/Sheets.ts"
+import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+/** A token-captcha account (40 containers unless told), with the credentials fields of a request. */
 const account = (prefix: string, options: { containers?: number; appointments?: number } = {}) =>
   Effect.gen(function*() {
-    const sim = yield* Simulator
-    const username = uniqueUsername(prefix)
-    const snapshot = yield* sim.createAccount({
-      username,
-      password: "pw",
+    const snapshot = yield* newAccount(prefix, {
       captchaMode: "token",
       containerCount: options.containers ?? 40,
       appointmentCount: options.appointments ?? 0
     })
+    const username = snapshot.username
     return { username, creds: { username, password: "pw", captcha_api_key: "demo" }, snapshot }
   })
 
@@ -38,17 +36,6 @@ const download = (url: string) =>
       const r = await fetch(base + path)
       return { status: r.status, type: r.headers.get("content-type"), disposition: r.headers.get("content-disposition"), bytes: new Uint8Array(await r.arrayBuffer()) }
     })
-  })
-
-/** Every cell value of the first sheet of an xlsx, as text, row by row. */
-const sheetRows = (bytes: Uint8Array) =>
-  Effect.promise(async () => {
-    const workbook = new ExcelJS.Workbook()
-    await workbook.xlsx.load(Buffer.from(bytes) as never)
-    const sheet = workbook.worksheets[0]!
-    const rows: Array<Array<string>> = []
-    sheet.eachRow((row) => rows.push((row.values as Array<unknown>).slice(1).map((v) => String(v ?? ""))))
-    return rows
   })
 
 const rawPost = (path: string, body: unknown) =>
@@ -71,7 +58,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
         assert.match(r.headers.get("content-disposition") ?? "", /attachment; filename="containers_scraped_\d{8}_\d{6}(_\d+)?\.xlsx"/)
         assert.match(r.headers.get("x-session-id") ?? "", /^sess_/)
         assert.strictEqual(r.headers.get("x-is-new-session"), "true")
-        const rows = yield* sheetRows(r.bytes)
+        const rows = yield* readSheetRows(r.bytes)
         assert.strictEqual(rows[0]![0], "Container #")
         assert.strictEqual(rows.length, 1 + 45)
       }))
@@ -182,7 +169,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
         assert.strictEqual(exported.body.selected_count, 1)
         const file = yield* download(exported.body.file_url)
         assert.strictEqual(file.status, 200)
-        const rows = yield* sheetRows(file.bytes)
+        const rows = yield* readSheetRows(file.bytes)
         assert.isTrue(rows.slice(1).some((row) => row.includes(booked.body.confirmation_number)), "the new booking is in the export")
 
         const unknown = yield* call("POST", "/get_appointments", { ...a.creds, target_appointment_id: "NO-SUCH-APPOINTMENT" })

@@ -5,6 +5,7 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
+import { FetchHttpClient } from "effect/http"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -13,14 +14,9 @@ import { PortalConfig, PortalOperations, portalLayerFrom } from "../../../src/in
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
 import { baseUrl, realServer } from "../../utils/HttpHarness.ts"
 import { logins, simulatorEnv } from "../../utils/ProductHarness.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
+import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
-const account = Effect.gen(function*() {
-  const sim = yield* Simulator
-  const username = uniqueUsername("rpc")
-  yield* sim.createAccount({ username, password: "pw", captchaMode: "token", containerCount: 60 })
-  return username
-})
+const account = Effect.map(newAccount("rpc", { captchaMode: "token", containerCount: 60 }), (a) => a.username)
 
 const TOKEN = "rpc-test-token-0123456789"
 
@@ -58,12 +54,20 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("Transports", (it) =>
           assert.deepStrictEqual(rows, [...rows].sort((a, b) => a - b), "rows loaded only grow")
         }).pipe(Effect.provide(PortalClient.layer({ url, token: TOKEN })))
 
-        // Without the token the server refuses the RPC call.
+        // Without the token the server refuses the RPC call with a 401. The client only sees a
+        // body without RPC frames (an RpcClientError), so the status is read off the transport.
+        const statuses: Array<number> = []
+        const recordingFetch: typeof globalThis.fetch = (input, init) =>
+          globalThis.fetch(input, init).then((response) => {
+            statuses.push(response.status)
+            return response
+          })
         const refused = yield* Effect.gen(function*() {
           const client = yield* PortalClient
-          return yield* client.ListSessions().pipe(Effect.result)
-        }).pipe(Effect.provide(PortalClient.layer({ url })))
-        assert.strictEqual(refused._tag, "Failure")
+          return yield* client.ListSessions().pipe(Effect.flip)
+        }).pipe(Effect.provide(PortalClient.layer({ url })), Effect.provideService(FetchHttpClient.Fetch, recordingFetch))
+        assert.strictEqual(refused._tag, "RpcClientError")
+        assert.deepStrictEqual(statuses, [401])
       }).pipe(Effect.provide(realServer({ API_TOKEN: TOKEN })))
       assert.strictEqual(yield* logins(sim, username), 1)
     }), { timeout: 120_000 })

@@ -17,7 +17,7 @@ import type { RequestContext } from "../../../src/services/operations/Kit.ts"
 import { openApp } from "../../../src/services/portal/PageState.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { coreLayer, eventually } from "../../utils/ProductHarness.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
+import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 import { SLOT_FORMAT } from "../../utils/WizardDriver.ts"
 import { readZip } from "../../utils/ZipReader.ts"
 
@@ -30,11 +30,10 @@ const ctx = (idempotencyKey?: string): RequestContext => ({
 })
 
 /** A fresh simulator account; its first company, a plate, an import container and an open booking. */
-const newAccount = (prefix: string) =>
+const bookingAccount = (prefix: string) =>
   Effect.gen(function*() {
-    const sim = yield* Simulator
-    const username = uniqueUsername(prefix)
-    const account = yield* Effect.orDie(sim.createAccount({ username, password: "pw", captchaMode: "trusted", containerCount: 40 }))
+    const account = yield* newAccount(prefix, { captchaMode: "trusted", containerCount: 40 })
+    const username = account.username
     const company = account.companies[0]!
     return {
       username,
@@ -46,7 +45,7 @@ const newAccount = (prefix: string) =>
     }
   })
 
-type Account = Effect.Success<ReturnType<typeof newAccount>>
+type Account = Effect.Success<ReturnType<typeof bookingAccount>>
 
 const importFields = (a: Account) => ({
   container_type: "import",
@@ -79,7 +78,7 @@ const failure = <A, R>(self: Effect.Effect<A, PortalError, R>) => Effect.flip(se
 layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" })("appointments (Chromium vs simulator)", (it) => {
   it.effect("import check without truck_plate stops at phase 2; a retry with only the id and the plate lists the times", () =>
     Effect.gen(function*() {
-      const a = yield* newAccount("appt-import")
+      const a = yield* bookingAccount("appt-import")
       const first = yield* failure(check({ ...a.login, ...importFields(a) }))
       assert.strictEqual(first._tag, "AppointmentFieldsMissing")
       const body = toSeedBody(first)
@@ -112,7 +111,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
 
   it.effect("validation before navigation: container_type, phase-1 fields (with a resumable workflow)", () =>
     Effect.gen(function*() {
-      const a = yield* newAccount("appt-valid")
+      const a = yield* bookingAccount("appt-valid")
       const noType = yield* failure(check({ ...a.login, trucking_company: a.company }))
       assert.strictEqual(noType._tag, "InvalidOperationInput")
       assert.strictEqual(toSeedBody(noType).error, "container_type must be 'import' or 'export'")
@@ -147,7 +146,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
 
   it.effect("an expired workflow is WorkflowExpired (410); expiry leaves the browser session alone", () =>
     Effect.gen(function*() {
-      const a = yield* newAccount("appt-ttl")
+      const a = yield* bookingAccount("appt-ttl")
       const first = toSeedBody(yield* failure(check({ ...a.login, ...importFields(a) })))
       assert.strictEqual(first.current_phase, 2)
       const workflows = yield* AppointmentWorkflows
@@ -168,7 +167,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
 
   it.effect("a resume after the session did something else replays the completed phases transparently", () =>
     Effect.gen(function*() {
-      const a = yield* newAccount("appt-replay")
+      const a = yield* bookingAccount("appt-replay")
       const first = toSeedBody(yield* failure(check({ ...a.login, ...importFields(a) })))
       const pool = yield* SessionPool
       const config = yield* PortalConfig
@@ -188,7 +187,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
 
   it.effect("unknown booking → the dialog's message; unknown terminal → the options the portal offers", () =>
     Effect.gen(function*() {
-      const a = yield* newAccount("appt-errors")
+      const a = yield* bookingAccount("appt-errors")
       const booking = yield* failure(check({
         ...a.login,
         container_type: "export",
@@ -239,7 +238,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
   it.effect("a portal 500 on Next of step 2 is a typed phase-2 error; the resume in place switches own chassis YES → NO and books", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const a = yield* newAccount("appt-500")
+      const a = yield* bookingAccount("appt-500")
       yield* sim.setFaults({ http500: ["termops:/trucker/web/addvisit"] })
       const page500 = yield* failure(check({ ...a.login, ...importFields(a), truck_plate: "" })).pipe(Effect.ensuring(sim.resetFaults()))
       assert.strictEqual(toSeedBody(page500).error, "Phase 1 failed - Navigation: appointment wizard answered HTTP 500")
@@ -280,7 +279,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
   it.effect("make_appointment books once per idempotency key, also when the repeats are concurrent", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const a = yield* newAccount("appt-make")
+      const a = yield* bookingAccount("appt-make")
       const before = (yield* sim.appointments(a.username)).length
       const preview = yield* check({ ...a.login, ...importFields(a), truck_plate: a.plates[0]! })
       const [t1, t2] = preview.available_times!
@@ -326,7 +325,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
   it.effect("a 500 on Submit is portal_error, stored for its key (never submitted twice)", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const a = yield* newAccount("appt-submit500")
+      const a = yield* bookingAccount("appt-submit500")
       const preview = yield* check({ ...a.login, ...importFields(a), truck_plate: "" })
       const request: MakeAppointmentRequest = { ...a.login, ...importFields(a), truck_plate: "", appointment_time: preview.available_times![0]! }
       yield* sim.setFaults({ wizardStep500: 3 })
@@ -344,7 +343,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
   it.effect("a booking the portal never confirms is not_confirmed, never appointment_confirmed: true", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const a = yield* newAccount("appt-unconfirmed")
+      const a = yield* bookingAccount("appt-unconfirmed")
       const preview = yield* check({ ...a.login, ...importFields(a), truck_plate: "" })
       const request: MakeAppointmentRequest = { ...a.login, ...importFields(a), truck_plate: "", appointment_time: preview.available_times![0]! }
       // Step 4 never renders: the slot is booked at the portal, but no confirmation shows.
@@ -367,7 +366,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
   it.effect("export: check reads the calendar's dates and times; make books a later date", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const a = yield* newAccount("appt-export")
+      const a = yield* bookingAccount("appt-export")
       const fields = {
         container_type: "Export",
         trucking_company: a.company,
@@ -403,7 +402,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
   it.effect("the alternative import form (TraPac + DROP EMPTY) takes line and equip_size, no container_id", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const a = yield* newAccount("appt-alt")
+      const a = yield* bookingAccount("appt-alt")
       const fields = {
         trucking_company: a.company,
         terminal: "TraPac LLC-Los Angeles",

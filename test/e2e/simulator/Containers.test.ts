@@ -3,12 +3,10 @@ import { Effect, Layer } from "effect"
 import type { Page } from "puppeteer"
 import { GRID_COLUMNS } from "../../../src/runtime/simulator/Dataset.ts"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
-import { Chromium } from "../../utils/Chromium.ts"
+import { Chromium, P } from "../../utils/Chromium.ts"
 import { loginByToken } from "../../utils/PortalLogin.ts"
 import { testSimulatorLayer } from "../../utils/TestSimulator.ts"
 import { waitStable } from "../../utils/WizardDriver.ts"
-
-const P = <A>(f: () => Promise<A>) => Effect.promise(f)
 
 const Env = Layer.mergeAll(Chromium.layer, testSimulatorLayer())
 

@@ -1,7 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
-import { Chromium } from "../../utils/Chromium.ts"
+import { Chromium, P } from "../../utils/Chromium.ts"
 import {
   anchorFrame,
   loginByToken,
@@ -11,14 +11,9 @@ import {
   solveByToken,
   submitLogin
 } from "../../utils/PortalLogin.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
-
-const P = <A>(f: () => Promise<A>) => Effect.promise(f)
+import { logins, newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 const Env = Layer.mergeAll(Chromium.layer, testSimulatorLayer())
-
-const loginsOf = (sim: Simulator["Service"], username: string) =>
-  Effect.map(sim.state(), (s) => s.accounts.find((a) => a.username === username)?.logins)
 
 layer(Env, { excludeTestServices: true, timeout: "60 seconds" })("simulator login (Chromium)", (it) => {
   it.effect("token path: solver token via the task protocol → signin-oidc → ecp2, session cookies, one login counted", () =>
@@ -26,8 +21,7 @@ layer(Env, { excludeTestServices: true, timeout: "60 seconds" })("simulator logi
       const sim = yield* Simulator
       const chromium = yield* Chromium
       const { page } = yield* chromium.session
-      const username = uniqueUsername("tok")
-      yield* sim.createAccount({ username, password: "pw-tok", captchaMode: "token", containerCount: 10 })
+      const { username } = yield* newAccount("tok", { password: "pw-tok", captchaMode: "token", containerCount: 10 })
 
       const seen: Array<string> = []
       page.on("response", (r) => seen.push(`${r.status()} ${r.url()}`))
@@ -65,21 +59,20 @@ layer(Env, { excludeTestServices: true, timeout: "60 seconds" })("simulator logi
         assert.isTrue(c.session, `${c.name} must be a session cookie`)
         assert.isTrue(c.httpOnly, `${c.name} must be HttpOnly`)
       }
-      assert.strictEqual(yield* loginsOf(sim, username), 1)
+      assert.strictEqual(yield* logins(sim, username), 1)
 
       // Other app hosts sign in silently with the identity session: no second login.
       yield* P(() => page.goto(`${sim.urls.termops}/trucker/web/`))
       yield* P(() => page.waitForSelector("mat-toolbar button.user"))
       assert.strictEqual(new URL(page.url()).origin, sim.urls.termops)
-      assert.strictEqual(yield* loginsOf(sim, username), 1)
+      assert.strictEqual(yield* logins(sim, username), 1)
     }))
 
   it.effect("token-mode account: the checkbox opens a challenge whose audio is refused (Try again later)", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
       const { page } = yield* (yield* Chromium).session
-      const username = uniqueUsername("tokdos")
-      yield* sim.createAccount({ username, password: "pw", captchaMode: "token", containerCount: 0 })
+      const { username } = yield* newAccount("tokdos", { captchaMode: "token", containerCount: 0 })
       yield* openLogin(page, sim, username, "pw")
       const bframe = yield* openChallenge(page)
       assert.include(yield* P(() => bframe.$eval("body", (b) => b.innerText)), "Select all images with")
@@ -102,8 +95,7 @@ layer(Env, { excludeTestServices: true, timeout: "60 seconds" })("simulator logi
     Effect.gen(function*() {
       const sim = yield* Simulator
       const { page } = yield* (yield* Chromium).session
-      const username = uniqueUsername("aud")
-      yield* sim.createAccount({ username, password: "pw-aud", captchaMode: "audio", containerCount: 5 })
+      const { username } = yield* newAccount("aud", { password: "pw-aud", captchaMode: "audio", containerCount: 5 })
       yield* openLogin(page, sim, username, "pw-aud")
       const answer = yield* solveByAudio(page, sim)
       assert.match(answer, /^\d{6}$/)
@@ -113,15 +105,14 @@ layer(Env, { excludeTestServices: true, timeout: "60 seconds" })("simulator logi
       yield* submitLogin(page)
       yield* P(() => page.waitForSelector("mat-toolbar button.user"))
       assert.strictEqual(new URL(page.url()).origin, sim.urls.ecp2)
-      assert.strictEqual(yield* loginsOf(sim, username), 1)
+      assert.strictEqual(yield* logins(sim, username), 1)
     }))
 
   it.effect("audio path: a wrong answer shows the error and a fresh challenge", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
       const { page } = yield* (yield* Chromium).session
-      const username = uniqueUsername("audwrong")
-      yield* sim.createAccount({ username, password: "pw", captchaMode: "audio", containerCount: 0 })
+      const { username } = yield* newAccount("audwrong", { captchaMode: "audio", containerCount: 0 })
       yield* openLogin(page, sim, username, "pw")
       const bframe = yield* openChallenge(page)
       yield* P(() => bframe.click("#recaptcha-audio-button"))
@@ -148,8 +139,7 @@ layer(Env, { excludeTestServices: true, timeout: "60 seconds" })("simulator logi
     Effect.gen(function*() {
       const sim = yield* Simulator
       const { page } = yield* (yield* Chromium).session
-      const username = uniqueUsername("trust")
-      yield* sim.createAccount({ username, password: "pw", captchaMode: "trusted", containerCount: 0 })
+      const { username } = yield* newAccount("trust", { captchaMode: "trusted", containerCount: 0 })
       yield* openLogin(page, sim, username, "pw")
       const anchor = yield* anchorFrame(page)
       yield* P(() => anchor.click("#recaptcha-anchor"))
@@ -157,15 +147,14 @@ layer(Env, { excludeTestServices: true, timeout: "60 seconds" })("simulator logi
       assert.isNull(yield* P(() => page.$("iframe[src*='recaptcha/api2/bframe']")))
       yield* submitLogin(page)
       yield* P(() => page.waitForSelector("mat-toolbar button.user"))
-      assert.strictEqual(yield* loginsOf(sim, username), 1)
+      assert.strictEqual(yield* logins(sim, username), 1)
     }))
 
   it.effect("wrong password: the login page again with Invalid username or password, nothing counted", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
       const { page } = yield* (yield* Chromium).session
-      const username = uniqueUsername("badpw")
-      yield* sim.createAccount({ username, password: "right", captchaMode: "token", containerCount: 0 })
+      const { username } = yield* newAccount("badpw", { password: "right", captchaMode: "token", containerCount: 0 })
       yield* openLogin(page, sim, username, "wrong")
       yield* solveByToken(page, sim)
       yield* submitLogin(page)
@@ -176,15 +165,14 @@ layer(Env, { excludeTestServices: true, timeout: "60 seconds" })("simulator logi
       assert.strictEqual(yield* P(() => page.title()), "eModal Login")
       assert.strictEqual(yield* P(() => page.$eval("input[name=Username]", (i) => (i as HTMLInputElement).value)), username)
       assert.isNull(yield* P(() => page.$("mat-toolbar")))
-      assert.strictEqual(yield* loginsOf(sim, username), 0)
+      assert.strictEqual(yield* logins(sim, username), 0)
     }))
 
   it.effect("captcha rejected (fault): The reCAPTCHA was invalid. Try again.", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
       const { page } = yield* (yield* Chromium).session
-      const username = uniqueUsername("rej")
-      yield* sim.createAccount({ username, password: "pw", captchaMode: "token", containerCount: 0 })
+      const { username } = yield* newAccount("rej", { captchaMode: "token", containerCount: 0 })
       yield* openLogin(page, sim, username, "pw")
       yield* solveByToken(page, sim)
       yield* sim.setFaults({ captchaRejected: true })
@@ -194,7 +182,7 @@ layer(Env, { excludeTestServices: true, timeout: "60 seconds" })("simulator logi
         yield* P(() => page.$eval("div.validation-summary-errors", (e) => e.textContent ?? "")),
         "The reCAPTCHA was invalid. Try again."
       )
-      assert.strictEqual(yield* loginsOf(sim, username), 0)
+      assert.strictEqual(yield* logins(sim, username), 0)
     }))
 
   it.effect("geo-block: every portal host answers 403 Forbidden", () =>

@@ -2,15 +2,13 @@ import { existsSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import ExcelJS from "exceljs"
 import type { Page } from "puppeteer"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
-import { Chromium } from "../../utils/Chromium.ts"
+import { Chromium, P } from "../../utils/Chromium.ts"
 import { loginByToken, pollUntil } from "../../utils/PortalLogin.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
+import { readSheetRows } from "../../utils/Sheets.ts"
+import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 import { bookImport, waitStable } from "../../utils/WizardDriver.ts"
-
-const P = <A>(f: () => Promise<A>) => Effect.promise(f)
 
 const Env = Layer.mergeAll(Chromium.layer, testSimulatorLayer())
 
@@ -24,12 +22,7 @@ const readDownload = (dir: string, name: string) =>
     yield* pollUntil(
       Effect.sync(() => (existsSync(file) && !readdirSync(dir).some((f) => f.endsWith(".crdownload")) ? true : undefined))
     )
-    const workbook = new ExcelJS.Workbook()
-    yield* P(() => workbook.xlsx.readFile(file))
-    const sheet = workbook.getWorksheet("Appointments")!
-    const rows: Array<Array<string>> = []
-    sheet.eachRow((row) => rows.push((row.values as Array<unknown>).slice(1).map((v) => String(v ?? ""))))
-    return rows
+    return yield* readSheetRows(file, "Appointments")
   })
 
 layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator My Appointments (Chromium)", (it) => {
@@ -37,14 +30,8 @@ layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator My 
     Effect.gen(function*() {
       const sim = yield* Simulator
       const { page, downloadDir } = yield* (yield* Chromium).session
-      const username = uniqueUsername("appt")
-      const account = yield* sim.createAccount({
-        username,
-        password: "pw",
-        captchaMode: "token",
-        containerCount: 40,
-        appointmentCount: 40
-      })
+      const account = yield* newAccount("appt", { captchaMode: "token", containerCount: 40, appointmentCount: 40 })
+      const username = account.username
       yield* loginByToken(page, sim, username, "pw")
       const confirmation = yield* bookImport(page, sim, account, account.samples.importNotPassedPregate!)
 
@@ -94,8 +81,7 @@ layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator My 
     Effect.gen(function*() {
       const sim = yield* Simulator
       const { page, downloadDir } = yield* (yield* Chromium).session
-      const username = uniqueUsername("apptall")
-      yield* sim.createAccount({ username, password: "pw", captchaMode: "token", containerCount: 5, appointmentCount: 12 })
+      const { username } = yield* newAccount("apptall", { captchaMode: "token", containerCount: 5, appointmentCount: 12 })
       yield* loginByToken(page, sim, username, "pw")
       yield* P(() => page.goto(`${sim.urls.truckerportal}/myappointments`))
       yield* P(() => page.waitForSelector("table.appointments tbody tr"))

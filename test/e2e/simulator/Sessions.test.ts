@@ -2,12 +2,10 @@ import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import type { Page } from "puppeteer"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
-import { Chromium } from "../../utils/Chromium.ts"
+import { Chromium, P } from "../../utils/Chromium.ts"
 import { loginByToken } from "../../utils/PortalLogin.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
+import { logins, newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 import { waitStable } from "../../utils/WizardDriver.ts"
-
-const P = <A>(f: () => Promise<A>) => Effect.promise(f)
 
 const Env = Layer.mergeAll(Chromium.layer, testSimulatorLayer({ idleLogoutAfter: "30 minutes" }))
 
@@ -23,22 +21,12 @@ const assert401 = (page: Page) =>
     assert.isNull(yield* P(() => page.$("mat-toolbar")))
   })
 
-const newAccount = (sim: Simulator["Service"], prefix: string) =>
-  Effect.gen(function*() {
-    const username = uniqueUsername(prefix)
-    yield* sim.createAccount({ username, password: "pw", captchaMode: "token", containerCount: 60 })
-    return username
-  })
-
-const loginsOf = (sim: Simulator["Service"], username: string) =>
-  Effect.map(sim.state(), (s) => s.accounts.find((a) => a.username === username)!.logins)
-
 layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator portal sessions (Chromium)", (it) => {
   it.effect("idle logout: after idleLogoutAfter without requests, app pages answer the 401 page", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
       const { page } = yield* (yield* Chromium).session
-      const username = yield* newAccount(sim, "idle")
+      const { username } = yield* newAccount("idle")
       yield* loginByToken(page, sim, username, "pw")
       yield* P(() => page.goto(`${sim.urls.ecp2}/containers`))
       yield* P(() => page.waitForSelector("#searchres tbody tr"))
@@ -64,7 +52,7 @@ layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator por
     Effect.gen(function*() {
       const sim = yield* Simulator
       const { page } = yield* (yield* Chromium).session
-      const username = yield* newAccount(sim, "expire")
+      const { username } = yield* newAccount("expire")
       yield* loginByToken(page, sim, username, "pw")
       yield* P(() => page.goto(`${sim.urls.ecp2}/containers`))
       yield* P(() => page.waitForSelector("#searchres tbody tr"))
@@ -86,7 +74,7 @@ layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator por
     Effect.gen(function*() {
       const sim = yield* Simulator
       const { page } = yield* (yield* Chromium).session
-      const username = yield* newAccount(sim, "relog")
+      const { username } = yield* newAccount("relog")
       yield* loginByToken(page, sim, username, "pw")
       yield* P(() => page.goto(`${sim.urls.termops}/trucker/web/`))
       yield* P(() => page.waitForSelector("mat-toolbar button.user"))
@@ -95,19 +83,19 @@ layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator por
       assert.strictEqual(expired?.status(), 401)
 
       yield* loginByToken(page, sim, username, "pw")
-      assert.strictEqual(yield* loginsOf(sim, username), 2)
+      assert.strictEqual(yield* logins(sim, username), 2)
       const again = yield* P(() => page.goto(`${sim.urls.termops}/trucker/web/`))
       assert.strictEqual(again?.status(), 200)
       yield* P(() => page.waitForSelector("mat-toolbar button.user"))
       assert.strictEqual(new URL(page.url()).origin, sim.urls.termops)
-      assert.strictEqual(yield* loginsOf(sim, username), 2, "no second login for termops")
+      assert.strictEqual(yield* logins(sim, username), 2, "no second login for termops")
     }))
 
   it.effect("first-run dialog (fault): shown on app pages until Got it is clicked", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
       const { page } = yield* (yield* Chromium).session
-      const username = yield* newAccount(sim, "firstrun")
+      const { username } = yield* newAccount("firstrun")
       yield* sim.setFaults({ firstRunDialog: true })
       yield* Effect.gen(function*() {
         yield* loginByToken(page, sim, username, "pw")
@@ -129,10 +117,10 @@ layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator por
         const chromium = yield* Chromium
         const first = yield* chromium.session
         const second = yield* chromium.session
-        const username = yield* newAccount(sim, "one")
+        const { username } = yield* newAccount("one")
         yield* loginByToken(first.page, sim, username, "pw")
         yield* loginByToken(second.page, sim, username, "pw")
-        assert.strictEqual(yield* loginsOf(sim, username), 2)
+        assert.strictEqual(yield* logins(sim, username), 2)
         const response = yield* P(() => first.page.reload())
         assert.strictEqual(response?.status(), 401)
         yield* assert401(first.page)

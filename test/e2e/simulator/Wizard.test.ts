@@ -1,7 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
-import { Chromium } from "../../utils/Chromium.ts"
+import { Chromium, P } from "../../utils/Chromium.ts"
 import { testSimulatorLayer } from "../../utils/TestSimulator.ts"
 import {
   checkFirstUnit,
@@ -20,9 +20,10 @@ import {
   waitStep
 } from "../../utils/WizardDriver.ts"
 
-const P = <A>(f: () => Promise<A>) => Effect.promise(f)
-
 const Env = Layer.mergeAll(Chromium.layer, testSimulatorLayer())
+
+/** How far ahead the export test looks in the calendar for a date with open slots. */
+const MAX_CALENDAR_MONTHS = 24
 
 layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator appointment wizard (Chromium)", (it) => {
   it.effect("import: walks the four steps to Confirmation; the booked slot is gone", () =>
@@ -152,9 +153,16 @@ layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator app
       // The calendar: enabled cells are the dates with open slots.
       yield* clickVisible(page, "::-p-xpath(//mat-icon[text()='calendar_month'])")
       yield* P(() => page.waitForSelector("mat-calendar", { visible: true }))
+      // Forward month by month (each click waits for the next month's view) to the first open date.
+      const monthLabel = P(() => page.$eval(".mat-calendar-period-button", (b) => b.textContent?.trim() ?? ""))
       let enabled = yield* P(() => page.$$("td.mat-calendar-body-cell[aria-disabled='false']"))
-      while (enabled.length === 0) {
+      for (let months = 0; enabled.length === 0; months++) {
+        if (months === MAX_CALENDAR_MONTHS) assert.fail(`no date with open slots in ${MAX_CALENDAR_MONTHS} months of the calendar`)
+        const shown = yield* monthLabel
         yield* P(() => page.click(".mat-calendar-next-button"))
+        yield* P(() =>
+          page.waitForFunction((before) => document.querySelector(".mat-calendar-period-button")?.textContent?.trim() !== before, {}, shown)
+        )
         enabled = yield* P(() => page.$$("td.mat-calendar-body-cell[aria-disabled='false']"))
       }
       assert.isAbove(yield* P(() => page.$$eval("td.mat-calendar-body-disabled", (d) => d.length)), 0)
@@ -240,6 +248,9 @@ layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator app
         yield* waitStep(page, 3)
         yield* P(() => page.waitForSelector(".no-slots", { visible: true }))
         yield* clickVisible(page, "mat-select[formcontrolname=slot]")
+        // The panel is open (not merely never opened), and it offers nothing.
+        yield* P(() => page.waitForSelector("mat-select[formcontrolname=slot][aria-expanded='true']"))
+        yield* P(() => page.waitForSelector(".mat-select-panel[role=listbox]"))
         assert.deepStrictEqual(yield* optionTexts(page), [])
         yield* P(() => page.click("body"))
 

@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
 import { CookieJar, follow, hostRequest, jarRequest } from "../../utils/HostClient.ts"
 import { solveTask } from "../../utils/PortalLogin.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
+import { logins, newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 const solverToken = Effect.gen(function*() {
   const sim = yield* Simulator
@@ -25,12 +25,6 @@ const postLogin = (jar: CookieJar, fields: Record<string, string>) =>
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams(fields).toString()
     })
-  })
-
-const loginsOf = (username: string) =>
-  Effect.gen(function*() {
-    const sim = yield* Simulator
-    return (yield* sim.state()).accounts.find((a) => a.username === username)!.logins
   })
 
 layer(testSimulatorLayer({ solveDelay: 0 }), { excludeTestServices: true })("identity and app sign-in (HTTP)", (it) => {
@@ -55,8 +49,7 @@ layer(testSimulatorLayer({ solveDelay: 0 }), { excludeTestServices: true })("ide
   it.effect("a valid login: session cookies, the signin-oidc hop, one login counted; the token is single-use", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const username = uniqueUsername("http")
-      yield* sim.createAccount({ username, password: "secret", captchaMode: "token", containerCount: 3 })
+      const { username } = yield* newAccount("http", { password: "secret", captchaMode: "token", containerCount: 3 })
       const jar = new CookieJar()
       const [entry] = yield* follow(jar, `${sim.urls.ecp2}/login`)
       const token = yield* solverToken
@@ -70,7 +63,7 @@ layer(testSimulatorLayer({ solveDelay: 0 }), { excludeTestServices: true })("ide
       const idCookie = posted.setCookies.find((c) => c.startsWith("idsrv="))!
       assert.match(idCookie, /HttpOnly/i)
       assert.notMatch(idCookie, /Expires=|Max-Age=/i)
-      assert.strictEqual(yield* loginsOf(username), 1)
+      assert.strictEqual(yield* logins(sim, username), 1)
 
       const hops = yield* follow(jar, new URL(posted.location!, sim.urls.identity).toString())
       const urls = hops.map((h) => h.url)
@@ -89,20 +82,19 @@ layer(testSimulatorLayer({ solveDelay: 0 }), { excludeTestServices: true })("ide
       const again = yield* postLogin(new CookieJar(), { Username: username, Password: "secret", "g-recaptcha-response": token })
       assert.strictEqual(again.status, 200)
       assert.include(again.text, "The reCAPTCHA was invalid. Try again.")
-      assert.strictEqual(yield* loginsOf(username), 1)
+      assert.strictEqual(yield* logins(sim, username), 1)
 
       // termops signs in silently with the identity session: no new login.
       const termops = yield* follow(jar, `${sim.urls.termops}/trucker/web/`)
       assert.strictEqual(termops.at(-1)!.res.status, 200)
       assert.strictEqual(termops.at(-1)!.url, `${sim.urls.termops}/trucker/web/`)
-      assert.strictEqual(yield* loginsOf(username), 1)
+      assert.strictEqual(yield* logins(sim, username), 1)
     }))
 
   it.effect("wrong password → 200 login page with Invalid username or password; expired or missing token → captcha error", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
-      const username = uniqueUsername("httpbad")
-      yield* sim.createAccount({ username, password: "secret", captchaMode: "audio", containerCount: 0 })
+      const { username } = yield* newAccount("httpbad", { password: "secret", captchaMode: "audio", containerCount: 0 })
       const wrong = yield* postLogin(new CookieJar(), { Username: username, Password: "nope", "g-recaptcha-response": yield* solverToken })
       assert.strictEqual(wrong.status, 200)
       assert.match(wrong.text, /<div class="validation-summary-errors[^"]*"[^>]*><ul><li>Invalid username or password<\/li>/)
@@ -115,7 +107,7 @@ layer(testSimulatorLayer({ solveDelay: 0 }), { excludeTestServices: true })("ide
       yield* sim.advanceClock("3 minutes")
       const late = yield* postLogin(new CookieJar(), { Username: username, Password: "secret", "g-recaptcha-response": stale })
       assert.include(late.text, "The reCAPTCHA was invalid. Try again.")
-      assert.strictEqual(yield* loginsOf(username), 0)
+      assert.strictEqual(yield* logins(sim, username), 0)
     }))
 
   it.effect("an app host without a cookie redirects to authorize, then to the login page when there is no identity session", () =>
