@@ -2,7 +2,7 @@
  * `npm run simulator`: the portal simulator and the captcha solver, standalone, until SIGINT or
  * SIGTERM. Prints the host URLs, the accounts (with their demo passwords) and the solver key.
  *
- * Environment: SIMULATOR_PORT (default 5020), SIMULATOR_HOST (default 127.0.0.1), SIMULATOR_SEED
+ * Environment: SIMULATOR_PORT (default 5020; 0 = any free port), SIMULATOR_HOST (default 127.0.0.1), SIMULATOR_SEED
  * (default 1), SIMULATOR_PAGE_LATENCY (default "150 millis"), SIMULATOR_BATCH_LATENCY (default
  * "300 millis"), SIMULATOR_SOLVE_DELAY (default "2 seconds"). The demo values scripts rely on are
  * fixed: account demo / demo, solver key demo.
@@ -13,7 +13,8 @@ import { DEFAULT_ACCOUNTS } from "./Dataset.ts"
 import { Simulator } from "./Simulator.ts"
 
 const SimulatorConfig = Config.all({
-  port: Config.Port("SIMULATOR_PORT").pipe(Config.withDefault(5020)),
+  // 0 picks an ephemeral port (the printed URLs show the real one); checked below.
+  port: Config.Int("SIMULATOR_PORT").pipe(Config.withDefault(5020)),
   host: Config.String("SIMULATOR_HOST").pipe(Config.withDefault("127.0.0.1")),
   seed: Config.String("SIMULATOR_SEED").pipe(Config.withDefault("1")),
   pageLatency: Config.Duration("SIMULATOR_PAGE_LATENCY").pipe(Config.withDefault(Duration.millis(150))),
@@ -23,6 +24,9 @@ const SimulatorConfig = Config.all({
 
 const program = Effect.gen(function*() {
   const config = yield* SimulatorConfig
+  if (config.port < 0 || config.port > 65535) {
+    return yield* Effect.die(new Error(`SIMULATOR_PORT must be between 0 and 65535, got ${config.port}`))
+  }
   const layer = Simulator.layer({
     port: config.port,
     host: config.host,

@@ -2,17 +2,21 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { exited, freePort } from "../../utils/ChildProcesses.ts"
+import { exited } from "../../utils/ChildProcesses.ts"
 
 /** Resolves with everything printed once `marker` has appeared on stdout. */
 const waitForOutput = (child: ChildProcess, marker: string) =>
   Effect.callback<string>((resume) => {
     let out = ""
+    let err = ""
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk.toString("utf8")
       if (out.includes(marker)) resume(Effect.succeed(out))
     })
-    child.on("exit", (code) => resume(Effect.die(new Error(`simulator exited early (${code}): ${out}`))))
+    child.stderr?.on("data", (chunk: Buffer) => {
+      err += chunk.toString("utf8")
+    })
+    child.on("exit", (code) => resume(Effect.die(new Error(`simulator exited early (${code}): ${out}\n${err}`))))
   }).pipe(Effect.timeout("20 seconds"), Effect.orDie)
 
 describe("npm run simulator", () => {
@@ -23,17 +27,20 @@ describe("npm run simulator", () => {
 
   it.live("starts standalone and prints the URLs, the accounts and the solver key", () =>
     Effect.gen(function*() {
-      const port = yield* freePort
       const child = yield* Effect.acquireRelease(
         Effect.sync(() =>
           spawn(process.execPath, ["src/runtime/simulator/main.ts"], {
-            env: { ...process.env, SIMULATOR_PORT: String(port) },
+            env: { ...process.env, SIMULATOR_PORT: "0" },
             stdio: ["ignore", "pipe", "pipe"]
           })
         ),
         (c) => Effect.sync(() => c.kill("SIGTERM")).pipe(Effect.andThen(exited(c)))
       )
+      // Port 0: the simulator binds an ephemeral port itself (no race with other tests) and prints it.
       const out = yield* waitForOutput(child, "Solver key: demo")
+      const port = /login entry\s+http:\/\/ecp2\.localhost:(\d+)\/login/.exec(out)?.[1]
+      assert.isDefined(port, out)
+      assert.notStrictEqual(port, "0")
       assert.include(out, `http://ecp2.localhost:${port}/login`)
       assert.include(out, `http://identity.localhost:${port}`)
       assert.include(out, `http://termops.localhost:${port}/trucker/web/addvisit`)
