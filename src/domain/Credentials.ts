@@ -27,7 +27,8 @@ export type CredentialFingerprint = typeof CredentialFingerprint.Type
 
 /**
  * HMAC-SHA256(secret, username ‖ 0x00 ‖ password). The NUL separator keeps ("ab", "c") and
- * ("a", "bc") apart, which plain concatenation would not.
+ * ("a", "bc") apart, which plain concatenation would not; requests never carry a NUL (or any other
+ * control character) in either, see `CONTROL_CHARACTERS` in Operations.ts.
  */
 export const fingerprint = (
   secret: Redacted.Redacted<string>,

@@ -15,13 +15,25 @@ export const SERVICE_VERSION = "2.0.0"
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200
 
 const Str = (max: number) => Schema.String.check(Schema.isMaxLength(max))
-const Secret = Schema.Redacted(Str(4096))
 const opt = Schema.optionalKey
+
+/** U+0000–U+001F and U+007F. */
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/
+export const CONTROL_CHARACTERS_MESSAGE = "must not contain control characters (U+0000–U+001F, U+007F)"
+
+/**
+ * Credentials never contain control characters. Without this check `"de\u0000mo"` would be a
+ * second account to the pool (another fingerprint, another Chrome) but the same one to the portal,
+ * which ends the first session's login: "one login per credentials" would not hold.
+ */
+const noControlCharacters = Schema.isPattern(/^[^\u0000-\u001f\u007f]*$/, { message: CONTROL_CHARACTERS_MESSAGE })
+const Username = Str(256).check(noControlCharacters)
+const Secret = Schema.Redacted(Str(4096).check(noControlCharacters))
 
 /** How a request names its browser session: an id, or credentials, or both (id first). */
 export const SessionSelectorFields = {
   session_id: opt(Str(200)),
-  username: opt(Str(256)),
+  username: opt(Username),
   password: opt(Secret),
   captcha_api_key: opt(Secret),
   /** Pin the session: never evicted, re-logged in rather than dropped when a refresh fails. */
@@ -42,7 +54,7 @@ export const CommonOptionFields = {
 // Sessions
 
 export const GetSessionRequest = Schema.Struct({
-  username: Str(256).check(Schema.isMinLength(1)),
+  username: Username.check(Schema.isMinLength(1)),
   password: Secret,
   captcha_api_key: opt(Secret),
   never_terminate: opt(Schema.Boolean),

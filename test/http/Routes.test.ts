@@ -104,6 +104,26 @@ describe("REST routes (fake pool, real HTTP)", () => {
         assert.strictEqual(unknown.body.error_type, "session_not_found")
       }))
 
+    it.effect("guards trust #4: control characters in credentials are a 400 naming the field, and never a second login", () =>
+      Effect.gen(function*() {
+        for (const [field, body] of [
+          ["username", { ...CREDS, username: "al\u0000ice" }],
+          ["username", { ...CREDS, username: "alice\u007f" }],
+          ["password", { ...CREDS, password: "pw-al\u0001ice" }],
+          ["captcha_api_key", { ...CREDS, captcha_api_key: "k\u001bey" }]
+        ] as const) {
+          for (const path of ["/get_session", "/get_containers", "/make_appointment"]) {
+            const r = yield* call("POST", path, body)
+            assert.strictEqual(r.status, 400, `${path} ${JSON.stringify(body)}`)
+            assert.strictEqual(r.body.field, field)
+            assert.include(r.body.error, "control characters")
+            assert.notInclude(r.text, String(body[field]))
+          }
+        }
+        const logins = (yield* (yield* FakePortal).state).logins
+        assert.deepStrictEqual(Object.keys(logins).filter((u) => /[\u0000-\u001f\u007f]/.test(u)), [])
+      }))
+
     it.effect("POST /cleanup works without a body and reports what it freed", () =>
       Effect.gen(function*() {
         const r = yield* call("POST", "/cleanup")

@@ -15,6 +15,7 @@ import {
   toSeedBody,
   withContext
 } from "../../domain/Errors.ts"
+import { CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE } from "../../domain/Operations.ts"
 import type { ArtifactStoreShape, StoredFile } from "../ArtifactStore.ts"
 import { fileUrl } from "../ArtifactStore.ts"
 import type { BrowserSession, RawFailure } from "../BrowserSession.ts"
@@ -80,6 +81,13 @@ const MISSING_CREDENTIALS = "Missing required fields: username, password, captch
 const present = (v: string | Redacted.Redacted<string> | undefined) =>
   v !== undefined && (Redacted.isRedacted(v) ? Redacted.value(v) !== "" : v !== "")
 
+/** The first credential field of `request` holding a control character (see CONTROL_CHARACTERS). */
+export const controlCharacterField = (request: SessionSelector): string | undefined =>
+  (["username", "password", "captcha_api_key"] as const).find((k) => {
+    const v = request[k]
+    return v !== undefined && CONTROL_CHARACTERS.test(Redacted.isRedacted(v) ? Redacted.value(v) : v)
+  })
+
 /** Credentials from a request, or the list of what is missing. */
 export const credentialsOf = (
   request: SessionSelector,
@@ -110,6 +118,11 @@ export const makeKit = (config: PortalConfigShape, artifacts: ArtifactStoreShape
 
   const withSession: Kit["withSession"] = (request, f) =>
     Effect.gen(function*() {
+      // The transports' schemas refuse these already; this keeps embedding callers to the same rule.
+      const tainted = controlCharacterField(request)
+      if (tainted !== undefined) {
+        return yield* new InvalidOperationInput({ detail: `Invalid field '${tainted}': ${CONTROL_CHARACTERS_MESSAGE}`, field: tainted })
+      }
       const hasId = request.session_id !== undefined && request.session_id !== ""
       const creds = credentialsOf(request, config.captchaApiKey)
       const credentials = creds instanceof Credentials ? creds : undefined
