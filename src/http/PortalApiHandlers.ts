@@ -6,7 +6,7 @@
  * seed body (plus Retry-After when the pool is full); anything else is a defect, logged with the
  * request id and answered with a bare 500 that shows no internals. A client mistake is never a 500.
  */
-import { Cause, Effect, Option, Schema, SchemaIssue } from "effect"
+import { Cause, Effect, Option } from "effect"
 import { type Headers, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { timingSafeEqual, createHash } from "node:crypto"
 import {
@@ -23,10 +23,9 @@ import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../domain/Operations.ts"
 import type { PortalConfigShape } from "../services/PortalConfig.ts"
 import type { RequestContext } from "../services/PortalOperations.ts"
 import type { EndpointSpec } from "./PortalApi.ts"
+import { invalid, validatePayload } from "./Validation.ts"
 
 export const MAX_BODY_BYTES = 1024 * 1024
-
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"])
 
 // ---------------------------------------------------------------------------------------------
 // Request ids and context (one rule for REST and RPC)
@@ -111,50 +110,6 @@ export const bearerOf = (request: HttpServerRequest.HttpServerRequest): string |
 // ---------------------------------------------------------------------------------------------
 // Body decoding
 
-const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
-
-const pathText = (path: ReadonlyArray<PropertyKey>) =>
-  path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("")
-
-/** Finds a forbidden key (`__proto__`, `constructor`, `prototype`) anywhere in a parsed body. */
-const forbiddenKey = (value: unknown, path: Array<string> = [], depth = 0): string | undefined => {
-  if (depth > 32 || value === null || typeof value !== "object") return undefined
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) return [...path, key].join(".")
-    const found = forbiddenKey((value as Record<string, unknown>)[key], [...path, key], depth + 1)
-    if (found !== undefined) return found
-  }
-  return undefined
-}
-
-const invalid = (detail: string, field?: string, missingFields?: ReadonlyArray<string>) =>
-  new InvalidOperationInput({
-    detail,
-    ...(field !== undefined ? { field } : {}),
-    ...(missingFields !== undefined ? { missingFields } : {})
-  })
-
-/** A schema failure in the seed's words: missing fields listed together, then the first other problem. */
-export const describeSchemaError = (error: Schema.SchemaError): InvalidOperationInput => {
-  const issues = formatIssues(error.issue).issues.map((i) => {
-    const path = (i.path ?? []).map((p) => (typeof p === "object" && p !== null && "key" in p ? (p as { key: PropertyKey }).key : p)) as ReadonlyArray<PropertyKey>
-    return { path, field: pathText(path), message: i.message.replace(/\s+/g, " ").slice(0, 300) }
-  })
-  const missing = issues.filter((i) => /missing key/i.test(i.message) && i.path.length === 1).map((i) => i.field)
-  const other = issues.find((i) => !(/missing key/i.test(i.message) && i.path.length === 1))
-  const otherText = other === undefined
-    ? undefined
-    : other.field === ""
-    ? `Invalid request body: ${other.message}`
-    : `Invalid field '${other.field}': ${other.message}`
-  if (missing.length > 0) {
-    const text = `Missing required fields: ${missing.join(", ")}`
-    return invalid(otherText === undefined ? text : `${text}. ${otherText}`, missing[0], missing)
-  }
-  if (other === undefined || otherText === undefined) return invalid("Invalid request body")
-  return other.field === "" ? invalid(otherText) : invalid(otherText, other.field)
-}
-
 /** Reads and decodes a JSON body against `spec.body`. */
 export const decodeBody = <A>(
   spec: EndpointSpec,
@@ -180,16 +135,7 @@ export const decodeBody = <A>(
         return yield* invalid("Request must be JSON")
       }
     }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      return yield* invalid("Request body must be a JSON object")
-    }
-    const bad = forbiddenKey(parsed)
-    if (bad !== undefined) return yield* invalid(`Forbidden key '${bad}' in request body`, bad)
-    if (spec.body === undefined) return parsed as A
-    const codec = Schema.toCodecJson(spec.body as Schema.Codec<A, unknown>)
-    return yield* Schema.decodeUnknownEffect(codec)(parsed, { errors: "all" }).pipe(
-      Effect.mapError(describeSchemaError)
-    ) as Effect.Effect<A, InvalidOperationInput>
+    return yield* validatePayload<A>(spec.body, parsed)
   })
 
 // ---------------------------------------------------------------------------------------------

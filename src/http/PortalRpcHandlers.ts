@@ -5,49 +5,93 @@
  * REST rules (`contextFromHeaders`; the id is the one the edge middleware logged), and failures go
  * through the same classification (`portalErrorOf`): errors are the PortalError classes, a defect
  * becomes an InternalError (logged with the request id) so clients always get a typed failure.
+ *
+ * Payloads are validated exactly as REST bodies are: the server serves `PortalRpcsServer`, the same
+ * RPCs with payloads taken as they come, and each handler checks its payload against the contract's
+ * schema with `validatePayload` (REST's rule). A bad payload is therefore the typed
+ * InvalidOperationInput naming the field, never a defect from the RPC framework's own decoding, and
+ * a `__proto__` key is refused on both transports.
  */
-import { Effect, Queue, Stream } from "effect"
+import { Effect, Queue, Schema, Stream } from "effect"
 import type { Headers } from "effect/http"
+import { type Rpc, RpcGroup } from "effect/rpc"
 import type { PortalError } from "../domain/Errors.ts"
 import type { ContainersProgress } from "../domain/Operations.ts"
 import { PortalConfig } from "../services/PortalConfig.ts"
 import { PortalOperations, type RequestContext } from "../services/PortalOperations.ts"
 import { contextFromHeaders, portalErrorOf } from "./PortalApiHandlers.ts"
 import { PortalRpcs } from "./PortalRpcs.ts"
+import { validatePayload } from "./Validation.ts"
 
-export const PortalRpcHandlers = PortalRpcs.toLayer(Effect.gen(function*() {
+type ContractRpc = RpcGroup.Rpcs<typeof PortalRpcs>
+
+/** An RPC of the contract with its payload left undecoded. */
+type Undecoded<R> = R extends Rpc.Rpc<infer Tag, infer _Payload, infer Success, infer Error, infer Middleware, infer Requires>
+  ? Rpc.Rpc<Tag, typeof Schema.Unknown, Success, Error, Middleware, Requires>
+  : never
+
+/** The contract as the server serves it: same tags, successes and errors; payloads validated by the handlers. */
+export const PortalRpcsServer = RpcGroup.make(
+  ...[...PortalRpcs.requests.values()].map((rpc) => rpc.setPayload(Schema.Unknown))
+) as unknown as RpcGroup.RpcGroup<Undecoded<ContractRpc>>
+
+/** The payload type of the contract's RPC `tag`. */
+type PayloadOf<Tag extends ContractRpc["_tag"]> = Rpc.Payload<Extract<ContractRpc, { readonly _tag: Tag }>>
+
+/** Validates `payload` against the contract's schema for `tag` (REST's rule). */
+const payloadOf = <Tag extends ContractRpc["_tag"]>(tag: Tag, payload: unknown) =>
+  validatePayload<PayloadOf<Tag>>(PortalRpcs.requests.get(tag)!.payloadSchema, payload)
+
+export const PortalRpcHandlers = PortalRpcsServer.toLayer(Effect.gen(function*() {
   const ops = yield* PortalOperations
   const config = yield* PortalConfig
-  /** Runs `f` with the request's context (the same rules as REST); every failure becomes a PortalError. */
-  const run = <A>(headers: Headers.Headers, f: (ctx: RequestContext) => Effect.Effect<A, unknown>, idempotencyKey?: string) => {
-    const ctx = contextFromHeaders(config, headers, idempotencyKey)
-    return f(ctx).pipe(
-      Effect.catchCause((cause) => Effect.flatMap(portalErrorOf(cause, ctx.requestId), Effect.fail)),
-      Effect.annotateLogs({ requestId: ctx.requestId })
+  /**
+   * Validates the payload of `tag`, then runs `f` with it and the request's context (the same rules
+   * as REST); every failure becomes a PortalError.
+   */
+  const run = <Tag extends ContractRpc["_tag"], A>(
+    tag: Tag,
+    payload: unknown,
+    headers: Headers.Headers,
+    f: (payload: PayloadOf<Tag>, ctx: RequestContext) => Effect.Effect<A, unknown>,
+    idempotencyKey?: (payload: PayloadOf<Tag>) => string | undefined
+  ) => {
+    const requestId = contextFromHeaders(config, headers).requestId
+    return payloadOf(tag, payload).pipe(
+      Effect.flatMap((input) => f(input, contextFromHeaders(config, headers, idempotencyKey?.(input)))),
+      Effect.catchCause((cause) => Effect.flatMap(portalErrorOf(cause, requestId), Effect.fail)),
+      Effect.annotateLogs({ requestId })
     )
   }
-  return PortalRpcs.of({
+  return PortalRpcsServer.of({
     Health: () => ops.health,
-    GetSession: (payload, { headers }) => run(headers, () => ops.getSession(payload)),
+    GetSession: (payload, { headers }) => run("GetSession", payload, headers, (input) => ops.getSession(input)),
     ListSessions: () => ops.listSessions,
-    CloseSession: (payload, { headers }) => run(headers, () => ops.closeSession(payload.session_id)),
-    PingSession: (payload, { headers }) => run(headers, () => ops.pingSession(payload)),
-    Cleanup: (payload, { headers }) => run(headers, () => ops.cleanup(payload)),
-    GetContainers: (payload, { headers }) => run(headers, (ctx) => Effect.map(ops.getContainers(payload, ctx), (r) => r.response)),
+    CloseSession: (payload, { headers }) => run("CloseSession", payload, headers, (input) => ops.closeSession(input.session_id)),
+    PingSession: (payload, { headers }) => run("PingSession", payload, headers, (input) => ops.pingSession(input)),
+    Cleanup: (payload, { headers }) => run("Cleanup", payload, headers, (input) => ops.cleanup(input)),
+    GetContainers: (payload, { headers }) =>
+      run("GetContainers", payload, headers, (input, ctx) => Effect.map(ops.getContainers(input, ctx), (r) => r.response)),
     GetContainersStream: (payload, { headers }) =>
       Stream.callback<ContainersProgress, PortalError>((queue) =>
-        run(headers, (ctx) =>
-          ops.getContainers(payload, ctx, (progress) => Queue.offer(queue, progress).pipe(Effect.asVoid)).pipe(
+        run("GetContainersStream", payload, headers, (input, ctx) =>
+          ops.getContainers(input, ctx, (progress) => Queue.offer(queue, progress).pipe(Effect.asVoid)).pipe(
             Effect.flatMap((result) => Queue.offer(queue, { type: "result", result: result.response })),
             Effect.andThen(Queue.end(queue))
           )).pipe(Effect.catch((e) => Queue.fail(queue, e)))
       ),
-    GetContainerTimeline: (payload, { headers }) => run(headers, (ctx) => ops.getContainerTimeline(payload, ctx)),
-    GetBookingNumber: (payload, { headers }) => run(headers, (ctx) => ops.getBookingNumber(payload, ctx)),
-    GetAppointments: (payload, { headers }) => run(headers, (ctx) => ops.getAppointments(payload, ctx)),
-    CheckAppointments: (payload, { headers }) => run(headers, (ctx) => ops.checkAppointments(payload, ctx)),
-    MakeAppointment: ({ idempotency_key, ...payload }, { headers }) =>
-      run(headers, (ctx) => ops.makeAppointment(payload, ctx), idempotency_key),
-    GetInfoBulk: (payload, { headers }) => run(headers, (ctx) => ops.getInfoBulk(payload, ctx))
+    GetContainerTimeline: (payload, { headers }) => run("GetContainerTimeline", payload, headers, ops.getContainerTimeline),
+    GetBookingNumber: (payload, { headers }) => run("GetBookingNumber", payload, headers, ops.getBookingNumber),
+    GetAppointments: (payload, { headers }) => run("GetAppointments", payload, headers, ops.getAppointments),
+    CheckAppointments: (payload, { headers }) => run("CheckAppointments", payload, headers, ops.checkAppointments),
+    MakeAppointment: (payload, { headers }) =>
+      run(
+        "MakeAppointment",
+        payload,
+        headers,
+        ({ idempotency_key: _key, ...input }, ctx) => ops.makeAppointment(input, ctx),
+        (input) => input.idempotency_key
+      ),
+    GetInfoBulk: (payload, { headers }) => run("GetInfoBulk", payload, headers, ops.getInfoBulk)
   })
 }))

@@ -26,8 +26,7 @@ import {
   respond,
   tokenMatches
 } from "./PortalApiHandlers.ts"
-import { PortalRpcHandlers } from "./PortalRpcHandlers.ts"
-import { PortalRpcs } from "./PortalRpcs.ts"
+import { PortalRpcHandlers, PortalRpcsServer } from "./PortalRpcHandlers.ts"
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -189,7 +188,7 @@ export const ApiRoutes = HttpRouter.use(Effect.fn(function*(router) {
 }))
 
 /** Typed RPC at /rpc (ndjson), on the same server. */
-export const RpcRoutes = RpcServer.layerHttp({ group: PortalRpcs, path: "/rpc", protocol: "http" }).pipe(
+export const RpcRoutes = RpcServer.layerHttp({ group: PortalRpcsServer, path: "/rpc", protocol: "http" }).pipe(
   Layer.provide(PortalRpcHandlers),
   Layer.provide(RpcSerialization.layerNdjson)
 )

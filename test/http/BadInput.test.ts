@@ -7,6 +7,7 @@
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import { PortalError, statusOf, toSeedBody } from "../../src/domain/Errors.ts"
 import { Endpoints, type EndpointSpec } from "../../src/http/PortalApi.ts"
 import { FakePortal } from "../../src/services/PortalDriver.ts"
 import { call, fakeServer, rawGet } from "../utils/HttpHarness.ts"
@@ -85,6 +86,11 @@ for (const spec of Endpoints) {
     if (node.maxLength !== undefined) {
       cases.push({ name: `${spec.id}: ${field} too long`, method: "POST", path, body: { [field]: "x".repeat(node.maxLength + 1) }, mentions: field })
     }
+    if (["username", "password", "captcha_api_key"].includes(field)) {
+      for (const value of ["de\u0000mo", "demo\u007f", "de\u001bmo"]) {
+        cases.push({ name: `${spec.id}: ${field} with a control character`, method: "POST", path, body: { [field]: value }, mentions: field })
+      }
+    }
     if (node.enum !== undefined) {
       cases.push({ name: `${spec.id}: ${field} unknown value`, method: "POST", path, body: { [field]: "definitely-not-allowed" }, mentions: field })
     }
@@ -143,6 +149,44 @@ const expect4xx = (c: Case, r: { status: number; body: any }) => {
   }
 }
 
+/** The RPC that runs the same operation as a REST route (REST path → RPC tag). */
+const rpcOf: Readonly<Record<string, string>> = {
+  "/get_session": "GetSession",
+  "/close_session": "CloseSession",
+  "/ping_session": "PingSession",
+  "/cleanup": "Cleanup",
+  "/get_containers": "GetContainers",
+  "/get_container_timeline": "GetContainerTimeline",
+  "/get_booking_number": "GetBookingNumber",
+  "/get_appointments": "GetAppointments",
+  "/check_appointments": "CheckAppointments",
+  "/make_appointment": "MakeAppointment",
+  "/get_info_bulk": "GetInfoBulk"
+}
+
+/** A case's body as JSON text, when it is a JSON object (the only payloads both transports carry). */
+const objectText = (c: Case): string | undefined => {
+  const text = typeof c.body === "string" ? c.body : c.body === undefined ? undefined : JSON.stringify(c.body)
+  if (text === undefined || text.length > 100_000) return undefined
+  try {
+    const parsed = JSON.parse(text)
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? text : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const decodeError = Schema.decodeUnknownSync(Schema.toCodecJson(PortalError))
+
+/** Sends one RPC over /rpc (ndjson) with the payload as raw JSON text; its Exit as sent. */
+const rpc = (tag: string, payloadText: string) =>
+  Effect.gen(function*() {
+    const frame = `{"_tag":"Request","id":"1","tag":"${tag}","payload":${payloadText},"headers":[]}\n`
+    const r = yield* call("POST", "/rpc", frame, { "content-type": "application/ndjson" })
+    const exit = r.text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l)).find((m) => m._tag === "Exit")
+    return exit?.exit as { _tag: "Success" | "Failure"; cause?: ReadonlyArray<{ _tag: string; error?: unknown; defect?: unknown }> } | undefined
+  })
+
 describe("Bad input", () => {
   layer(fakeServer(), { excludeTestServices: true })("every endpoint", (it) => {
     it.effect(`answers ${cases.length} malformed requests with 4xx JSON, and nothing is harmed`, () =>
@@ -163,6 +207,37 @@ describe("Bad input", () => {
         const again = yield* call("POST", "/get_session", { username: "survivor", password: "pw", captcha_api_key: "k" })
         assert.strictEqual(again.body.session_id, before.body.session_id)
         assert.strictEqual((yield* (yield* FakePortal).state).logins.survivor, 1)
+      }), { timeout: 120_000 })
+  })
+
+  layer(fakeServer(), { excludeTestServices: true })("RPC", (it) => {
+    it.effect("guards trust #13: RPC refuses every malformed payload exactly as REST does (typed InvalidOperationInput, never a defect)", () =>
+      Effect.gen(function*() {
+        let compared = 0
+        for (const c of cases) {
+          const tag = rpcOf[c.path]
+          const text = objectText(c)
+          if (tag === undefined || text === undefined || c.method !== "POST") continue
+          const rest = yield* call("POST", c.path, text)
+          const exit = yield* rpc(tag, text)
+          assert.strictEqual(exit?._tag, "Failure", `${c.name}: RPC accepted what REST answered ${rest.status}`)
+          const reason = exit!.cause![0]!
+          assert.strictEqual(reason._tag, "Fail", `${c.name}: ${JSON.stringify(reason).slice(0, 200)}`)
+          const error = decodeError(reason.error)
+          assert.strictEqual(statusOf(error), rest.status, c.name)
+          assert.strictEqual(toSeedBody(error).error, rest.body.error, c.name)
+          assert.strictEqual(toSeedBody(error).field, rest.body.field, c.name)
+          compared++
+        }
+        assert.isAtLeast(compared, 150)
+        // The issue's examples, by name.
+        const typed = yield* rpc("GetSession", `{"username":5,"password":"pw"}`)
+        assert.strictEqual((typed!.cause![0]!.error as { _tag: string; field: string }).field, "username")
+        const long = yield* rpc("GetContainerTimeline", JSON.stringify({ session_id: "sess_AAAAAAAAAAAAAAAAAAAAAAAA", container_id: "X".repeat(65) }))
+        assert.strictEqual((long!.cause![0]!.error as { _tag: string })._tag, "InvalidOperationInput")
+        const proto = yield* rpc("GetSession", `{"username":"a","password":"b","captcha_api_key":"k","__proto__":{"admin":true}}`)
+        assert.include((proto!.cause![0]!.error as { detail: string }).detail, "__proto__")
+        assert.deepStrictEqual((yield* (yield* FakePortal).state).logins, {}, "nothing reached the portal")
       }), { timeout: 120_000 })
   })
 
