@@ -20,6 +20,7 @@ import {
 } from "../domain/Errors.ts"
 import { makeOpaqueToken } from "../domain/Ids.ts"
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../domain/Operations.ts"
+import { setRequestPhase } from "../services/portal/Phase.ts"
 import type { PortalConfigShape } from "../services/PortalConfig.ts"
 import type { RequestContext } from "../services/PortalOperations.ts"
 import type { EndpointSpec } from "./PortalApi.ts"
@@ -118,6 +119,7 @@ export const decodeBody = <A>(
   Effect.gen(function*() {
     const declared = Number(request.headers["content-length"])
     if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return yield* new PayloadTooLarge({ limitBytes: MAX_BODY_BYTES })
+    yield* setRequestPhase("request:body")
     // The edge middleware caps the body at MAX_BODY_BYTES (HttpServerRequest.MaxBodySize).
     const text = yield* request.text.pipe(
       Effect.mapError((e) =>
@@ -135,7 +137,9 @@ export const decodeBody = <A>(
         return yield* invalid("Request must be JSON")
       }
     }
-    return yield* validatePayload<A>(spec.body, parsed)
+    const input = yield* validatePayload<A>(spec.body, parsed)
+    yield* setRequestPhase("operation")
+    return input
   })
 
 // ---------------------------------------------------------------------------------------------

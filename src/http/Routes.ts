@@ -5,12 +5,13 @@
  * request's X-Request-Id header, so RPC errors carry the logged id), caps bodies at 1 MB, enforces
  * API_TOKEN (constant-time, every route but /health), and writes one access-log line with timings.
  */
-import { Effect, Layer, Option, Redacted } from "effect"
-import { Headers, HttpPlatform, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Cause, Effect, Exit, Layer, Option, Redacted, Ref } from "effect"
+import { Headers, HttpPlatform, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { RpcSerialization, RpcServer } from "effect/rpc"
-import { FileNotFound, InvalidOperationInput, type PortalError, RouteNotFound, Unauthorized } from "../domain/Errors.ts"
+import { FileNotFound, InvalidOperationInput, PayloadTooLarge, type PortalError, RouteNotFound, Unauthorized } from "../domain/Errors.ts"
 import type * as Ops from "../domain/Operations.ts"
 import { ArtifactStore } from "../services/ArtifactStore.ts"
+import { RequestPhase } from "../services/portal/Phase.ts"
 import { PortalConfig } from "../services/PortalConfig.ts"
 import { PortalOperations, type RequestContext } from "../services/PortalOperations.ts"
 import { docsPage, openApiDocument } from "./OpenApi.ts"
@@ -22,6 +23,7 @@ import {
   errorResponse,
   json,
   MAX_BODY_BYTES,
+  portalErrorOf,
   requestIdOf,
   respond,
   tokenMatches
@@ -44,7 +46,58 @@ const pathOf = (request: HttpServerRequest.HttpServerRequest) => request.url.spl
 
 const attachment = (name: string) => `attachment; filename="${name.replace(/["\\\r\n]/g, "_")}"`
 
-/** The edge: request id, body cap, API_TOKEN, access log. Applies to every route, RPC included. */
+/** Probes and scrapes: their access-log lines are debug level, so polling them does not flood the log. */
+const QUIET_PATHS = new Set(["/health", "/ready", "/metrics"])
+
+/** Whether the path has a malformed percent-encoding (`/files/%ZZ`), which no route can match. */
+const malformedPath = (path: string): boolean => {
+  try {
+    decodeURIComponent(path)
+    return false
+  } catch {
+    return true
+  }
+}
+
+/** Whether an interruption came from the client closing its connection. */
+const clientAborted = (cause: Cause.Cause<unknown>): boolean =>
+  cause.reasons.some((r) => r._tag === "Interrupt" && r.annotations.has(HttpServerError.ClientAbort.key))
+
+/**
+ * A failure that escaped the handlers (the router's own "no route", the RPC server's body read) as
+ * the service's JSON error: a malformed path is a 400, an oversized body a 413, an unreadable one a
+ * 400, anything else goes through the one classification (`portalErrorOf`). Interruptions pass.
+ */
+const edgeFailure = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpServerRequest, requestId: string) => {
+  if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+  const server = cause.reasons
+    .map((r) => (r._tag === "Fail" ? r.error : r._tag === "Die" ? r.defect : undefined))
+    .find(HttpServerError.isHttpServerError)
+  const path = pathOf(request)
+  switch (server?.reason._tag) {
+    case "RouteNotFound":
+      return Effect.succeed(errorResponse(
+        malformedPath(path)
+          ? new InvalidOperationInput({ detail: "The request path has a malformed percent-encoding", field: "path" })
+          : new RouteNotFound({ method: request.method, path: path.slice(0, 200) })
+      ))
+    case "RequestParseError":
+      return Effect.succeed(errorResponse(
+        server.reason.reason === "BodyTooLarge"
+          ? new PayloadTooLarge({ limitBytes: MAX_BODY_BYTES })
+          : new InvalidOperationInput({ detail: "The request body could not be read" })
+      ))
+    default:
+      return Effect.map(portalErrorOf(cause, requestId), errorResponse)
+  }
+}
+
+/**
+ * The edge: request id, body cap, API_TOKEN, access log. Applies to every route, RPC included, and
+ * to requests no route matches: every answer it lets out is JSON (files and workbooks aside) and
+ * carries `x-request-id`. Every request leaves one access-log line, also one whose client went
+ * away before the answer (status 499, with the phase the request was in).
+ */
 export const EdgeMiddleware = HttpRouter.middleware(
   Effect.gen(function*() {
     const config = yield* PortalConfig
@@ -71,17 +124,33 @@ export const EdgeMiddleware = HttpRouter.middleware(
       return Effect.gen(function*() {
         const path = pathOf(request)
         const started = performance.now()
+        const phase = yield* Ref.make("request")
+        const access = (status: number, extra: Record<string, unknown> = {}) =>
+          (QUIET_PATHS.has(path) ? Effect.logDebug : Effect.logInfo)("http", {
+            method: request.method,
+            path: path.slice(0, 200),
+            status,
+            ms: Math.round((performance.now() - started) * 10) / 10,
+            ...extra
+          })
         const open = request.method === "GET" && path === "/health"
         const authorized = open || Option.isNone(token) || tokenMatches(bearerOf(request), token.value)
-        const response = authorized
-          ? yield* effect.pipe(Effect.provideService(HttpServerRequest.MaxBodySize, MAX_BODY_BYTES as never))
-          : errorResponse(new Unauthorized({}))
-        yield* Effect.logInfo("http", {
-          method: request.method,
-          path,
-          status: response.status,
-          ms: Math.round((performance.now() - started) * 10) / 10
-        })
+        const response = yield* (authorized
+          ? effect.pipe(
+            Effect.provideService(HttpServerRequest.MaxBodySize, MAX_BODY_BYTES as never),
+            Effect.provideService(RequestPhase, phase),
+            Effect.catchCause((cause) => edgeFailure(cause, request, requestId))
+          )
+          : Effect.succeed(errorResponse(new Unauthorized({})))).pipe(
+            // Interrupted: no answer will be written. 499 when the client went away (nginx's code
+            // for it), 503 when the server is stopping.
+            Effect.onExit((exit) =>
+              Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)
+                ? Effect.flatMap(Ref.get(phase), (p) => access(clientAborted(exit.cause) ? 499 : 503, { phase: p }))
+                : Effect.void
+            )
+          )
+        yield* access(response.status)
         return HttpServerResponse.setHeader(response, "x-request-id", requestId)
       })
     }

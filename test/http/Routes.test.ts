@@ -1,11 +1,32 @@
 import { assert, describe, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Duration, Effect, Layer } from "effect"
+import { request as httpRequest } from "node:http"
 import { Endpoints } from "../../src/http/PortalApi.ts"
+import * as Logging from "../../src/runtime/Logging.ts"
 import { FakePortal } from "../../src/services/PortalDriver.ts"
-import { call, fakeServer, rawGet } from "../utils/HttpHarness.ts"
+import { baseUrl, call, fakeServer, rawGet } from "../utils/HttpHarness.ts"
+import { eventually } from "../utils/ProductHarness.ts"
 
 const CREDS = { username: "alice", password: "pw-alice", captcha_api_key: "key" }
 const TOKEN = "test-token-0123456789abcdef"
+
+/** The access-log lines ("http") among captured log lines, parsed. */
+const accessLines = (lines: ReadonlyArray<string>) =>
+  lines.map((l) => JSON.parse(l)).filter((l) => l.message === "http" || (Array.isArray(l.message) && l.message[0] === "http"))
+
+/** The fields of an access-log line (the logger writes the message parts as an array). */
+const fieldsOf = (line: { message: unknown }): Record<string, unknown> =>
+  Array.isArray(line.message) ? (line.message[1] as Record<string, unknown>) : {}
+
+/** Starts a POST whose client can be made to go away before the answer; `abandon` closes it. */
+const startRequest = (path: string, body: unknown, headers: Record<string, string>) =>
+  Effect.gen(function*() {
+    const url = new URL(yield* baseUrl)
+    const req = httpRequest({ host: url.hostname, port: url.port, path, method: "POST", headers: { "content-type": "application/json", ...headers } })
+    req.on("error", () => {})
+    req.end(JSON.stringify(body))
+    return { abandon: Effect.sync(() => req.destroy()) }
+  })
 
 describe("REST routes (fake pool, real HTTP)", () => {
   layer(fakeServer(), { excludeTestServices: true })("without API_TOKEN", (it) => {
@@ -204,6 +225,57 @@ describe("REST routes (fake pool, real HTTP)", () => {
         assert.strictEqual(r.body.error_type, "pool_exhausted")
         assert.isTrue(r.body.retryable)
         assert.strictEqual(r.headers.get("retry-after"), String(r.body.retry_after))
+      }))
+  })
+
+  const lines: Array<string> = []
+  layer(fakeServer().pipe(Layer.provide(Logging.captureLayer(lines))), { excludeTestServices: true })("the edge", (it) => {
+    it.effect("guards trust #11: a malformed path is a 400 and an oversized RPC body a 413, both JSON with x-request-id", () =>
+      Effect.gen(function*() {
+        for (const path of ["/files/%ZZ", "/files/AAAAAAAAAAAAAAAAAAAAAAAA/%E0%A4%A", "/get_session%ZZ"]) {
+          const r = yield* call("GET", path)
+          assert.strictEqual(r.status, 400, path)
+          assert.strictEqual(r.headers.get("content-type"), "application/json")
+          assert.match(r.headers.get("x-request-id") ?? "", /^req_/)
+          assert.deepInclude(r.body, { success: false, error_type: "invalid_input", field: "path" })
+        }
+        const huge = yield* call("POST", "/rpc", "x".repeat(1_200_000), { "content-type": "application/ndjson", "x-request-id": "rpc-huge" })
+        assert.strictEqual(huge.status, 413)
+        assert.strictEqual(huge.headers.get("content-type"), "application/json")
+        assert.strictEqual(huge.headers.get("x-request-id"), "rpc-huge")
+        assert.deepInclude(huge.body, { success: false, error_type: "payload_too_large" })
+        const logged = accessLines(lines).map(fieldsOf)
+        assert.isTrue(logged.some((f) => f.path === "/files/%ZZ" && f.status === 400), "the refused path has its access-log line")
+        assert.isTrue(logged.some((f) => f.path === "/rpc" && f.status === 413))
+      }))
+
+    it.effect("guards trust #12: a request whose client disconnects writes an access-log line: 499, duration, phase", () =>
+      Effect.gen(function*() {
+        const fake = yield* FakePortal
+        yield* fake.update((s) => ({ ...s, loginLatency: Duration.seconds(30) }))
+        const pending = yield* startRequest("/get_session", { username: "leaver", password: "pw", captcha_api_key: "k" }, { "x-request-id": "client-left" })
+        yield* eventually("the login to begin", fake.state, (s) => s.loginsStarted >= 1)
+        yield* pending.abandon
+        const line = yield* eventually(
+          "the 499 access-log line",
+          Effect.sync(() => accessLines(lines).find((l) => l.annotations?.requestId === "client-left")),
+          (l) => l !== undefined
+        )
+        assert.strictEqual(line.level, "INFO")
+        assert.deepInclude(fieldsOf(line), { method: "POST", path: "/get_session", status: 499 })
+        // Waiting for its session: the acquisition, or the login's own step once it has set one.
+        assert.include(["session:acquire", "login:fake"], fieldsOf(line).phase)
+        assert.isNumber(fieldsOf(line).ms)
+        yield* fake.update((s) => ({ ...s, loginLatency: Duration.zero }))
+      }))
+
+    it.effect("/health polls log at debug level; other requests at info", () =>
+      Effect.gen(function*() {
+        yield* call("GET", "/health", undefined, { "x-request-id": "health-poll" })
+        yield* call("GET", "/sessions", undefined, { "x-request-id": "list-call" })
+        const of = (id: string) => accessLines(lines).find((l) => l.annotations?.requestId === id)
+        assert.strictEqual(of("health-poll")?.level, "DEBUG")
+        assert.strictEqual(of("list-call")?.level, "INFO")
       }))
   })
 

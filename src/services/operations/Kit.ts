@@ -20,7 +20,7 @@ import type { ArtifactStoreShape, StoredFile } from "../ArtifactStore.ts"
 import { fileUrl } from "../ArtifactStore.ts"
 import type { BrowserSession, RawFailure } from "../BrowserSession.ts"
 import type { PageHandle } from "../Browser.ts"
-import type { PhaseTracker } from "../portal/Phase.ts"
+import { type PhaseTracker, RequestPhase, setRequestPhase } from "../portal/Phase.ts"
 import type { PortalConfigShape } from "../PortalConfig.ts"
 import type { Acquired, SessionPoolShape } from "../SessionPool.ts"
 import { DebugRecorder, makeRecorder } from "../portal/Debug.ts"
@@ -142,6 +142,7 @@ export const makeKit = (config: PortalConfigShape, artifacts: ArtifactStoreShape
           neverTerminate: request.never_terminate,
           keepAlive: request.keep_alive
         })
+      yield* setRequestPhase("session:acquire")
       const acquired = yield* attempt(hasId ? request.session_id : undefined)
       const context = { sessionId: acquired.session.id, isNewSession: acquired.isNew }
       return yield* f(acquired).pipe(
@@ -203,7 +204,7 @@ export const withContextIfPortal = <E>(e: E, context: ErrorContext): E =>
 
 /**
  * Runs `flow` as one message on the session's actor. The actor's worker is another fiber, so the
- * caller's debug recorder (when `debug` is on) is handed over explicitly.
+ * caller's debug recorder (when `debug` is on) and request phase are handed over explicitly.
  */
 export const onSession = <A, E>(
   session: BrowserSession,
@@ -213,14 +214,21 @@ export const onSession = <A, E>(
 ) =>
   Effect.gen(function*() {
     const recorder = yield* Effect.serviceOption(DebugRecorder)
+    const requestPhase = yield* Effect.serviceOption(RequestPhase)
+    yield* setRequestPhase(`${name}:queued`)
     return yield* session.run<A, E>({
       name,
       ...(options.retryOnLoggedOut !== undefined ? { retryOnLoggedOut: options.retryOnLoggedOut } : {}),
-      run: (page) =>
-        Option.match(recorder, {
+      run: (page) => {
+        const withRecorder = Option.match(recorder, {
           onNone: () => flow(page),
           onSome: (r) => Effect.provideService(flow(page), DebugRecorder, r)
         })
+        return Option.match(requestPhase, {
+          onNone: () => withRecorder,
+          onSome: (p) => Effect.provideService(withRecorder, RequestPhase, p)
+        })
+      }
     })
   })
 
