@@ -7,7 +7,7 @@
  * request id and answered with a bare 500 that shows no internals. A client mistake is never a 500.
  */
 import { Cause, Effect, Option } from "effect"
-import { type Headers, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { type Headers, type HttpServerRequest, HttpServer, HttpServerResponse } from "effect/http"
 import { timingSafeEqual, createHash } from "node:crypto"
 import {
   InternalError,
@@ -21,7 +21,7 @@ import {
 import { makeOpaqueToken } from "../domain/Ids.ts"
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../domain/Operations.ts"
 import { setRequestPhase } from "../services/portal/Phase.ts"
-import type { PortalConfigShape } from "../services/PortalConfig.ts"
+import { HOST_HEADER, PortalConfig, type PortalConfigShape } from "../services/PortalConfig.ts"
 import type { RequestContext } from "../services/PortalOperations.ts"
 import type { EndpointSpec } from "./PortalApi.ts"
 import { invalid, validatePayload } from "./Validation.ts"
@@ -45,18 +45,59 @@ export const requestIdFrom = (headers: Headers.Headers): string => {
 
 export const requestIdOf = (request: HttpServerRequest.HttpServerRequest): string => requestIdFrom(request.headers)
 
-const SAFE_HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/
+/** The host and port of a `host[:port]` (port undefined when absent). */
+const hostAndPort = (value: string): { readonly host: string; readonly port: number | undefined } => {
+  const m = /^(.*?)(?::(\d{1,5}))?$/.exec(value)!
+  return { host: m[1]!, port: m[2] === undefined ? undefined : Number(m[2]) }
+}
+
+/** The address links fall back to: HOST:PORT, with a wildcard bind shown as 127.0.0.1. */
+const boundOrigin = (config: PortalConfigShape, port: number): string => {
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+}
 
 /**
- * Where file links point: PUBLIC_BASE_URL when set; else the request's Host, as the seed did, but
- * only when it looks like a host name (no header injection into links).
+ * Where file links point, decided per request: PUBLIC_BASE_URL when set; else the request's Host,
+ * as the seed did, but only when ALLOWED_HOSTS lists it (an entry without a port allows any port;
+ * a Host without a port means port 80); else the configured address. Without ALLOWED_HOSTS the
+ * list is HOST, localhost and 127.0.0.1 on `boundPort` (the port the server listens on, which is
+ * PORT unless a test bound an ephemeral one). A hostile `Host: attacker.example` therefore never
+ * reaches a link.
  */
-const baseUrlFrom = (config: PortalConfigShape, headers: Headers.Headers): string => {
-  if (Option.isSome(config.publicBaseUrl)) return config.publicBaseUrl.value.href.replace(/\/+$/, "")
-  const host = headers["host"]
-  if (typeof host === "string" && SAFE_HOST.test(host)) return `http://${host}`
-  return `http://${config.host}:${config.port}`
+export const makeBaseUrl = (config: PortalConfigShape, boundPort: number = config.port): (headers: Headers.Headers) => string => {
+  if (Option.isSome(config.publicBaseUrl)) {
+    const fixed = config.publicBaseUrl.value.href.replace(/\/+$/, "")
+    return () => fixed
+  }
+  const allowed = Option.getOrElse(config.allowedHosts, () =>
+    [config.host, "localhost", "127.0.0.1"].map((h) => `${h.includes(":") ? `[${h}]` : h}:${boundPort}`.toLowerCase())
+  ).map(hostAndPort)
+  const fallback = boundOrigin(config, boundPort)
+  return (headers) => {
+    const given = headers["host"]
+    if (typeof given !== "string") return fallback
+    const host = given.trim().toLowerCase()
+    if (!HOST_HEADER.test(host)) return fallback
+    const asked = hostAndPort(host)
+    const ok = allowed.some((a) => a.host === asked.host && (a.port === undefined || a.port === (asked.port ?? 80)))
+    return ok ? `http://${host}` : fallback
+  }
 }
+
+/**
+ * `makeBaseUrl` for the server being built: reads PortalConfig and, when the HTTP server is in
+ * context (the routes are built after it listens), the port it is bound to.
+ */
+export const baseUrlForServer: Effect.Effect<(headers: Headers.Headers) => string, never, PortalConfig> = Effect.gen(function*() {
+  const config = yield* PortalConfig
+  const server = yield* Effect.serviceOption(HttpServer.HttpServer)
+  const port = Option.match(server, {
+    onNone: () => config.port,
+    onSome: (s) => (s.address._tag === "UnixPathAddress" ? config.port : s.address.port)
+  })
+  return makeBaseUrl(config, port)
+})
 
 /**
  * The per-request facts an operation needs. The idempotency key is `idempotencyKey` when given (an
@@ -64,19 +105,16 @@ const baseUrlFrom = (config: PortalConfigShape, headers: Headers.Headers): strin
  * (or empty) is ignored.
  */
 export const contextFromHeaders = (
-  config: PortalConfigShape,
+  baseUrl: (headers: Headers.Headers) => string,
   headers: Headers.Headers,
   idempotencyKey: string | undefined = headers["idempotency-key"]
 ): RequestContext => ({
-  baseUrl: baseUrlFrom(config, headers),
+  baseUrl: baseUrl(headers),
   requestId: requestIdFrom(headers),
   idempotencyKey: idempotencyKey !== undefined && idempotencyKey.length > 0 && idempotencyKey.length <= MAX_IDEMPOTENCY_KEY_LENGTH
     ? idempotencyKey
     : undefined
 })
-
-export const contextOf = (config: PortalConfigShape, request: HttpServerRequest.HttpServerRequest): RequestContext =>
-  contextFromHeaders(config, request.headers)
 
 /**
  * The one classification of a failure: a domain error is itself; anything else (a defect, a stray

@@ -1,6 +1,6 @@
 /**
  * RPC handlers: each RPC calls the same PortalOperations method as its REST route. File links use
- * PUBLIC_BASE_URL or the RPC request's Host; `GetContainersStream` emits a progress item for each
+ * PUBLIC_BASE_URL, or the RPC request's Host when ALLOWED_HOSTS allows it; `GetContainersStream` emits a progress item for each
  * growth of the list, then the result. The request id, file links and idempotency key follow the
  * REST rules (`contextFromHeaders`; the id is the one the edge middleware logged), and failures go
  * through the same classification (`portalErrorOf`): errors are the PortalError classes, a defect
@@ -17,9 +17,8 @@ import type { Headers } from "effect/http"
 import { type Rpc, RpcGroup } from "effect/rpc"
 import type { PortalError } from "../domain/Errors.ts"
 import type { ContainersProgress } from "../domain/Operations.ts"
-import { PortalConfig } from "../services/PortalConfig.ts"
 import { PortalOperations, type RequestContext } from "../services/PortalOperations.ts"
-import { contextFromHeaders, portalErrorOf } from "./PortalApiHandlers.ts"
+import { baseUrlForServer, contextFromHeaders, portalErrorOf, requestIdFrom } from "./PortalApiHandlers.ts"
 import { PortalRpcs } from "./PortalRpcs.ts"
 import { validatePayload } from "./Validation.ts"
 
@@ -44,7 +43,7 @@ const payloadOf = <Tag extends ContractRpc["_tag"]>(tag: Tag, payload: unknown) 
 
 export const PortalRpcHandlers = PortalRpcsServer.toLayer(Effect.gen(function*() {
   const ops = yield* PortalOperations
-  const config = yield* PortalConfig
+  const baseUrl = yield* baseUrlForServer
   /**
    * Validates the payload of `tag`, then runs `f` with it and the request's context (the same rules
    * as REST); every failure becomes a PortalError.
@@ -56,9 +55,9 @@ export const PortalRpcHandlers = PortalRpcsServer.toLayer(Effect.gen(function*()
     f: (payload: PayloadOf<Tag>, ctx: RequestContext) => Effect.Effect<A, unknown>,
     idempotencyKey?: (payload: PayloadOf<Tag>) => string | undefined
   ) => {
-    const requestId = contextFromHeaders(config, headers).requestId
+    const requestId = requestIdFrom(headers)
     return payloadOf(tag, payload).pipe(
-      Effect.flatMap((input) => f(input, contextFromHeaders(config, headers, idempotencyKey?.(input)))),
+      Effect.flatMap((input) => f(input, contextFromHeaders(baseUrl, headers, idempotencyKey?.(input)))),
       Effect.catchCause((cause) => Effect.flatMap(portalErrorOf(cause, requestId), Effect.fail)),
       Effect.annotateLogs({ requestId })
     )

@@ -18,7 +18,8 @@ import { docsPage, openApiDocument } from "./OpenApi.ts"
 import { Endpoints, type EndpointSpec } from "./PortalApi.ts"
 import {
   bearerOf,
-  contextOf,
+  baseUrlForServer,
+  contextFromHeaders,
   decodeBody,
   errorResponse,
   json,
@@ -164,6 +165,8 @@ export const ApiRoutes = HttpRouter.use(Effect.fn(function*(router) {
   const config = yield* PortalConfig
   const artifacts = yield* ArtifactStore
   const platform = yield* HttpPlatform.HttpPlatform
+  const baseUrl = yield* baseUrlForServer
+  const contextOf = (request: HttpServerRequest.HttpServerRequest) => contextFromHeaders(baseUrl, request.headers)
 
   type Handler = (request: HttpServerRequest.HttpServerRequest, spec: EndpointSpec) => Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, HttpRouter.RouteContext>
 
@@ -174,7 +177,7 @@ export const ApiRoutes = HttpRouter.use(Effect.fn(function*(router) {
 
   /** A business operation: decode the body, run it with the request's context, answer its result. */
   const operation = <I>(op: (input: I, context: RequestContext) => Effect.Effect<unknown, PortalError>): Handler => (request, spec) =>
-    body<I>(spec, request).pipe(Effect.flatMap((input) => op(input, contextOf(config, request))), Effect.map(ok))
+    body<I>(spec, request).pipe(Effect.flatMap((input) => op(input, contextOf(request))), Effect.map(ok))
 
   /**
    * Streams a file resolved (or produced) a moment ago. If it is gone by now (a /cleanup in
@@ -193,7 +196,7 @@ export const ApiRoutes = HttpRouter.use(Effect.fn(function*(router) {
     get_containers: (request, spec) =>
       Effect.gen(function*() {
         const input = yield* body<Ops.GetContainersRequest>(spec, request)
-        const result = yield* ops.getContainers(input, contextOf(config, request))
+        const result = yield* ops.getContainers(input, contextOf(request))
         if (input.return_url === true) return ok(result.response)
         // The seed sent the workbook itself by default; the session travels in headers here.
         return yield* sendFile(result.file.path, {

@@ -52,6 +52,11 @@ export interface PortalConfigShape {
   readonly captchaPollInterval: Duration.Duration
   readonly proxyUrl: Option.Option<URL>
   readonly publicBaseUrl: Option.Option<URL>
+  /**
+   * Host header values file links may be built from (`host` or `host:port`, lower case); none
+   * configured: HOST, localhost and 127.0.0.1 on the port the server is bound to.
+   */
+  readonly allowedHosts: Option.Option<ReadonlyArray<string>>
   readonly shutdownGrace: Duration.Duration
   readonly logLevel: LogLevelName
   /** Key of the encrypted session snapshots; none = snapshots off. */
@@ -150,6 +155,17 @@ const proxyUrl: Parse<URL> = (raw) => {
     return new ConfigExpectation("an http:// or https:// URL without user:password (Chrome's --proxy-server cannot carry credentials)")
   }
   return httpUrl(raw)
+}
+
+/** A Host header value: a DNS name, IPv4 or bracketed IPv6 address, optionally with a port. */
+export const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]{1,253})(:\d{1,5})?$/
+
+/** Comma-separated `host` or `host:port` entries (lower-cased). */
+const hostList: Parse<ReadonlyArray<string>> = (raw) => {
+  const entries = raw.split(",").map((e) => e.trim().toLowerCase()).filter((e) => e !== "")
+  return entries.length > 0 && entries.every((e) => HOST_HEADER.test(e))
+    ? entries
+    : new ConfigExpectation("a comma-separated list of host or host:port entries (e.g. api.example.com,10.0.0.5:5010)")
 }
 
 const nonEmpty: Parse<string> = (raw) => (raw.trim() === "" ? new ConfigExpectation("a non-empty string") : raw.trim())
@@ -308,7 +324,11 @@ export const Settings = {
   }),
   publicBaseUrl: setting<URL | undefined>({
     name: "PUBLIC_BASE_URL", defaultText: undefined, fallback: undefined, parse: httpUrl,
-    description: "Base of the file URLs in responses. Unset: built from the request's Host header, as the seed did."
+    description: "Base of the file URLs in responses. Unset: the request's Host header when ALLOWED_HOSTS allows it, else http://HOST:PORT."
+  }),
+  allowedHosts: setting<ReadonlyArray<string> | undefined>({
+    name: "ALLOWED_HOSTS", defaultText: "HOST:PORT,localhost:PORT,127.0.0.1:PORT", fallback: undefined, parse: hostList,
+    description: "Host header values (comma-separated host or host:port; a host without a port allows any port) that file URLs may be built from when PUBLIC_BASE_URL is unset. Any other Host gets links to http://HOST:PORT."
   }),
   shutdownGrace: setting({
     name: "SHUTDOWN_GRACE", defaultText: "30 seconds", fallback: Duration.seconds(30),
@@ -444,6 +464,7 @@ export const loadPortalConfig: Effect.Effect<PortalConfigShape, ConfigInvalid> =
     captchaPollInterval: v.captchaPollInterval,
     proxyUrl: Option.fromNullishOr(v.proxyUrl),
     publicBaseUrl: Option.fromNullishOr(v.publicBaseUrl),
+    allowedHosts: Option.fromNullishOr(v.allowedHosts),
     shutdownGrace: v.shutdownGrace,
     logLevel: v.logLevel,
     snapshotKey: Option.map(Option.fromNullishOr(v.snapshotKey), (k) => Redacted.make(k)),

@@ -18,6 +18,22 @@ const accessLines = (lines: ReadonlyArray<string>) =>
 const fieldsOf = (line: { message: unknown }): Record<string, unknown> =>
   Array.isArray(line.message) ? (line.message[1] as Record<string, unknown>) : {}
 
+/** A POST with a Host header of our choosing (fetch would not send one); the parsed JSON answer. */
+const postWithHost = (path: string, body: string, host: string, contentType = "application/json") =>
+  Effect.gen(function*() {
+    const url = new URL(yield* baseUrl)
+    return yield* Effect.callback<string>((resume) => {
+      const req = httpRequest({ host: url.hostname, port: url.port, path, method: "POST", headers: { host, "content-type": contentType } }, (res) => {
+        let text = ""
+        res.setEncoding("utf8")
+        res.on("data", (chunk: string) => (text += chunk))
+        res.on("end", () => resume(Effect.succeed(text)))
+      })
+      req.on("error", (e) => resume(Effect.die(e)))
+      req.end(body)
+    })
+  })
+
 /** Starts a POST whose client can be made to go away before the answer; `abandon` closes it. */
 const startRequest = (path: string, body: unknown, headers: Record<string, string>) =>
   Effect.gen(function*() {
@@ -267,6 +283,22 @@ describe("REST routes (fake pool, real HTTP)", () => {
         assert.include(["session:acquire", "login:fake"], fieldsOf(line).phase)
         assert.isNumber(fieldsOf(line).ms)
         yield* fake.update((s) => ({ ...s, loginLatency: Duration.zero }))
+      }))
+
+    it.effect("guards trust #3: file links ignore a Host outside ALLOWED_HOSTS, on REST and RPC", () =>
+      Effect.gen(function*() {
+        const own = new URL(yield* baseUrl)
+        // The fake browser fails every flow; with debug: true the failure still links its bundle.
+        const body = { username: "linker", password: "pw", captcha_api_key: "k", container_id: "MSDU1234567", debug: true }
+        const hostile = JSON.parse(yield* postWithHost("/get_container_timeline", JSON.stringify(body), "attacker.example"))
+        assert.isTrue(hostile.debug_bundle_url.startsWith(`http://127.0.0.1:${own.port}/files/`), hostile.debug_bundle_url)
+        const frame = JSON.stringify({ _tag: "Request", id: "1", tag: "GetContainerTimeline", payload: body, headers: [] }) + "\n"
+        const rpc = JSON.parse((yield* postWithHost("/rpc", frame, "attacker.example", "application/ndjson")).split("\n")[0]!)
+        const link = rpc.exit.cause[0].error.debugBundleUrl as string
+        assert.isTrue(link.startsWith(`http://127.0.0.1:${own.port}/files/`), link)
+        // An allowed Host is honoured: localhost on the bound port.
+        const allowed = JSON.parse(yield* postWithHost("/get_container_timeline", JSON.stringify(body), `localhost:${own.port}`))
+        assert.isTrue(allowed.debug_bundle_url.startsWith(`http://localhost:${own.port}/files/`), allowed.debug_bundle_url)
       }))
 
     it.effect("/health polls log at debug level; other requests at info", () =>

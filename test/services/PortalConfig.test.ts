@@ -36,6 +36,14 @@ describe("PortalConfig", () => {
     assert.isTrue(Option.isNone(c.proxyUrl))
   })
 
+  it("reads ALLOWED_HOSTS as a lower-cased list; unset, the defaults follow HOST and PORT at request time", async () => {
+    const exit = await load({ ALLOWED_HOSTS: "API.example.com, 10.0.0.5:5010,[::1]:5010" })
+    assert.isTrue(Exit.isSuccess(exit))
+    if (Exit.isSuccess(exit)) assert.deepStrictEqual(Option.getOrUndefined(exit.value.allowedHosts), ["api.example.com", "10.0.0.5:5010", "[::1]:5010"])
+    const unset = await load({})
+    assert.isTrue(Exit.isSuccess(unset) && Option.isNone(unset.value.allowedHosts))
+  })
+
   it("parses durations written as seconds or with a unit", async () => {
     for (const [raw, ms] of [["90", 90_000], ["90 seconds", 90_000], ["5 minutes", 300_000], ["1500 millis", 1500], ["2h", 7_200_000]] as const) {
       const exit = await load({ SESSION_REFRESH_AFTER: raw })
@@ -64,7 +72,9 @@ describe("PortalConfig", () => {
     ["CAPTCHA_STRATEGY", "ocr", "CAPTCHA_STRATEGY must be one of token | audio"],
     ["PROXY_URL", "socks5://p:1080", "PROXY_URL must be an http:// or https:// URL"],
     ["PROXY_URL", "http://user:pw@proxy:3128", "PROXY_URL must be an http:// or https:// URL without user:password (Chrome's --proxy-server cannot carry credentials)"],
-    ["LOG_LEVEL", "loud", "LOG_LEVEL must be one of Trace | Debug | Info | Warn | Error"]
+    ["LOG_LEVEL", "loud", "LOG_LEVEL must be one of Trace | Debug | Info | Warn | Error"],
+    ["ALLOWED_HOSTS", "http://api.example.com", "ALLOWED_HOSTS must be a comma-separated list of host or host:port entries"],
+    ["ALLOWED_HOSTS", "api.example.com, bad host", "ALLOWED_HOSTS must be a comma-separated list of host or host:port entries"]
   ]
   for (const [name, value, expected] of bad) {
     it(`rejects ${name}=${JSON.stringify(value)} with one readable line`, async () => {
