@@ -5,11 +5,36 @@
  * session — in place when the page is still that workflow's wizard at the right step, otherwise by
  * replaying the completed phases from the stored fields — with only the missing fields. Errors
  * carry session_id, is_new_session, appointment_session_id and current_phase (the phase a resume
- * starts at). make_appointment submits only once per idempotency key and reports a booking as
- * confirmed only when the portal showed its confirmation number.
+ * starts at). make_appointment reports a booking as confirmed only when the portal showed its
+ * confirmation number.
+ *
+ * Never a double booking. Submit is clicked at most once per request (a re-run after a lost session
+ * stops before it), and with an idempotency key at most once per key:
+ * - The key belongs to its caller: before any replay the caller is authenticated by what it
+ *   presented — the credential fingerprint of the session it resolves to (a live or restorable
+ *   `session_id`, or username AND password: Kit.ownerOf), and for a resume the workflow id itself —
+ *   so a session id first and credentials later (or the reverse) are the same owner, and a caller
+ *   with the username but not the password gets 409 with nothing of the first result.
+ * - Once Submit is clicked, every outcome is final: a confirmation; a refusal the portal showed
+ *   (slot taken, a dialog); or, when the outcome is unknown (a timeout, a crash, a lost page, a
+ *   defect while waiting for the answer), `not_confirmed` (retryable: false, "check My Appointments
+ *   before trying again"). Those are stored for the key. The one exception is a Submit the portal
+ *   demonstrably did not act on — it answered with an error (a 500's snack bar, `portal_error`) or
+ *   refused the form (`not_advanced`, field errors and nothing pending) with no confirmation — which
+ *   releases the key, so a retry with the same key books. We rely on the portal's booking call
+ *   being atomic: an error answer means no appointment, as the simulator models it.
  */
-import { Effect } from "effect"
-import { AppointmentFieldsMissing, InvalidOperationInput, type PortalError } from "../../domain/Errors.ts"
+import { Cause, Effect, Option, Ref } from "effect"
+import {
+  AppointmentFieldsMissing,
+  AppointmentPhaseFailed,
+  type ErrorContext,
+  InvalidOperationInput,
+  isPortalError,
+  type PortalError,
+  toSeedBody,
+  withContext
+} from "../../domain/Errors.ts"
 import type {
   CheckAppointmentsRequest,
   CheckAppointmentsResponse,
@@ -20,6 +45,7 @@ import type { AppointmentWorkflowsShape, ContainerType, PhaseData } from "../App
 import type { PageHandle } from "../Browser.ts"
 import type { IdempotencyShape } from "../Idempotency.ts"
 import { debugNote } from "../portal/Debug.ts"
+import { setRequestPhase } from "../portal/Phase.ts"
 import * as Wizard from "../portal/Wizard.ts"
 import { type Acquired, type Kit, onSession, type RequestContext, type SessionSelector, withContextIfPortal } from "./Kit.ts"
 
@@ -119,9 +145,15 @@ export const publicPhaseData = (d: PhaseData): Record<string, unknown> => {
   return rest
 }
 
-/** What goes into the idempotency fingerprint: the body without secrets, the key or debug options. */
+/**
+ * What goes into the idempotency fingerprint: the business fields. Secrets, the key, debug options
+ * and the caller's identity (session_id, username) stay out — who the caller is, is checked by its
+ * principals, so one owner may send a session id first and credentials later.
+ */
 export const fingerprintBody = (request: MakeAppointmentRequest): Record<string, unknown> => {
   const {
+    session_id: _sessionId,
+    username: _username,
     password: _password,
     captcha_api_key: _key,
     request_id: _requestId,
@@ -144,7 +176,55 @@ export const fingerprintBody = (request: MakeAppointmentRequest): Record<string,
 
 type Mode =
   | { readonly kind: "check" }
-  | { readonly kind: "make"; readonly time: string; readonly commit: Effect.Effect<void> }
+  | {
+    readonly kind: "make"
+    readonly time: string
+    /** Called right before Submit is clicked. */
+    readonly commit: Effect.Effect<void>
+    /** Whether this request has already clicked Submit. */
+    readonly submitted: Effect.Effect<boolean>
+  }
+
+/** The wizard step whose failure can mean the portal booked nothing (see the header). */
+const SUBMIT_STEP = "Submit"
+
+/**
+ * A failure after Submit that shows the portal did not book: it answered with an error, or the form
+ * refused to go (field errors, nothing pending). Releases the idempotency key.
+ */
+export const submitNotDone = (e: unknown): boolean =>
+  isPortalError(e) && e._tag === "AppointmentPhaseFailed" && e.step === SUBMIT_STEP &&
+  (e.reason === "portal_error" || e.reason === "not_advanced")
+
+const UNKNOWN_OUTCOME = "the appointment may have been booked — check My Appointments before trying again"
+
+/** The final answer for a Submit whose outcome is unknown (`what` says why). */
+const notConfirmed = (what: string, context: ErrorContext = {}) =>
+  withContext(
+    new AppointmentPhaseFailed({ phase: 3, step: SUBMIT_STEP, reason: "not_confirmed", detail: `${what}; ${UNKNOWN_OUTCOME}` }),
+    context
+  )
+
+/**
+ * Makes a failure after Submit was clicked final. The Submit step's own verdicts stay as they are
+ * (a refusal the portal showed, not_confirmed, or a demonstrated non-booking, which releases the
+ * key); anything else — a timeout, a crash, a lost session, a defect — leaves the outcome unknown
+ * and becomes not_confirmed (retryable: false), keeping the error's session and workflow context.
+ */
+export const afterSubmit = (cause: Cause.Cause<unknown>): Effect.Effect<never, PortalError> => {
+  // This fiber is alive (a handler never runs for its own interruption): the work it waited on
+  // was interrupted, e.g. the session closed under it. Unknown outcome.
+  if (Cause.hasInterruptsOnly(cause)) return Effect.fail(notConfirmed("Submit was clicked, then the work was interrupted"))
+  const error = Cause.findErrorOption(cause)
+  if (Option.isSome(error) && isPortalError(error.value)) {
+    const e = error.value
+    if (e._tag === "AppointmentPhaseFailed" && e.step === SUBMIT_STEP) return Effect.fail(e)
+    return Effect.fail(notConfirmed(`Submit was clicked, then: ${toSeedBody(e).error}`, e as ErrorContext))
+  }
+  return Effect.logError("make_appointment failed unexpectedly after Submit", cause).pipe(
+    Effect.andThen(Effect.fail(notConfirmed("Submit was clicked, then the service failed while waiting for the answer")))
+  )
+}
 
 type DriveResult =
   | { readonly kind: "check"; readonly times: Wizard.AvailableTimes }
@@ -214,6 +294,11 @@ export const makeAppointmentOperations = (
   /** Runs the workflow `id` on `acquired` and shapes the response. */
   const proceed = (id: string, acquired: Acquired, request: CheckAppointmentsRequest | MakeAppointmentRequest, context: RequestContext, mode: Mode) =>
     Effect.gen(function*() {
+      // A re-run of this request (its session was lost and withSession tried again) never reaches
+      // Submit a second time: the first click's outcome is unknown.
+      if (mode.kind === "make" && (yield* mode.submitted)) {
+        return yield* notConfirmed("Submit was clicked, then the session was lost; it is not clicked again")
+      }
       const session = acquired.session
       const wf = yield* workflows.use(id)
       const time = mode.kind === "make" ? mode.time : undefined
@@ -315,12 +400,27 @@ export const makeAppointmentOperations = (
     return response
   })
 
-  /** make_appointment without idempotency: validate, walk (or resume), submit, confirm. */
+  /**
+   * make_appointment without idempotency: validate, walk (or resume), submit, confirm. Submit is
+   * clicked at most once, and every failure after it is final (`afterSubmit`).
+   */
   const makeOnce = (request: MakeAppointmentRequest, context: RequestContext, commit: Effect.Effect<void>) =>
     Effect.gen(function*() {
-      const time = request.appointment_time?.trim() ?? ""
+      const submitted = yield* Ref.make(false)
+      return yield* walkAndBook(request, context, {
+        kind: "make",
+        time: request.appointment_time?.trim() ?? "",
+        commit: Ref.set(submitted, true).pipe(Effect.andThen(commit)),
+        submitted: Ref.get(submitted)
+      }).pipe(
+        Effect.catchCause((cause) => Effect.flatMap(Ref.get(submitted), (clicked) => (clicked ? afterSubmit(cause) : Effect.failCause(cause))))
+      ) as Effect.Effect<MakeAppointmentResponse, PortalError>
+    })
+
+  const walkAndBook = (request: MakeAppointmentRequest, context: RequestContext, mode: Extract<Mode, { readonly kind: "make" }>) =>
+    Effect.gen(function*() {
+      const time = mode.time
       const resumeId = request.appointment_session_id
-      const mode: Mode = { kind: "make", time, commit }
       const isResume = resumeId !== undefined && resumeId !== ""
       // For seed compatibility a new booking without container_type is an import.
       const type = parseContainerType(request.container_type) ?? "import"
@@ -365,16 +465,38 @@ export const makeAppointmentOperations = (
       return response
     })
 
+  /**
+   * What the caller of a keyed request has proved (see the header): the credential fingerprint of
+   * the session it resolves to — for a resume, the workflow's session first, as `resume` runs on it
+   * — and, for a resume, the workflow id it presented (a bearer secret handed only to its owner; it
+   * still proves ownership after the booking ended the workflow).
+   */
+  const principalsOf = (request: MakeAppointmentRequest) =>
+    Effect.gen(function*() {
+      const principals: Array<string> = []
+      const resumeId = request.appointment_session_id
+      const isResume = resumeId !== undefined && resumeId !== ""
+      const workflow = isResume ? yield* workflows.peek(resumeId) : undefined
+      if (isResume) principals.push(`workflow:${idempotency.fingerprint({ appointment_session_id: resumeId })}`)
+      const owner = yield* kit.ownerOf(workflow === undefined ? request : { ...request, session_id: workflow.sessionId })
+      if (owner !== undefined) principals.push(`credentials:${owner}`)
+      return principals
+    })
+
   const makeAppointment = Effect.fn("PortalOperations.makeAppointment")(function*(
     request: MakeAppointmentRequest,
     context: RequestContext
   ) {
     const key = context.idempotencyKey ?? request.request_id
     if (key === undefined || key === "") return yield* makeOnce(request, context, Effect.void)
+    // Authenticate first: the decision below answers a repeat only for the key's owner.
+    yield* setRequestPhase("make_appointment:idempotency")
+    const principals = yield* principalsOf(request)
     const outcome = yield* idempotency.run(
       `make_appointment:${key}`,
-      idempotency.fingerprint(fingerprintBody(request)),
-      (commit) => makeOnce(request, context, commit)
+      { fingerprint: idempotency.fingerprint(fingerprintBody(request)), principals },
+      (commit) => makeOnce(request, context, commit),
+      { notDone: submitNotDone }
     )
     return outcome.replayed ? { ...outcome.value, idempotent_replay: true } : outcome.value
   })

@@ -5,7 +5,7 @@
  * errors with `session_id`/`is_new_session`, and wrapping a run in a debug bundle when asked.
  */
 import { Cause, Clock, Duration, Effect, Exit, Option, Redacted } from "effect"
-import { Credentials } from "../../domain/Credentials.ts"
+import { type CredentialFingerprint, Credentials, fingerprint } from "../../domain/Credentials.ts"
 import {
   type ErrorContext,
   errorTypeOf,
@@ -61,6 +61,13 @@ export interface Kit {
     options: { readonly enabled: boolean; readonly session: BrowserSession; readonly label: string; readonly context: RequestContext },
     f: Effect.Effect<A, E, R>
   ) => Effect.Effect<{ readonly result: A; readonly debugBundleUrl: string | undefined }, E, Exclude<R, DebugRecorder>>
+  /**
+   * The credential fingerprint of the session a request resolves to, by withSession's rule: its
+   * `session_id` when that names a live (or restorable) session, else its username and password;
+   * undefined when it resolves to neither. It proves who the caller is without contacting the
+   * portal: knowing a session id, or the password, is the proof.
+   */
+  readonly ownerOf: (request: SessionSelector) => Effect.Effect<CredentialFingerprint | undefined>
   /** `YYYYmmdd_HHMMSS` in UTC, for file names. */
   readonly stamp: Effect.Effect<string>
   readonly url: (context: RequestContext, file: Pick<StoredFile, "urlPath">) => string
@@ -159,6 +166,18 @@ export const makeKit = (config: PortalConfigShape, artifacts: ArtifactStoreShape
       ) as Effect.Effect<never, never>
     }) as never
 
+  const ownerOf: Kit["ownerOf"] = (request) =>
+    Effect.gen(function*() {
+      if (controlCharacterField(request) !== undefined) return undefined
+      if (request.session_id !== undefined && request.session_id !== "") {
+        // A live session, or a snapshot brought back under the same id (as withSession would).
+        const found = yield* Effect.option(pool.acquire({ sessionId: request.session_id }))
+        if (Option.isSome(found)) return found.value.session.fingerprint
+      }
+      if (!present(request.username) || !present(request.password)) return undefined
+      return fingerprint(config.serverSecret, { username: request.username!, password: request.password! })
+    })
+
   const withDebug: Kit["withDebug"] = (options, f) =>
     Effect.gen(function*() {
       if (!options.enabled) {
@@ -185,7 +204,7 @@ export const makeKit = (config: PortalConfigShape, artifacts: ArtifactStoreShape
       return { result: exit.value, debugBundleUrl }
     }) as never
 
-  return { config, artifacts, pool, withSession, withDebug, stamp, url }
+  return { config, artifacts, pool, withSession, ownerOf, withDebug, stamp, url }
 }
 
 /** error.txt's first line: the error as the client sees it (`String(cause)` only named the tag). */

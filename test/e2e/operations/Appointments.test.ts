@@ -322,22 +322,81 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
       assert.notInclude(toSeedBody(taken).available_options!, t1)
     }).pipe(Effect.provide(ops())))
 
-  it.effect("a 500 on Submit is portal_error, stored for its key (never submitted twice)", () =>
+  it.effect("guards trust #2: a 500 on Submit is portal_error and releases its key; the retry with the same key books, once", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
       const a = yield* bookingAccount("appt-submit500")
       const preview = yield* check({ ...a.login, ...importFields(a), truck_plate: "" })
       const request: MakeAppointmentRequest = { ...a.login, ...importFields(a), truck_plate: "", appointment_time: preview.available_times![0]! }
       yield* sim.setFaults({ wizardStep500: 3 })
-      const failed = yield* failure(make(request, "k500"))
-      assert.strictEqual(toSeedBody(failed).error, "Phase 3 failed - Submit: An unexpected error occurred. Please try again later.")
-      assert.strictEqual(toSeedBody(failed).current_phase, 3)
-      yield* sim.resetFaults()
-      const replay = yield* failure(make(request, "k500"))
-      assert.strictEqual(toSeedBody(replay).error, toSeedBody(failed).error, "the stored outcome, not a second submit")
-      assert.strictEqual((yield* sim.appointments(a.username)).filter((x) => x.slot === request.appointment_time).length, 0)
-      const ok = yield* make(request, "k500-b")
-      assert.isTrue(ok.appointment_confirmed)
+      const failed = yield* failure(make(request, "k500")).pipe(Effect.ensuring(sim.resetFaults()))
+      const body = toSeedBody(failed)
+      assert.strictEqual(body.error, "Phase 3 failed - Submit: An unexpected error occurred. Please try again later.")
+      assert.strictEqual(body.error_type, "portal_error")
+      assert.isTrue(body.retryable)
+      assert.strictEqual(body.current_phase, 3)
+      const atSlot = () => Effect.map(sim.appointments(a.username), (list) => list.filter((x) => x.slot === request.appointment_time).length)
+      assert.strictEqual(yield* atSlot(), 0, "the portal booked nothing")
+      // A retryable failure is not replayed: the same key runs again and books (it used to answer
+      // the stored 500 for 24 hours).
+      const booked = yield* make(request, "k500")
+      assert.isTrue(booked.appointment_confirmed)
+      assert.isUndefined(booked.idempotent_replay)
+      assert.strictEqual(yield* atSlot(), 1)
+      const again = yield* make(request, "k500")
+      assert.isTrue(again.idempotent_replay)
+      assert.strictEqual(again.confirmation_number, booked.confirmation_number)
+      assert.strictEqual(yield* atSlot(), 1, "never submitted twice")
+    }).pipe(Effect.provide(ops())))
+
+  it.effect("guards trust #1: an idempotency key belongs to its caller; a stranger gets 409 with nothing of the first result", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator
+      const a = yield* bookingAccount("appt-owner")
+      const stranger = yield* bookingAccount("appt-stranger")
+      const preview = yield* check({ ...a.login, ...importFields(a), truck_plate: a.plates[0]! })
+      const fields = { ...importFields(a), truck_plate: a.plates[0]!, appointment_time: preview.available_times![0]! }
+      const first = yield* make({ ...a.login, ...fields }, "trust-1")
+      assert.isTrue(first.appointment_confirmed)
+      const bookings = (yield* sim.appointments(a.username)).length
+
+      const strangerSession = (yield* (yield* PortalOperations).getSession(stranger.login)).session_id
+      const foreign: ReadonlyArray<readonly [string, MakeAppointmentRequest, string | undefined]> = [
+        ["the username with a wrong password", { ...a.login, password: Redacted.make("wrong"), ...fields }, "trust-1"],
+        ["the username without a password", { username: a.username, ...fields }, "trust-1"],
+        ["the key as request_id, wrong password", { ...a.login, password: Redacted.make("wrong"), ...fields, request_id: "trust-1" }, undefined],
+        ["another account's live session", { session_id: strangerSession, ...fields }, "trust-1"],
+        ["another account's credentials", { ...stranger.login, ...fields }, "trust-1"],
+        ["an unknown session id", { session_id: "sess_AAAAAAAAAAAAAAAAAAAAAAAA", ...fields }, "trust-1"]
+      ]
+      for (const [who, request, key] of foreign) {
+        const e = yield* failure(make(request, key))
+        assert.strictEqual(e._tag, "IdempotencyConflict", who)
+        assert.strictEqual(statusOf(e), 409, who)
+        const text = JSON.stringify(toSeedBody(e)) + JSON.stringify(e)
+        assert.notInclude(text, first.session_id, who)
+        assert.notInclude(text, first.confirmation_number, who)
+      }
+
+      // The owner is recognised however it identifies itself: by its session, or by credentials.
+      const bySession = yield* make({ session_id: first.session_id, ...fields }, "trust-1")
+      assert.isTrue(bySession.idempotent_replay)
+      assert.strictEqual(bySession.confirmation_number, first.confirmation_number)
+      const byCredentials = yield* make({ ...a.login, ...fields, request_id: "trust-1" })
+      assert.isTrue(byCredentials.idempotent_replay)
+      assert.strictEqual((yield* sim.appointments(a.username)).length, bookings, "nothing booked again")
+      assert.strictEqual((yield* sim.appointments(stranger.username)).length, 0, "nothing booked for the stranger")
+
+      // A resume keyed by its workflow: after the booking ended the workflow, the same id still
+      // proves the owner.
+      const wf = yield* check({ ...a.login, ...importFields(a), truck_plate: a.plates[0]! })
+      const resume = { appointment_session_id: wf.appointment_session_id, appointment_time: wf.available_times![0]! }
+      const resumed = yield* make(resume, "trust-1-resume")
+      const replayed = yield* make(resume, "trust-1-resume")
+      assert.isTrue(replayed.idempotent_replay)
+      assert.strictEqual(replayed.confirmation_number, resumed.confirmation_number)
+      const hijack = yield* failure(make({ ...stranger.login, ...resume, appointment_session_id: "appt_AAAAAAAAAAAAAAAAAAAAAAAA" }, "trust-1-resume"))
+      assert.strictEqual(hijack._tag, "IdempotencyConflict")
     }).pipe(Effect.provide(ops())))
 
   it.effect("a booking the portal never confirms is not_confirmed, never appointment_confirmed: true", () =>
