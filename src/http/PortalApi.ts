@@ -227,7 +227,7 @@ export const Endpoints: ReadonlyArray<EndpointSpec> = [
     path: "/make_appointment",
     summary: "Book an appointment",
     description:
-      "Walks the wizard, selects `appointment_time`, submits, and verifies the Confirmation step: `appointment_confirmed` is true only when the portal confirmed, with its `confirmation_number`. Send an `Idempotency-Key` header (or `request_id`): a repeat within 24 h returns the first result and never books twice.",
+      "Walks the wizard, selects `appointment_time`, submits, and verifies the Confirmation step: `appointment_confirmed` is true only when the portal confirmed, with its `confirmation_number`. Send an `Idempotency-Key` header (or `request_id`): a repeat within 24 h from the same caller (the same credentials, or a session of them) returns the first result and never books twice; anyone else using the key gets 409. Only final outcomes are replayed: a Submit answered with a portal error releases the key, and an unknown outcome after Submit is `not_confirmed`.",
     body: Ops.MakeAppointmentRequest,
     response: Ops.MakeAppointmentResponse,
     errors: [...acquisitionErrors, "AppointmentFieldsMissing", "AppointmentPhaseFailed", "WorkflowExpired", "IdempotencyConflict"],
