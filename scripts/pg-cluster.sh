@@ -9,7 +9,8 @@
 #
 # Needs Debian's `postgresql` package (or PG_BIN pointing at initdb/pg_ctl). PostgreSQL refuses to
 # run as root, so as root the server runs as the `postgres` user (created when missing). Trust
-# authentication on 127.0.0.1 only, fsync off: this cluster holds nothing worth keeping.
+# authentication on 127.0.0.1 only, fsync off (this cluster holds nothing worth keeping; PG_FSYNC=on
+# keeps it on, for benchmarks that must pay for durable commits).
 set -euo pipefail
 
 cmd="${1:-}"
@@ -55,6 +56,8 @@ case "$cmd" in
       as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-locale -N >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; exit 1; }
     fi
+    fsync="-c fsync=off"
+    if [ "${PG_FSYNC:-off}" = "on" ]; then fsync=""; fi
     started=""
     for _ in 1 2 3 4 5 6 7 8; do
       if [ -f "$dir/port" ]; then
@@ -65,7 +68,7 @@ case "$cmd" in
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
       fi
       if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=off -c max_connections=100" start >/dev/null; then
+        -o "-p $port -c listen_addresses=127.0.0.1 -k $dir $fsync -c max_connections=100" start >/dev/null; then
         echo "$port" >"$dir/port"
         started="yes"
         break
