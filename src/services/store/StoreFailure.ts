@@ -19,10 +19,18 @@ export const describeSqlError = (error: SqlError): string => {
   return message === "" ? error.reason._tag : `${error.reason._tag}: ${message.slice(0, 200)}`
 }
 
-/** Runs a store operation under STORE_DEADLINE with its SqlErrors as StorageUnavailable. */
+/**
+ * Runs a store operation under STORE_DEADLINE with its SqlErrors as StorageUnavailable — except
+ * SQL the database rejects as malformed (Postgres' SqlSyntaxError), which is a bug, not an outage:
+ * a defect, so it is never retried as if it were.
+ */
 export const storeOperation = (operation: string) =>
 <A, E, R>(effect: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, Exclude<E, SqlError> | StorageUnavailable, R> =>
   effect.pipe(
+    Effect.catchIf(
+      (error): error is SqlError => isSqlError(error) && error.reason._tag === "SqlSyntaxError",
+      (error) => Effect.die(error)
+    ),
     Effect.mapError((error) => (isSqlError(error) ? new StorageUnavailable({ operation, detail: describeSqlError(error) }) : error)),
     Effect.timeoutOrElse({
       duration: STORE_DEADLINE,

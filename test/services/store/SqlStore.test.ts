@@ -9,7 +9,8 @@ import { SessionRegistry } from "../../../src/services/store/SessionRegistry.ts"
 import { SnapshotStore } from "../../../src/services/store/SnapshotStore.ts"
 import { safeLocation, SqlStore, type StoreTarget } from "../../../src/services/store/SqlStore.ts"
 import { MIGRATIONS_TABLE } from "../../../src/services/store/StoreMigrations.ts"
-import { describeStore, quiet, storeLayer } from "../../utils/StoreBackends.ts"
+import { storeOperation } from "../../../src/services/store/StoreFailure.ts"
+import { backends, describeStore, quiet, storeLayer } from "../../utils/StoreBackends.ts"
 
 const TABLES = ["appointment_workflows", "idempotency_records", "result_files", "session_snapshots", "sessions"]
 
@@ -62,6 +63,20 @@ describeStore("SqlStore", (backend) => {
       assert.strictEqual(failed.operation, "SessionRegistry.remove")
       assert.isTrue(Option.isSome(yield* registry.get("sess_a")))
       assert.deepStrictEqual((yield* snapshots.load("sess_a")).pipe(Option.map((s) => s.plaintext)), Option.some("snapshot"))
+    }))
+})
+
+describe.runIf(backends().some((b) => b.name === "postgres"))("StoreFailure (postgres)", () => {
+  it.effect("SQL the database rejects as malformed is a defect (a bug), never a retryable StorageUnavailable", () =>
+    Effect.gen(function*() {
+      const backend = backends().find((b) => b.name === "postgres")!
+      const ctx = yield* Layer.build(storeLayer(yield* backend.fresh))
+      const sql = Context.get(ctx, SqlClient)
+      const malformed = yield* Effect.exit(storeOperation("test.malformed")(sql`SELEC 1`))
+      assert.isTrue(Exit.hasDies(malformed))
+      const outage = yield* Effect.flip(storeOperation("test.refused")(sql.unsafe(`DO $$ BEGIN RAISE EXCEPTION 'refused'; END $$`)))
+      assert.strictEqual(outage._tag, "StorageUnavailable")
+      assert.strictEqual(outage.operation, "test.refused")
     }))
 })
 
