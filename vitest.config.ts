@@ -1,7 +1,9 @@
 import { defineConfig } from "vitest/config"
 
-// Two projects: `unit` needs no browser and runs in parallel; `e2e` drives real Chromium against
-// the bundled portal simulator, so its files run one at a time to keep the 2-core CI box honest.
+// Three projects: `unit` needs no browser and runs in parallel; `store` is the SQL store's suite,
+// run against SQLite and Postgres (its global setup provides the Postgres, see
+// test/utils/PostgresGlobalSetup.ts); `e2e` drives real Chromium against the bundled portal
+// simulator, so its files run one at a time to keep the 2-core CI box honest.
 export default defineConfig({
   test: {
     projects: [
@@ -9,8 +11,17 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", "test/services/store/**"],
           testTimeout: 20_000
+        }
+      },
+      {
+        test: {
+          name: "store",
+          include: ["test/services/store/**/*.test.ts"],
+          globalSetup: ["test/utils/PostgresGlobalSetup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 30_000
         }
       },
       {

@@ -8,7 +8,8 @@
  * overhead (warm operations: service time vs the simulator's page time vs the same flow run
  * directly), appointments (check_appointments end to end), containers (2,000 rows), memory (PSS of
  * Chrome trees + the service at 1/5/10 sessions per CHROME_PROFILE and BROWSER_ISOLATION),
- * concurrency (10 sessions working at once).
+ * concurrency (10 sessions working at once), store (the SQL store's overhead per operation on SQLite
+ * and Postgres, see bench/store.ts).
  */
 import { Duration, Effect, Layer, Logger, Redacted, References } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -20,6 +21,7 @@ import { PortalOperations } from "../src/services/PortalOperations.ts"
 import * as Processes from "../src/services/Processes.ts"
 import { SessionPool } from "../src/services/SessionPool.ts"
 import * as ContainersFlow from "../src/services/portal/Containers.ts"
+import { storeSection } from "./store.ts"
 import { coreLayer, credentials } from "../test/utils/ProductHarness.ts"
 import { newAccount } from "../test/utils/TestSimulator.ts"
 
@@ -366,7 +368,10 @@ const program = Effect.gen(function*() {
     ["appointments", appointmentsSection(sim)],
     ["containers", containersSection(sim, BATCH_LATENCY_MS)],
     ["memory", memorySection()],
-    ["concurrency", concurrencySection()]
+    ["concurrency", concurrencySection()],
+    ["store", storeSection(stats, (section, metric, why) => {
+      rows.push({ section, metric: `${metric}: NOT RUN (${why})`, runs: 0, p50: Number.NaN, unit: "" })
+    })]
   ]
   for (const [name, run] of sections) {
     if (!wants(name)) continue

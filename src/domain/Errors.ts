@@ -204,6 +204,18 @@ export class StorageFailed extends Schema.TaggedError<StorageFailed>()("StorageF
   detail: Schema.String
 }) {}
 
+/**
+ * The service's database (SQLite file or Postgres) cannot be read or written right now: the file
+ * is not writable, the disk is full, Postgres is down. Nothing was half-written (every write is a
+ * transaction) and the store reconnects by itself, so the request can be retried. `operation`
+ * names the store step; `detail` is for the log, never shown to the caller.
+ */
+export class StorageUnavailable extends Schema.TaggedError<StorageUnavailable>()("StorageUnavailable", {
+  ...ContextFields,
+  operation: Schema.String,
+  detail: Schema.String
+}) {}
+
 /** A defect. The body never shows internals; the log line carries the request and session ids. */
 export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {
   ...ContextFields,
@@ -232,6 +244,7 @@ export const PortalError = Schema.Union([
   OperationTimedOut,
   AppointmentPhaseFailed,
   StorageFailed,
+  StorageUnavailable,
   InternalError
 ])
 export type PortalError = typeof PortalError.Type
@@ -429,6 +442,13 @@ export const ErrorSpecs: Specs = {
     retryable: true,
     errorType: "storage_unavailable",
     error: () => "The result file could not be stored on the server"
+  },
+  StorageUnavailable: {
+    status: () => 503,
+    retryable: true,
+    errorType: "storage_unavailable",
+    error: () => "The service's database is unavailable; nothing was changed",
+    message: () => "Retry later"
   },
   InternalError: {
     status: () => 500,

@@ -2,7 +2,8 @@
  * PortalConfig owns the service's configuration: every setting is declared once in `Settings`
  * (name, default, meaning, parser), read through effect's `Config` from the environment, validated
  * at boot and frozen. A bad value stops the boot with one line naming the variable and what it
- * expects. Secrets (API_TOKEN, SERVER_SECRET, CAPTCHA_API_KEY, SNAPSHOT_KEY) are `Redacted`.
+ * expects. Secrets (API_TOKEN, SERVER_SECRET, CAPTCHA_API_KEY, SNAPSHOT_KEY, DATABASE_URL) are
+ * `Redacted`.
  * The README's configuration table is generated from `Settings` (`npm run docs:config`) and a test
  * checks the two agree.
  */
@@ -41,6 +42,10 @@ export interface PortalConfigShape {
   readonly browserIsolation: BrowserIsolation
   readonly dataDir: string
   readonly fileRetention: Duration.Duration
+  /** Postgres connection URL (may carry a password); none = the embedded SQLite file. */
+  readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  /** Absolute path of the SQLite database (used when databaseUrl is none). */
+  readonly databaseFile: string
   readonly apiToken: Option.Option<Redacted.Redacted<string>>
   readonly serverSecret: Redacted.Redacted<string>
   readonly portal: PortalUrls
@@ -168,6 +173,15 @@ const hostList: Parse<ReadonlyArray<string>> = (raw) => {
     : new ConfigExpectation("a comma-separated list of host or host:port entries (e.g. api.example.com,10.0.0.5:5010)")
 }
 
+/** postgres://user:password@host:port/database?options — the URL is a secret: never echoed. */
+const postgresUrl: Parse<string> = (raw) => {
+  const u = URL.parse(raw.trim())
+  return u !== null && (u.protocol === "postgres:" || u.protocol === "postgresql:") &&
+      (u.hostname !== "" || (u.searchParams.get("host") ?? "") !== "")
+    ? raw.trim()
+    : new ConfigExpectation("a postgres:// or postgresql:// URL with a host (e.g. postgres://user:password@db:5432/emodal)")
+}
+
 const nonEmpty: Parse<string> = (raw) => (raw.trim() === "" ? new ConfigExpectation("a non-empty string") : raw.trim())
 
 const secret = (minLength: number): Parse<string> => (raw) =>
@@ -260,6 +274,14 @@ export const Settings = {
     name: "FILE_RETENTION", defaultText: "24 hours", fallback: Duration.hours(24),
     parse: duration(Duration.seconds(1)),
     description: "Result files older than this are deleted (hourly and at boot)."
+  }),
+  databaseUrl: setting<string | undefined>({
+    name: "DATABASE_URL", defaultText: undefined, fallback: undefined, parse: postgresUrl, secret: true,
+    description: "Postgres for the service's state (workflows, idempotency, session registry, snapshots), e.g. `postgres://user:password@db:5432/emodal`. Unset: the embedded SQLite file DATABASE_FILE."
+  }),
+  databaseFile: setting({
+    name: "DATABASE_FILE", defaultText: "DATA_DIR/emodal.db", fallback: "emodal.db", parse: nonEmpty,
+    description: "The embedded SQLite database (WAL mode, mode 0600, created on first start); a relative path is under DATA_DIR. Ignored when DATABASE_URL is set."
   }),
   apiToken: setting<string | undefined>({
     name: "API_TOKEN", defaultText: undefined, fallback: undefined, parse: secret(16), secret: true,
@@ -448,6 +470,8 @@ export const loadPortalConfig: Effect.Effect<PortalConfigShape, ConfigInvalid> =
     browserIsolation: v.browserIsolation,
     dataDir,
     fileRetention: v.fileRetention,
+    databaseUrl: Option.map(Option.fromNullishOr(v.databaseUrl), (u) => Redacted.make(u)),
+    databaseFile: isAbsolute(v.databaseFile) ? v.databaseFile : join(dataDir, v.databaseFile),
     apiToken: Option.map(Option.fromNullishOr(v.apiToken), (t) => Redacted.make(t)),
     serverSecret: Redacted.make(serverSecret),
     portal: {

@@ -10,13 +10,14 @@
  * decrypt, does not parse or has another schema version is a typed SnapshotCorrupt — logged, moved
  * to `corrupt/`, and treated as absent, never a crash. Without SNAPSHOT_KEY the store is off.
  */
-import { Clock, Context, Data, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync } from "node:crypto"
+import { Clock, Context, Data, Duration, Effect, Layer, Option, Redacted, Result, Schema } from "effect"
+import { createHmac } from "node:crypto"
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import { StorageFailed } from "../domain/Errors.ts"
 import { makeOpaqueToken } from "../domain/Ids.ts"
 import { PortalConfig } from "./PortalConfig.ts"
+import { keyFromPassphrase, open, seal, type SealFormat } from "./Sealing.ts"
 
 export const SNAPSHOT_VERSION = 1
 
@@ -73,8 +74,10 @@ export interface SessionSnapshotsShape {
   readonly remove: (sessionId: string) => Effect.Effect<void>
 }
 
-const MAGIC = Buffer.from("EMSS")
-const HEADER = MAGIC.length + 1 + 12 + 16
+/** The framing of snapshot files (see Sealing); the file name is the authenticated context. */
+export const SNAPSHOT_FORMAT: SealFormat = { magic: "EMSS", version: SNAPSHOT_VERSION }
+/** The scrypt salt of the snapshot key derived from SNAPSHOT_KEY. */
+export const SNAPSHOT_KEY_SALT = "emodal-api/snapshots/v1"
 
 export class SessionSnapshots extends Context.Service<SessionSnapshots, SessionSnapshotsShape>()("emodal-api/services/SessionSnapshots") {
   static readonly layer: Layer.Layer<SessionSnapshots, never, PortalConfig> = Layer.effect(
@@ -93,32 +96,20 @@ export class SessionSnapshots extends Context.Service<SessionSnapshots, SessionS
       const dir = join(config.dataDir, "snapshots")
       const corruptDir = join(dir, "corrupt")
       mkdirSync(corruptDir, { recursive: true, mode: 0o700 })
-      // scrypt makes a weak passphrase expensive to guess from a stolen file.
-      const key = scryptSync(Redacted.value(config.snapshotKey.value), "emodal-api/snapshots/v1", 32)
+      const key = keyFromPassphrase(Redacted.value(config.snapshotKey.value), SNAPSHOT_KEY_SALT)
       const nameOf = (sessionId: string) =>
         createHmac("sha256", Redacted.value(config.serverSecret)).update(`snapshot:${sessionId}`).digest("hex").slice(0, 40) + ".snap"
 
-      const encrypt = (file: string, plain: Buffer) => {
-        const iv = randomBytes(12)
-        const cipher = createCipheriv("aes-256-gcm", key, iv)
-        cipher.setAAD(Buffer.concat([MAGIC, Buffer.from([SNAPSHOT_VERSION]), Buffer.from(file)]))
-        const body = Buffer.concat([cipher.update(plain), cipher.final()])
-        return Buffer.concat([MAGIC, Buffer.from([SNAPSHOT_VERSION]), iv, cipher.getAuthTag(), body])
-      }
+      const encrypt = (file: string, plain: Buffer) => seal(key, SNAPSHOT_FORMAT, file, plain)
 
       const decrypt = (file: string, bytes: Buffer): SnapshotData | SnapshotCorrupt => {
-        if (bytes.length <= HEADER || !bytes.subarray(0, 4).equals(MAGIC)) return new SnapshotCorrupt({ file, reason: "truncated" })
-        const version = bytes[4]
-        if (version !== SNAPSHOT_VERSION) return new SnapshotCorrupt({ file, reason: "other_version" })
+        const opened = open(key, SNAPSHOT_FORMAT, file, bytes)
+        if (Result.isFailure(opened)) return new SnapshotCorrupt({ file, reason: opened.failure.reason })
         try {
-          const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(5, 17))
-          decipher.setAAD(Buffer.concat([MAGIC, Buffer.from([version]), Buffer.from(file)]))
-          decipher.setAuthTag(bytes.subarray(17, 33))
-          const plain = Buffer.concat([decipher.update(bytes.subarray(HEADER)), decipher.final()])
-          const parsed = Schema.decodeUnknownExit(SnapshotData)(JSON.parse(plain.toString("utf8")))
+          const parsed = Schema.decodeUnknownExit(SnapshotData)(JSON.parse(opened.success.toString("utf8")))
           return parsed._tag === "Success" ? parsed.value : new SnapshotCorrupt({ file, reason: "unreadable_content" })
         } catch {
-          return new SnapshotCorrupt({ file, reason: "tampered_or_wrong_key" })
+          return new SnapshotCorrupt({ file, reason: "unreadable_content" })
         }
       }
 

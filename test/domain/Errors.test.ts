@@ -25,6 +25,7 @@ const samples: ReadonlyArray<E.PortalError> = [
   new E.OperationTimedOut({ operation: "get_containers", phase: "scroll", timeoutMillis: 1000 }),
   new E.AppointmentPhaseFailed({ phase: 1, step: "Terminal", reason: "option_not_found", detail: "Option 'X' not found in Terminal", availableOptions: ["A", "B"] }),
   new E.StorageFailed({ detail: "EACCES" }),
+  new E.StorageUnavailable({ operation: "IdempotencyStore.claim", detail: "ConnectionError" }),
   new E.InternalError({ requestId: "r1" })
 ]
 

@@ -102,6 +102,36 @@ describe("PortalConfig", () => {
     assert.notInclude(other, "hunter2")
   })
 
+  it("keeps the SQLite file under DATA_DIR unless DATABASE_URL is set, and redacts the URL", async () => {
+    const sqlite = await load({ DATA_DIR: "/srv/emodal" })
+    assert.isTrue(Exit.isSuccess(sqlite))
+    if (Exit.isSuccess(sqlite)) {
+      assert.strictEqual(sqlite.value.databaseFile, "/srv/emodal/emodal.db")
+      assert.isTrue(Option.isNone(sqlite.value.databaseUrl))
+    }
+    const own = await load({ DATA_DIR: "/srv/emodal", DATABASE_FILE: "state/x.db" })
+    if (Exit.isSuccess(own)) assert.strictEqual(own.value.databaseFile, "/srv/emodal/state/x.db")
+    const url = "postgres://emodal:pg-s3cr3t@db.internal:5432/emodal"
+    const pg = await load({ DATABASE_URL: url })
+    assert.isTrue(Exit.isSuccess(pg))
+    if (Exit.isSuccess(pg)) {
+      assert.isTrue(Option.isSome(pg.value.databaseUrl))
+      assert.strictEqual(Redacted.value(Option.getOrThrow(pg.value.databaseUrl)), url)
+      // Whatever prints the configuration (a log line, an inspection) never sees the password.
+      assert.notInclude(String(pg.value.databaseUrl), "pg-s3cr3t")
+      assert.notInclude(JSON.stringify(pg.value.databaseUrl), "pg-s3cr3t")
+    }
+  })
+
+  it("rejects a DATABASE_URL that is not Postgres without echoing it", async () => {
+    for (const raw of ["mysql://root:hunter2@db/emodal", "not a url hunter2", "postgres://hunter2@"]) {
+      const line = await failureLine({ DATABASE_URL: raw })
+      assert.include(line, "DATABASE_URL must be a postgres:// or postgresql:// URL with a host")
+      assert.include(line, "(got a value that is not shown)")
+      assert.notInclude(line, "hunter2")
+    }
+  })
+
   it("generates SERVER_SECRET once into DATA_DIR with mode 0600 and reuses it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "emodal-cfg-"))
     try {
