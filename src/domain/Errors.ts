@@ -185,6 +185,21 @@ export const AppointmentFailureReason = Schema.Literals([
 ])
 export type AppointmentFailureReason = typeof AppointmentFailureReason.Type
 
+/**
+ * The requested truck plate is not one the portal offers for the trucking company (and not the
+ * wildcard). Nothing was submitted; the workflow stays at phase 2 for a retry with only
+ * `truck_plate`. `offered` holds at most the first 20 plates of the portal's list.
+ */
+export class TruckPlateNotOffered extends Schema.TaggedError<TruckPlateNotOffered>()("TruckPlateNotOffered", {
+  ...ContextFields,
+  plate: Schema.String,
+  offered: Schema.Array(Schema.String),
+  offeredCount: Schema.Int
+}) {}
+
+/** At most this many of the portal's plates are listed in a TruckPlateNotOffered. */
+export const OFFERED_PLATES_LISTED = 20
+
 /** A step of the appointment wizard failed; `phase` is the stepper position (1-4). */
 export class AppointmentPhaseFailed extends Schema.TaggedError<AppointmentPhaseFailed>()("AppointmentPhaseFailed", {
   ...ContextFields,
@@ -231,6 +246,7 @@ export const PortalError = Schema.Union([
   PortalRejected,
   OperationTimedOut,
   AppointmentPhaseFailed,
+  TruckPlateNotOffered,
   StorageFailed,
   InternalError
 ])
@@ -424,6 +440,14 @@ export const ErrorSpecs: Specs = {
         ? `Available options: ${e.availableOptions.slice(0, 10).join(", ")}`
         : "Fix the field and retry with appointment_session_id"
   },
+  TruckPlateNotOffered: {
+    status: () => 422,
+    retryable: false,
+    errorType: "truck_plate_not_offered",
+    error: (e) =>
+      `Phase 2 failed - Truck plate: '${e.plate}' is not one of the ${e.offeredCount} truck plates the portal offers for this trucking company`,
+    message: () => "Nothing was submitted. Retry with appointment_session_id and one of available_options as truck_plate (\"\" takes the first)"
+  },
   StorageFailed: {
     status: () => 507,
     retryable: true,
@@ -504,6 +528,10 @@ export const toSeedBody = (e: PortalError): SeedErrorBody => {
     case "PortalRejected":
     case "AppointmentPhaseFailed":
       if (e.availableOptions !== undefined) extra.available_options = e.availableOptions
+      break
+    case "TruckPlateNotOffered":
+      extra.field = "truck_plate"
+      extra.available_options = e.offered
       break
     case "PoolExhausted":
       extra.retry_after = e.retryAfterSeconds

@@ -193,10 +193,10 @@ export const Endpoints: ReadonlyArray<EndpointSpec> = [
     path: "/check_appointments",
     summary: "Walk the appointment wizard and list the open times (no booking)",
     description:
-      "Phase 1 (trucking company, terminal, move type, container or booking), phase 2 (plate, chassis, PIN or unit and seals), phase 3 (times). A missing or wrong field fails with `current_phase` and an `appointment_session_id`; send that id with only the missing fields to resume (within APPOINTMENT_SESSION_TTL).",
+      "Phase 1 (trucking company, terminal, move type, container or booking), phase 2 (plate, chassis, PIN or unit and seals), phase 3 (times). A missing or wrong field fails with `current_phase` and an `appointment_session_id`; send that id with only the missing fields to resume (within APPOINTMENT_SESSION_TTL). `truck_plate` must be one of the portal's plates for the company (case and spaces ignored; `\"\"` takes the first): another plate is a 422 `truck_plate_not_offered` listing the plates offered.",
     body: Ops.CheckAppointmentsRequest,
     response: Ops.CheckAppointmentsResponse,
-    errors: [...acquisitionErrors, "AppointmentFieldsMissing", "AppointmentPhaseFailed", "WorkflowExpired"],
+    errors: [...acquisitionErrors, "AppointmentFieldsMissing", "AppointmentPhaseFailed", "TruckPlateNotOffered", "WorkflowExpired"],
     example: {
       request: {
         ...CREDENTIALS,
@@ -230,7 +230,7 @@ export const Endpoints: ReadonlyArray<EndpointSpec> = [
       "Walks the wizard, selects `appointment_time`, submits, and verifies the Confirmation step: `appointment_confirmed` is true only when the portal confirmed, with its `confirmation_number`. Send an `Idempotency-Key` header (or `request_id`): a repeat within 24 h returns the first result and never books twice.",
     body: Ops.MakeAppointmentRequest,
     response: Ops.MakeAppointmentResponse,
-    errors: [...acquisitionErrors, "AppointmentFieldsMissing", "AppointmentPhaseFailed", "WorkflowExpired", "IdempotencyConflict"],
+    errors: [...acquisitionErrors, "AppointmentFieldsMissing", "AppointmentPhaseFailed", "TruckPlateNotOffered", "WorkflowExpired", "IdempotencyConflict"],
     example: {
       request: {
         session_id: SESSION_ID,

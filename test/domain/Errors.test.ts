@@ -24,6 +24,7 @@ const samples: ReadonlyArray<E.PortalError> = [
   new E.PortalRejected({ reason: "no_pregate_milestone", detail: "Container MSDU1234567 is an export: its timeline has no Pregate milestone" }),
   new E.OperationTimedOut({ operation: "get_containers", phase: "scroll", timeoutMillis: 1000 }),
   new E.AppointmentPhaseFailed({ phase: 1, step: "Terminal", reason: "option_not_found", detail: "Option 'X' not found in Terminal", availableOptions: ["A", "B"] }),
+  new E.TruckPlateNotOffered({ plate: "XYZ789", offered: ["9E43369", "7X82346"], offeredCount: 2, appointmentSessionId: "appt_x", currentPhase: 2 }),
   new E.StorageFailed({ detail: "EACCES" }),
   new E.InternalError({ requestId: "r1" })
 ]
@@ -85,6 +86,20 @@ describe("Errors", () => {
     const failed = E.toSeedBody(new E.AppointmentPhaseFailed({ phase: 1, step: "Terminal", reason: "option_not_found", detail: "Option 'X' not found in Terminal", availableOptions: ["A", "B"] }))
     assert.strictEqual(failed.error, "Phase 1 failed - Terminal: Option 'X' not found in Terminal")
     assert.deepStrictEqual(failed.available_options, ["A", "B"])
+  })
+
+  it("guards trust #7: a plate the portal does not offer is a 422 naming it and listing the offered plates", () => {
+    const e = new E.TruckPlateNotOffered({ plate: "XYZ789", offered: ["9E43369", "7X82346"], offeredCount: 2, sessionId: "sess_1", appointmentSessionId: "appt_1", currentPhase: 2 })
+    assert.strictEqual(E.statusOf(e), 422)
+    const body = E.toSeedBody(e)
+    assert.strictEqual(body.error, "Phase 2 failed - Truck plate: 'XYZ789' is not one of the 2 truck plates the portal offers for this trucking company")
+    assert.strictEqual(body.error_type, "truck_plate_not_offered")
+    assert.isFalse(body.retryable)
+    assert.strictEqual(body.field, "truck_plate")
+    assert.deepStrictEqual(body.available_options, ["9E43369", "7X82346"])
+    assert.strictEqual(body.appointment_session_id, "appt_1")
+    assert.strictEqual(body.current_phase, 2)
+    assert.strictEqual(body.session_id, "sess_1")
   })
 
   it("renders login failures with the seed's kinds and a plain details value", () => {
