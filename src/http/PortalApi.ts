@@ -49,6 +49,16 @@ const acquisitionErrors: ReadonlyArray<PortalErrorTag> = [
 ]
 
 const SESSION_ID = "sess_3nQm9XkT2vR7bY1cW8pZ4hJd"
+const HEALTHY_HOST = {
+  last_outcome: "ok",
+  last_contact_at: "2026-11-22T09:59:40.000Z",
+  last_success_at: "2026-11-22T09:59:40.000Z",
+  last_failure_at: null,
+  last_error_kind: null,
+  last_http_status: null,
+  consecutive_failures: 0,
+  failing: false
+}
 const CREDENTIALS = { username: "demo", password: "demo", captcha_api_key: "demo" }
 
 export const Endpoints: ReadonlyArray<EndpointSpec> = [
@@ -56,21 +66,57 @@ export const Endpoints: ReadonlyArray<EndpointSpec> = [
     id: "health",
     method: "GET",
     path: "/health",
-    summary: "Service health and pool figures",
-    description: "Always answers 200 while the service runs; open without API_TOKEN. The seed's fields plus pool counters.",
+    summary: "Service health, pool figures and the portal's recent answers",
+    description:
+      "Always answers 200 while the service runs; open without API_TOKEN. The seed's fields plus pool counters, and `portal`: the latest contact with each portal host (identity, ecp2, termops, truckerportal) and the captcha solver — ok or failed, when, and the failure's kind (`unreachable`, `timeout`, `http_5xx`, `forbidden`, `bad_answer`), never a URL or a credential. A target is failing while its latest contact failed less than `recent_window_seconds` (5 minutes) ago; then `status` (top level and `portal.status`) is `degraded` and `portal.reasons` says why. A later successful contact clears it.",
     response: Ops.HealthResponse,
     errors: [],
     public: true,
     example: {
       response: {
-        status: "healthy",
+        status: "degraded",
         service: Ops.SERVICE_NAME,
         version: Ops.SERVICE_VERSION,
         active_sessions: 1,
         max_sessions: 10,
         session_capacity: "1/10",
         persistent_sessions: 1,
-        timestamp: "2026-11-22T10:00:00.000Z"
+        timestamp: "2026-11-22T10:00:00.000Z",
+        pool: {
+          busy: 0,
+          idle: 1,
+          pinned: 1,
+          logging_in: 0,
+          waiting_for_slot: 0,
+          logins_total: 3,
+          evictions_total: 0,
+          refreshes_total: 12,
+          refresh_failures_total: 0,
+          crashes_total: 0
+        },
+        appointment_workflows: 0,
+        uptime_seconds: 5400,
+        portal: {
+          status: "degraded",
+          reasons: ["identity: last contact failed 42 s ago: HTTP 503"],
+          recent_window_seconds: 300,
+          hosts: {
+            identity: {
+              last_outcome: "failed",
+              last_contact_at: "2026-11-22T09:59:18.000Z",
+              last_success_at: "2026-11-22T09:41:02.000Z",
+              last_failure_at: "2026-11-22T09:59:18.000Z",
+              last_error_kind: "http_5xx",
+              last_http_status: 503,
+              consecutive_failures: 1,
+              failing: true
+            },
+            ecp2: HEALTHY_HOST,
+            termops: HEALTHY_HOST,
+            truckerportal: HEALTHY_HOST,
+            captcha_solver: HEALTHY_HOST
+          }
+        }
       }
     }
   },

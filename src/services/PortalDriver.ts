@@ -13,6 +13,7 @@ import type { BrowserError, PageHandle } from "./Browser.ts"
 import type { WaitTimedOut } from "./Browser.ts"
 import { CaptchaSolver } from "./CaptchaSolver.ts"
 import { PortalConfig } from "./PortalConfig.ts"
+import { PortalHealth } from "./PortalHealth.ts"
 import { Paths } from "./PortalSelectors.ts"
 import { login, type LoginOutcome } from "./portal/Login.ts"
 import { openApp, probe, type LoginState } from "./portal/PageState.ts"
@@ -32,11 +33,12 @@ export interface PortalDriverShape {
 const REFRESH_TIMEOUT = Duration.seconds(30)
 
 export class PortalDriver extends Context.Service<PortalDriver, PortalDriverShape>()("emodal-api/services/PortalDriver") {
-  static readonly layer: Layer.Layer<PortalDriver, never, PortalConfig | CaptchaSolver> = Layer.effect(
+  static readonly layer: Layer.Layer<PortalDriver, never, PortalConfig | CaptchaSolver | PortalHealth> = Layer.effect(
     PortalDriver,
     Effect.gen(function*() {
       const config = yield* PortalConfig
       const solver = yield* CaptchaSolver
+      const health = yield* PortalHealth
       const urls = config.portal
       const loginDeps = {
         urls,
@@ -56,10 +58,14 @@ export class PortalDriver extends Context.Service<PortalDriver, PortalDriverShap
         )
       })
 
+      // The flows report each contact with the portal's hosts to PortalHealth.
+      const loginReported = (page: PageHandle, credentials: Credentials) =>
+        login(page, credentials, loginDeps).pipe(Effect.provideService(PortalHealth, health))
+
       return PortalDriver.of({
-        login: (page, credentials) => login(page, credentials, loginDeps),
+        login: loginReported,
         probe: (page) => probe(page, urls),
-        refresh
+        refresh: (page) => refresh(page).pipe(Effect.provideService(PortalHealth, health))
       })
     })
   )
