@@ -102,7 +102,11 @@ export class AppointmentFieldsMissing extends Schema.TaggedError<AppointmentFiel
 // ---------------------------------------------------------------------------------------------
 // Login and captcha
 
-/** The portal login did not succeed; `reason` is one of the seed's seven login error kinds. */
+/**
+ * The portal login did not succeed; `reason` is one of the seed's seven login error kinds (its
+ * status depends on it: only rejected credentials or captcha answers are 401). A portal that fails
+ * or cannot be reached at login is PortalUnavailable instead.
+ */
 export class LoginFailed extends Schema.TaggedError<LoginFailed>()("LoginFailed", {
   ...ContextFields,
   reason: LoginErrorKind,
@@ -280,6 +284,22 @@ const loginMessages: Record<LoginErrorKind, string> = {
   page_load_error: "Login form fields not found. Page may have changed."
 }
 
+/**
+ * Only a rejection is 401: the portal refused the credentials or the captcha answer. A geo-block is
+ * 403, and a login page that did not behave as expected is 502 — the portal is at fault, not the
+ * caller's credentials. (An outage at login is PortalUnavailable, 502; `network_error` stays for
+ * the seed's list of kinds.)
+ */
+const loginStatus: Record<LoginErrorKind, number> = {
+  invalid_credentials: 401,
+  recaptcha_failed: 401,
+  vpn_required: 403,
+  network_error: 502,
+  unknown_error: 502,
+  login_button_not_found: 502,
+  page_load_error: 502
+}
+
 const captchaStatus: Record<CaptchaFailureReason, number> = {
   wrong_key: 401,
   zero_balance: 402,
@@ -370,7 +390,7 @@ export const ErrorSpecs: Specs = {
     message: (e) => `Please provide ${fieldList(e.missing)} and retry with appointment_session_id`
   },
   LoginFailed: {
-    status: () => 401,
+    status: (e) => loginStatus[e.reason],
     retryable: (e) => e.reason !== "invalid_credentials" && e.reason !== "vpn_required",
     errorType: (e) => e.reason,
     error: () => "Authentication failed",
@@ -467,6 +487,8 @@ const specOf = <E extends PortalError>(e: E): ErrorSpec<E> => ErrorSpecs[e._tag]
 /** Every status an error of this tag can have (for documentation). */
 export const possibleStatuses = (tag: PortalErrorTag): ReadonlyArray<number> => {
   switch (tag) {
+    case "LoginFailed":
+      return [...new Set(Object.values(loginStatus))].sort()
     case "CaptchaFailed":
       return [...new Set(Object.values(captchaStatus))].sort()
     case "AppointmentPhaseFailed":

@@ -126,7 +126,7 @@ export const Endpoints: ReadonlyArray<EndpointSpec> = [
     path: "/get_session",
     summary: "Log in, or reuse the session of the same credentials",
     description:
-      "Creates a persistent browser session (one Chrome logged in to the portal) without doing anything else, or returns the existing session for the same username and password. `never_terminate: true` pins it (never evicted, re-logged in rather than dropped).",
+      "Creates a persistent browser session (one Chrome logged in to the portal) without doing anything else, or returns the existing session for the same username and password. `never_terminate: true` pins it (never evicted, re-logged in rather than dropped). Only rejected credentials or captcha answers are 401; the portal failing at login (5xx, no answer in time, unreachable) is 502 `portal_unavailable` (retryable).",
     body: Ops.GetSessionRequest,
     response: Ops.GetSessionResponse,
     errors: acquisitionErrors,

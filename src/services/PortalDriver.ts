@@ -22,8 +22,11 @@ import { setPhase } from "./portal/Phase.ts"
 export type RefreshVerdict = "logged_in" | "logged_out"
 
 export interface PortalDriverShape {
-  /** Logs in on `page` (SEED-SYSTEM §3.2), strictly classifying failures. */
-  readonly login: (page: PageHandle, credentials: Credentials) => Effect.Effect<LoginOutcome, LoginFailed | CaptchaFailed>
+  /**
+   * Logs in on `page` (SEED-SYSTEM §3.2), strictly classifying failures: rejected credentials or
+   * captcha (LoginFailed), the solver (CaptchaFailed), the portal failing (PortalUnavailable).
+   */
+  readonly login: (page: PageHandle, credentials: Credentials) => Effect.Effect<LoginOutcome, LoginFailed | CaptchaFailed | PortalUnavailable>
   /** The login state of what the page shows now: one round trip, no navigation. */
   readonly probe: (page: PageHandle) => Effect.Effect<LoginState, BrowserError>
   /** Visits the keep-alive page and confirms the logged-in markers (§2.6). */
@@ -58,9 +61,16 @@ export class PortalDriver extends Context.Service<PortalDriver, PortalDriverShap
         )
       })
 
-      // The flows report each contact with the portal's hosts to PortalHealth.
       const loginReported = (page: PageHandle, credentials: Credentials) =>
-        login(page, credentials, loginDeps).pipe(Effect.provideService(PortalHealth, health))
+        login(page, credentials, loginDeps).pipe(
+          Effect.tapError((e) =>
+            e._tag === "PortalUnavailable"
+              ? Effect.logWarning("portal unavailable at login", { detail: e.detail, httpStatus: e.httpStatus })
+              : Effect.void
+          ),
+          // The flows report each contact with the portal's hosts to PortalHealth.
+          Effect.provideService(PortalHealth, health)
+        )
 
       return PortalDriver.of({
         login: loginReported,

@@ -112,6 +112,27 @@ describe("Errors", () => {
     assert.isTrue(E.toSeedBody(new E.LoginFailed({ reason: "network_error", detail: "x" })).retryable)
   })
 
+  it("guards trust #8: only rejected credentials or captchas are 401; a portal outage at login is 502 portal_unavailable", () => {
+    const status = (reason: E.LoginErrorKind) => E.statusOf(new E.LoginFailed({ reason, detail: "x" }))
+    assert.strictEqual(status("invalid_credentials"), 401)
+    assert.strictEqual(status("recaptcha_failed"), 401)
+    assert.strictEqual(status("vpn_required"), 403)
+    for (const reason of ["network_error", "unknown_error", "login_button_not_found", "page_load_error"] as const) {
+      assert.strictEqual(status(reason), 502, reason)
+    }
+    assert.deepStrictEqual(E.possibleStatuses("LoginFailed"), [401, 403, 502])
+    const outage = new E.PortalUnavailable({ detail: "the portal's identity host answered HTTP 503 at login", phase: "login", httpStatus: 503 })
+    const body = E.toSeedBody(outage)
+    assert.strictEqual(E.statusOf(outage), 502)
+    assert.strictEqual(body.error_type, "portal_unavailable")
+    assert.isTrue(body.retryable)
+    assert.strictEqual(body.error, "Portal unavailable: the portal's identity host answered HTTP 503 at login")
+    // The solver being down is not "bad credentials" either; a wrong solver key is.
+    assert.strictEqual(E.statusOf(new E.CaptchaFailed({ reason: "unavailable", detail: "solver unreachable" })), 502)
+    assert.strictEqual(E.statusOf(new E.CaptchaFailed({ reason: "timeout", detail: "x" })), 504)
+    assert.strictEqual(E.statusOf(new E.CaptchaFailed({ reason: "wrong_key", detail: "x" })), 401)
+  })
+
   it("carries retry-after on PoolExhausted", () => {
     const body = E.toSeedBody(new E.PoolExhausted({ reason: "pool_full", retryAfterSeconds: 12, maxSessions: 2 }))
     assert.strictEqual(body.retry_after, 12)
