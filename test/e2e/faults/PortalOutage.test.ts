@@ -1,8 +1,9 @@
 /**
- * The portal failing at login, over real HTTP, real Chromium and the simulator: a 5xx, a host that
+ * The portal failing, over real HTTP, real Chromium and the simulator. At login a 5xx, a host that
  * drops connections, a closed port and a host that does not answer in time are 502
- * portal_unavailable (retryable, logged as a warning), never the 401 of rejected credentials; and
- * /health reports the failing host (or the solver) as degraded until a later contact succeeds.
+ * portal_unavailable (retryable, logged as a warning), never the 401 of rejected credentials. And
+ * /health reports the failing host (or the solver) as degraded — from logins, operations' pages
+ * and solver calls alike — until a later contact succeeds.
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
@@ -49,7 +50,7 @@ const assertOutage = (r: { readonly status: number; readonly body: any }, mentio
   assert.notProperty(r.body, "session_id")
 }
 
-layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" })("the portal failing at login", (it) => {
+layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" })("the portal failing", (it) => {
   it.effect("guards trust #8 and #9: identity answering 5xx is 502 portal_unavailable (not 401), a warning, and /health degraded until a later login succeeds", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator
@@ -151,6 +152,33 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
         const h = yield* health
         assert.strictEqual(h.portal.hosts.identity.last_error_kind, "timeout")
         assert.isTrue(h.portal.hosts.identity.failing)
+      }).pipe(Effect.provide(yield* service(lines)))
+    }), { timeout: 120_000 })
+
+  it.effect("guards trust #9: an operation's page answering 5xx degrades /health for its host; the next page that loads clears it", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator
+      const a = yield* account("outage-page")
+      const lines: Array<string> = []
+      yield* Effect.gen(function*() {
+        const session = yield* call("POST", "/get_session", a.creds)
+        assert.strictEqual(session.status, 200)
+        const id = session.body.session_id as string
+        yield* sim.setFaults({ http500: ["ecp2:/containers"] })
+        const failed = yield* call("POST", "/get_containers", { session_id: id, return_url: true }).pipe(Effect.ensuring(sim.resetFaults()))
+        assert.strictEqual(failed.status, 502, JSON.stringify(failed.body))
+        assert.strictEqual(failed.body.error_type, "portal_unavailable")
+        const down = yield* health
+        assert.strictEqual(down.status, "degraded")
+        assert.strictEqual(down.portal.hosts.ecp2.last_error_kind, "http_5xx")
+        assert.isTrue(down.portal.hosts.ecp2.failing)
+        assert.isFalse(down.portal.hosts.identity.failing, "the login went fine")
+
+        const ok = yield* call("POST", "/get_containers", { session_id: id, return_url: true })
+        assert.strictEqual(ok.status, 200, JSON.stringify(ok.body))
+        const up = yield* health
+        assert.strictEqual(up.status, "healthy")
+        assert.strictEqual(up.portal.hosts.ecp2.last_outcome, "ok")
       }).pipe(Effect.provide(yield* service(lines)))
     }), { timeout: 120_000 })
 
