@@ -186,7 +186,7 @@ export const openApp = (
     const started = Date.now()
     const nav = yield* gotoReported(page, urls, url, { timeout: options.timeout, waitUntil: "domcontentloaded" }).pipe(
       Effect.catchTag("BrowserError", (e): Effect.Effect<never, BrowserError | PortalUnavailable> =>
-        !isNetworkFailure(e)
+        e.disconnected || !/net::ERR_/.test(e.detail)
           ? Effect.fail(e)
           : Effect.fail(new PortalUnavailable({ detail: `${options.what} could not be loaded (${e.detail.replace(/ at .*/, "")})`, phase: options.what })))
     )
