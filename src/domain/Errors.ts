@@ -102,7 +102,11 @@ export class AppointmentFieldsMissing extends Schema.TaggedError<AppointmentFiel
 // ---------------------------------------------------------------------------------------------
 // Login and captcha
 
-/** The portal login did not succeed; `reason` is one of the seed's seven login error kinds. */
+/**
+ * The portal login did not succeed; `reason` is one of the seed's seven login error kinds (its
+ * status depends on it: only rejected credentials or captcha answers are 401). A portal that fails
+ * or cannot be reached at login is PortalUnavailable instead.
+ */
 export class LoginFailed extends Schema.TaggedError<LoginFailed>()("LoginFailed", {
   ...ContextFields,
   reason: LoginErrorKind,
@@ -185,6 +189,21 @@ export const AppointmentFailureReason = Schema.Literals([
 ])
 export type AppointmentFailureReason = typeof AppointmentFailureReason.Type
 
+/**
+ * The requested truck plate is not one the portal offers for the trucking company (and not the
+ * wildcard). Nothing was submitted; the workflow stays at phase 2 for a retry with only
+ * `truck_plate`. `offered` holds at most the first 20 plates of the portal's list.
+ */
+export class TruckPlateNotOffered extends Schema.TaggedError<TruckPlateNotOffered>()("TruckPlateNotOffered", {
+  ...ContextFields,
+  plate: Schema.String,
+  offered: Schema.Array(Schema.String),
+  offeredCount: Schema.Int
+}) {}
+
+/** At most this many of the portal's plates are listed in a TruckPlateNotOffered. */
+export const OFFERED_PLATES_LISTED = 20
+
 /** A step of the appointment wizard failed; `phase` is the stepper position (1-4). */
 export class AppointmentPhaseFailed extends Schema.TaggedError<AppointmentPhaseFailed>()("AppointmentPhaseFailed", {
   ...ContextFields,
@@ -243,6 +262,7 @@ export const PortalError = Schema.Union([
   PortalRejected,
   OperationTimedOut,
   AppointmentPhaseFailed,
+  TruckPlateNotOffered,
   StorageFailed,
   StorageUnavailable,
   InternalError
@@ -275,6 +295,22 @@ const loginMessages: Record<LoginErrorKind, string> = {
   unknown_error: "The login result could not be determined",
   login_button_not_found: "The LOGIN button stayed disabled after the captcha",
   page_load_error: "Login form fields not found. Page may have changed."
+}
+
+/**
+ * Only a rejection is 401: the portal refused the credentials or the captcha answer. A geo-block is
+ * 403, and a login page that did not behave as expected is 502 — the portal is at fault, not the
+ * caller's credentials. (An outage at login is PortalUnavailable, 502; `network_error` stays for
+ * the seed's list of kinds.)
+ */
+const loginStatus: Record<LoginErrorKind, number> = {
+  invalid_credentials: 401,
+  recaptcha_failed: 401,
+  vpn_required: 403,
+  network_error: 502,
+  unknown_error: 502,
+  login_button_not_found: 502,
+  page_load_error: 502
 }
 
 const captchaStatus: Record<CaptchaFailureReason, number> = {
@@ -367,7 +403,7 @@ export const ErrorSpecs: Specs = {
     message: (e) => `Please provide ${fieldList(e.missing)} and retry with appointment_session_id`
   },
   LoginFailed: {
-    status: () => 401,
+    status: (e) => loginStatus[e.reason],
     retryable: (e) => e.reason !== "invalid_credentials" && e.reason !== "vpn_required",
     errorType: (e) => e.reason,
     error: () => "Authentication failed",
@@ -437,6 +473,14 @@ export const ErrorSpecs: Specs = {
         ? `Available options: ${e.availableOptions.slice(0, 10).join(", ")}`
         : "Fix the field and retry with appointment_session_id"
   },
+  TruckPlateNotOffered: {
+    status: () => 422,
+    retryable: false,
+    errorType: "truck_plate_not_offered",
+    error: (e) =>
+      `Phase 2 failed - Truck plate: '${e.plate}' is not one of the ${e.offeredCount} truck plates the portal offers for this trucking company`,
+    message: () => "Nothing was submitted. Retry with appointment_session_id and one of available_options as truck_plate (\"\" takes the first)"
+  },
   StorageFailed: {
     status: () => 507,
     retryable: true,
@@ -463,6 +507,8 @@ const specOf = <E extends PortalError>(e: E): ErrorSpec<E> => ErrorSpecs[e._tag]
 /** Every status an error of this tag can have (for documentation). */
 export const possibleStatuses = (tag: PortalErrorTag): ReadonlyArray<number> => {
   switch (tag) {
+    case "LoginFailed":
+      return [...new Set(Object.values(loginStatus))].sort()
     case "CaptchaFailed":
       return [...new Set(Object.values(captchaStatus))].sort()
     case "AppointmentPhaseFailed":
@@ -524,6 +570,10 @@ export const toSeedBody = (e: PortalError): SeedErrorBody => {
     case "PortalRejected":
     case "AppointmentPhaseFailed":
       if (e.availableOptions !== undefined) extra.available_options = e.availableOptions
+      break
+    case "TruckPlateNotOffered":
+      extra.field = "truck_plate"
+      extra.available_options = e.offered
       break
     case "PoolExhausted":
       extra.retry_after = e.retryAfterSeconds

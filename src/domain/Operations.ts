@@ -454,7 +454,53 @@ export const CleanupResponse = Schema.Struct({
 })
 export type CleanupResponse = typeof CleanupResponse.Type
 
+/** What /health reports contacts with: the portal's four hosts and the captcha solver. */
+export const PortalTarget = Schema.Literals(["identity", "ecp2", "termops", "truckerportal", "captcha_solver"])
+export type PortalTarget = typeof PortalTarget.Type
+export const PORTAL_TARGETS: ReadonlyArray<PortalTarget> = PortalTarget.literals
+
+/**
+ * Why a contact failed: no connection or answer (`unreachable`), no answer within its deadline
+ * (`timeout`), an HTTP 5xx (`http_5xx`), a 403 geo-block (`forbidden`), an answer that could not be
+ * read (`bad_answer`, the solver).
+ */
+export const ContactFailureKind = Schema.Literals(["unreachable", "timeout", "http_5xx", "forbidden", "bad_answer"])
+export type ContactFailureKind = typeof ContactFailureKind.Type
+
+/** The latest contacts with one target (times are ISO 8601; null before the first such contact). */
+export const PortalContactStatus = Schema.Struct({
+  last_outcome: Schema.NullOr(Schema.Literals(["ok", "failed"])),
+  last_contact_at: Schema.NullOr(Schema.String),
+  last_success_at: Schema.NullOr(Schema.String),
+  last_failure_at: Schema.NullOr(Schema.String),
+  /** What the latest failure was (kept after a later success, for the record). */
+  last_error_kind: Schema.NullOr(ContactFailureKind),
+  last_http_status: Schema.NullOr(Schema.Int),
+  /** Failed contacts since the latest success. */
+  consecutive_failures: Schema.Int,
+  /** The latest contact failed, within the recent window. */
+  failing: Schema.Boolean
+})
+export type PortalContactStatus = typeof PortalContactStatus.Type
+
+/** /health's `portal` section: `degraded` while any target is failing, with one reason per target. */
+export const PortalHealthReport = Schema.Struct({
+  status: Schema.Literals(["ok", "degraded"]),
+  reasons: Schema.Array(Schema.String),
+  /** A failed latest contact counts for this long (unless a success follows). */
+  recent_window_seconds: Schema.Int,
+  hosts: Schema.Struct({
+    identity: PortalContactStatus,
+    ecp2: PortalContactStatus,
+    termops: PortalContactStatus,
+    truckerportal: PortalContactStatus,
+    captcha_solver: PortalContactStatus
+  })
+})
+export type PortalHealthReport = typeof PortalHealthReport.Type
+
 export const HealthResponse = Schema.Struct({
+  /** "degraded" while the portal section is (the answer is 200 either way). */
   status: Schema.Literals(["healthy", "degraded"]),
   service: Schema.String,
   version: Schema.String,
@@ -476,6 +522,7 @@ export const HealthResponse = Schema.Struct({
     crashes_total: Schema.Int
   }),
   appointment_workflows: Schema.Int,
-  uptime_seconds: Schema.Int
+  uptime_seconds: Schema.Int,
+  portal: PortalHealthReport
 })
 export type HealthResponse = typeof HealthResponse.Type

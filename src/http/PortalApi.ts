@@ -49,6 +49,16 @@ const acquisitionErrors: ReadonlyArray<PortalErrorTag> = [
 ]
 
 const SESSION_ID = "sess_3nQm9XkT2vR7bY1cW8pZ4hJd"
+const HEALTHY_HOST = {
+  last_outcome: "ok",
+  last_contact_at: "2026-11-22T09:59:40.000Z",
+  last_success_at: "2026-11-22T09:59:40.000Z",
+  last_failure_at: null,
+  last_error_kind: null,
+  last_http_status: null,
+  consecutive_failures: 0,
+  failing: false
+}
 const CREDENTIALS = { username: "demo", password: "demo", captcha_api_key: "demo" }
 
 export const Endpoints: ReadonlyArray<EndpointSpec> = [
@@ -56,21 +66,57 @@ export const Endpoints: ReadonlyArray<EndpointSpec> = [
     id: "health",
     method: "GET",
     path: "/health",
-    summary: "Service health and pool figures",
-    description: "Always answers 200 while the service runs; open without API_TOKEN. The seed's fields plus pool counters.",
+    summary: "Service health, pool figures and the portal's recent answers",
+    description:
+      "Always answers 200 while the service runs; open without API_TOKEN. The seed's fields plus pool counters, and `portal`: the latest contact with each portal host (identity, ecp2, termops, truckerportal) and the captcha solver — ok or failed, when, and the failure's kind (`unreachable`, `timeout`, `http_5xx`, `forbidden`, `bad_answer`), never a URL or a credential. A target is failing while its latest contact failed less than `recent_window_seconds` (5 minutes) ago; then `status` (top level and `portal.status`) is `degraded` and `portal.reasons` says why. A later successful contact clears it.",
     response: Ops.HealthResponse,
     errors: [],
     public: true,
     example: {
       response: {
-        status: "healthy",
+        status: "degraded",
         service: Ops.SERVICE_NAME,
         version: Ops.SERVICE_VERSION,
         active_sessions: 1,
         max_sessions: 10,
         session_capacity: "1/10",
         persistent_sessions: 1,
-        timestamp: "2026-11-22T10:00:00.000Z"
+        timestamp: "2026-11-22T10:00:00.000Z",
+        pool: {
+          busy: 0,
+          idle: 1,
+          pinned: 1,
+          logging_in: 0,
+          waiting_for_slot: 0,
+          logins_total: 3,
+          evictions_total: 0,
+          refreshes_total: 12,
+          refresh_failures_total: 0,
+          crashes_total: 0
+        },
+        appointment_workflows: 0,
+        uptime_seconds: 5400,
+        portal: {
+          status: "degraded",
+          reasons: ["identity: last contact failed 42 s ago: HTTP 503"],
+          recent_window_seconds: 300,
+          hosts: {
+            identity: {
+              last_outcome: "failed",
+              last_contact_at: "2026-11-22T09:59:18.000Z",
+              last_success_at: "2026-11-22T09:41:02.000Z",
+              last_failure_at: "2026-11-22T09:59:18.000Z",
+              last_error_kind: "http_5xx",
+              last_http_status: 503,
+              consecutive_failures: 1,
+              failing: true
+            },
+            ecp2: HEALTHY_HOST,
+            termops: HEALTHY_HOST,
+            truckerportal: HEALTHY_HOST,
+            captcha_solver: HEALTHY_HOST
+          }
+        }
       }
     }
   },
@@ -80,7 +126,7 @@ export const Endpoints: ReadonlyArray<EndpointSpec> = [
     path: "/get_session",
     summary: "Log in, or reuse the session of the same credentials",
     description:
-      "Creates a persistent browser session (one Chrome logged in to the portal) without doing anything else, or returns the existing session for the same username and password. `never_terminate: true` pins it (never evicted, re-logged in rather than dropped).",
+      "Creates a persistent browser session (one Chrome logged in to the portal) without doing anything else, or returns the existing session for the same username and password. `never_terminate: true` pins it (never evicted, re-logged in rather than dropped). Only rejected credentials or captcha answers are 401; the portal failing at login (5xx, no answer in time, unreachable) is 502 `portal_unavailable` (retryable).",
     body: Ops.GetSessionRequest,
     response: Ops.GetSessionResponse,
     errors: acquisitionErrors,
@@ -193,10 +239,10 @@ export const Endpoints: ReadonlyArray<EndpointSpec> = [
     path: "/check_appointments",
     summary: "Walk the appointment wizard and list the open times (no booking)",
     description:
-      "Phase 1 (trucking company, terminal, move type, container or booking), phase 2 (plate, chassis, PIN or unit and seals), phase 3 (times). A missing or wrong field fails with `current_phase` and an `appointment_session_id`; send that id with only the missing fields to resume (within APPOINTMENT_SESSION_TTL).",
+      "Phase 1 (trucking company, terminal, move type, container or booking), phase 2 (plate, chassis, PIN or unit and seals), phase 3 (times). A missing or wrong field fails with `current_phase` and an `appointment_session_id`; send that id with only the missing fields to resume (within APPOINTMENT_SESSION_TTL). `truck_plate` must be one of the portal's plates for the company (case and spaces ignored; `\"\"` takes the first): another plate is a 422 `truck_plate_not_offered` listing the plates offered.",
     body: Ops.CheckAppointmentsRequest,
     response: Ops.CheckAppointmentsResponse,
-    errors: [...acquisitionErrors, "AppointmentFieldsMissing", "AppointmentPhaseFailed", "WorkflowExpired"],
+    errors: [...acquisitionErrors, "AppointmentFieldsMissing", "AppointmentPhaseFailed", "TruckPlateNotOffered", "WorkflowExpired"],
     example: {
       request: {
         ...CREDENTIALS,
@@ -230,7 +276,7 @@ export const Endpoints: ReadonlyArray<EndpointSpec> = [
       "Walks the wizard, selects `appointment_time`, submits, and verifies the Confirmation step: `appointment_confirmed` is true only when the portal confirmed, with its `confirmation_number`. Send an `Idempotency-Key` header (or `request_id`): a repeat within 24 h from the same caller (the same credentials, or a session of them) returns the first result and never books twice; anyone else using the key gets 409. Only final outcomes are replayed: a Submit answered with a portal error releases the key, and an unknown outcome after Submit is `not_confirmed`.",
     body: Ops.MakeAppointmentRequest,
     response: Ops.MakeAppointmentResponse,
-    errors: [...acquisitionErrors, "AppointmentFieldsMissing", "AppointmentPhaseFailed", "WorkflowExpired", "IdempotencyConflict"],
+    errors: [...acquisitionErrors, "AppointmentFieldsMissing", "AppointmentPhaseFailed", "TruckPlateNotOffered", "WorkflowExpired", "IdempotencyConflict"],
     example: {
       request: {
         session_id: SESSION_ID,

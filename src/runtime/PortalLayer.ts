@@ -1,8 +1,8 @@
 /**
- * The whole service without HTTP, wired once: configuration → Chrome, captcha solver, portal
- * driver → session pool, files → operations. Embedding programs provide `PortalLayer` (or
- * `portalLayerFrom(config)`) and use `PortalOperations` / `SessionPool` directly; the HTTP server
- * is one more layer on top (ServerLayer). Closing the layer closes every Chrome.
+ * The whole service without HTTP, wired once: configuration → Chrome, portal health, captcha
+ * solver, portal driver → session pool, files → operations. Embedding programs provide
+ * `PortalLayer` (or `portalLayerFrom(config)`) and use `PortalOperations` / `SessionPool` directly;
+ * the HTTP server is one more layer on top (ServerLayer). Closing the layer closes every Chrome.
  */
 import { Layer } from "effect"
 import { AppointmentWorkflows } from "../services/AppointmentWorkflows.ts"
@@ -12,6 +12,7 @@ import { CaptchaSolver } from "../services/CaptchaSolver.ts"
 import { PortalConfig } from "../services/PortalConfig.ts"
 import { Idempotency } from "../services/Idempotency.ts"
 import { PortalDriver } from "../services/PortalDriver.ts"
+import { PortalHealth } from "../services/PortalHealth.ts"
 import { PortalOperations } from "../services/PortalOperations.ts"
 import { SessionPool } from "../services/SessionPool.ts"
 import { SessionSnapshots } from "../services/SessionSnapshots.ts"
@@ -22,6 +23,7 @@ export const portalLayerFrom = <E, R>(config: Layer.Layer<PortalConfig, E, R>) =
     Layer.provideMerge(Layer.mergeAll(SessionPool.layer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer)),
     Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
     Layer.provideMerge(CaptchaSolver.layerFetch),
+    Layer.provideMerge(PortalHealth.layer),
     Layer.provideMerge(Browser.layer),
     Layer.provideMerge(config)
   )

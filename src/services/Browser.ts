@@ -18,6 +18,7 @@ import puppeteer, {
   type BrowserContext as PuppeteerContext,
   type CDPSession,
   type Frame as PuppeteerFrame,
+  type HTTPRequest,
   type KeyInput,
   type Page as PuppeteerPage
 } from "puppeteer"
@@ -37,12 +38,16 @@ export class BrowserError extends Data.TaggedError("BrowserError")<{
   readonly operation: string
   readonly detail: string
   readonly disconnected: boolean
+  /** A failed `goto`: the host (host:port) it was loading then, which a redirect may have changed. */
+  readonly host?: string | undefined
 }> {}
 
 /** A wait on a page signal passed its deadline. `what` names the signal. */
 export class WaitTimedOut extends Data.TaggedError("WaitTimedOut")<{
   readonly what: string
   readonly timeoutMillis: number
+  /** A `goto` past its deadline: the host (host:port) it was still loading. */
+  readonly host?: string | undefined
 }> {}
 
 /** No usable Chrome executable (boot failure). */
@@ -438,11 +443,27 @@ const makePageHandle = (
 ): PageHandle => {
   const frame = makeFrameHandle(page, connected)
 
-  const goto: PageHandle["goto"] = (url, options) =>
-    useWait(`goto ${new URL(url).pathname}`, options.timeout, connected, async (_signal, timeout) => {
-      const response = await page.goto(url, { timeout, waitUntil: options.waitUntil ?? "domcontentloaded" })
-      return { status: response?.status() ?? null, url: page.url() }
-    })
+  const goto: PageHandle["goto"] = (url, options) => {
+    // Which host failed is the one being loaded at the time: a redirect (login → identity) may
+    // have moved the navigation off `url`'s host. Only the host is kept, never the URL's query.
+    let loading = new URL(url).host
+    const onRequest = (r: HTTPRequest) => {
+      if (r.isNavigationRequest() && r.frame() === page.mainFrame()) loading = URL.parse(r.url())?.host ?? loading
+    }
+    return useWait(`goto ${new URL(url).pathname}`, options.timeout, connected, async (_signal, timeout) => {
+      page.on("request", onRequest)
+      try {
+        const response = await page.goto(url, { timeout, waitUntil: options.waitUntil ?? "domcontentloaded" })
+        return { status: response?.status() ?? null, url: page.url() }
+      } finally {
+        page.off("request", onRequest)
+      }
+    }).pipe(Effect.mapError((e) =>
+      e._tag === "BrowserError"
+        ? new BrowserError({ operation: e.operation, detail: e.detail, disconnected: e.disconnected, host: loading })
+        : new WaitTimedOut({ what: e.what, timeoutMillis: e.timeoutMillis, host: loading })
+    ))
+  }
 
   const frames: PageHandle["frames"] = (urlIncludes) =>
     Effect.sync(() =>

@@ -277,14 +277,19 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
     )
 
     /**
-     * Re-login after the portal logged us out; a failure is SessionExpired with the cause. It runs
-     * inside the actor, so concurrent callers of this session never start a second login: the
-     * mailbox is the single-flight path for an existing session.
+     * Re-login after the portal logged us out; a failure is SessionExpired with the cause (a portal
+     * outage stays PortalUnavailable: it says nothing about the session). It runs inside the actor,
+     * so concurrent callers of this session never start a second login: the mailbox is the
+     * single-flight path for an existing session.
      */
     const reloginNow = Effect.gen(function*() {
       yield* Effect.logWarning("portal session logged out; logging in again")
       yield* loginNow.pipe(
-        Effect.mapError((e) => new SessionExpired({ sessionId, detail: `re-login failed: ${e.reason}` }))
+        Effect.mapError((e) =>
+          e._tag === "PortalUnavailable"
+            ? withContext(e, { sessionId })
+            : new SessionExpired({ sessionId, detail: `re-login failed: ${e.reason}` })
+        )
       )
     })
 

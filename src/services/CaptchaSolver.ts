@@ -6,12 +6,15 @@
  * (CAPTCHA_TIMEOUT); the solver's error codes become typed `CaptchaFailed` reasons. The API key is
  * `Redacted` everywhere and only leaves the process inside the request body/query to the solver
  * (the classic protocol's URL params carry the `Redacted` itself: sent in clear, redacted in spans
- * and error text; the task protocol's JSON body has to unwrap it).
+ * and error text; the task protocol's JSON body has to unwrap it). Every exchange with the solver
+ * is reported to PortalHealth: an answer is ok (a wrong key or an unsolvable captcha is the solver
+ * working), no connection, a 5xx, an unreadable answer or no result in time is a failure.
  */
 import { Context, Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { CaptchaFailed, type CaptchaFailureReason } from "../domain/Errors.ts"
 import { PortalConfig } from "./PortalConfig.ts"
+import { contactFailed, contactOk, type ContactOutcome, PortalHealth } from "./PortalHealth.ts"
 
 export interface RecaptchaInput {
   readonly siteKey: string
@@ -91,27 +94,36 @@ type Task =
 // ---------------------------------------------------------------------------------------------
 
 export class CaptchaSolver extends Context.Service<CaptchaSolver, CaptchaSolverShape>()("emodal-api/services/CaptchaSolver") {
-  static readonly layer: Layer.Layer<CaptchaSolver, never, PortalConfig | HttpClient.HttpClient> = Layer.effect(
+  static readonly layer: Layer.Layer<CaptchaSolver, never, PortalConfig | HttpClient.HttpClient | PortalHealth> = Layer.effect(
     CaptchaSolver,
     Effect.gen(function*() {
       const config = yield* PortalConfig
       const http = yield* HttpClient.HttpClient
+      const health = yield* PortalHealth
       const base = config.captchaApiUrl.href.replace(/\/+$/, "")
       const deadline = config.captchaTimeout
       const poll = Schedule.spaced(config.captchaPollInterval)
 
+      const report = (outcome: ContactOutcome) => health.report("captcha_solver", outcome)
+      const failing = (outcome: ContactOutcome, failure: CaptchaFailed) => Effect.andThen(report(outcome), Effect.fail(failure))
+
       const send = (request: HttpClientRequest.HttpClientRequest) =>
-        http.execute(request).pipe(
-          Effect.flatMap((response): Effect.Effect<unknown, unknown> =>
-            response.status >= 500
-              ? Effect.fail(failed("unavailable", `solver answered HTTP ${response.status}`))
-              : response.json
-          ),
-          Effect.mapError((e) => (e instanceof CaptchaFailed ? e : failed("unavailable", "solver unreachable")))
-        )
+        Effect.gen(function*() {
+          const response = yield* http.execute(request).pipe(
+            Effect.catch(() => failing(contactFailed("unreachable"), failed("unavailable", "solver unreachable")))
+          )
+          if (response.status >= 500) {
+            return yield* failing(contactFailed("http_5xx", response.status), failed("unavailable", `solver answered HTTP ${response.status}`))
+          }
+          const json: unknown = yield* response.json.pipe(
+            Effect.catch(() => failing(contactFailed("bad_answer"), failed("unavailable", "unreadable answer from the solver")))
+          )
+          yield* report(contactOk)
+          return json
+        })
 
       const decode = <A>(decoder: (u: unknown) => Effect.Effect<A, Schema.SchemaError>) => (json: unknown) =>
-        decoder(json).pipe(Effect.mapError(() => failed("rejected", "unexpected answer from the solver")))
+        decoder(json).pipe(Effect.catch(() => failing(contactFailed("bad_answer"), failed("rejected", "unexpected answer from the solver"))))
 
       // Classic protocol ------------------------------------------------------------------------
       const classicSubmit = (task: Task, key: Redacted.Redacted<string>) => {
@@ -197,7 +209,7 @@ export class CaptchaSolver extends Context.Service<CaptchaSolver, CaptchaSolverS
           Effect.mapError(codeToFailure),
           Effect.timeoutOrElse({
             duration: deadline,
-            orElse: () => Effect.fail(failed("timeout", `no answer within ${Duration.format(deadline)}`))
+            orElse: () => failing(contactFailed("timeout"), failed("timeout", `no answer within ${Duration.format(deadline)}`))
           }),
           Effect.tapError((e) => Effect.logWarning("captcha solving failed", { kind: label, reason: e.reason })),
           Effect.withSpan(`CaptchaSolver.${label}`)
@@ -215,7 +227,7 @@ export class CaptchaSolver extends Context.Service<CaptchaSolver, CaptchaSolverS
   )
 
   /** The live solver with Node's fetch. */
-  static readonly layerFetch: Layer.Layer<CaptchaSolver, never, PortalConfig> = CaptchaSolver.layer.pipe(
+  static readonly layerFetch: Layer.Layer<CaptchaSolver, never, PortalConfig | PortalHealth> = CaptchaSolver.layer.pipe(
     Layer.provide(FetchHttpClient.layer)
   )
 }

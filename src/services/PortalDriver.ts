@@ -13,6 +13,7 @@ import type { BrowserError, PageHandle } from "./Browser.ts"
 import type { WaitTimedOut } from "./Browser.ts"
 import { CaptchaSolver } from "./CaptchaSolver.ts"
 import { PortalConfig } from "./PortalConfig.ts"
+import { PortalHealth } from "./PortalHealth.ts"
 import { Paths } from "./PortalSelectors.ts"
 import { login, type LoginOutcome } from "./portal/Login.ts"
 import { openApp, probe, type LoginState } from "./portal/PageState.ts"
@@ -21,8 +22,11 @@ import { setPhase } from "./portal/Phase.ts"
 export type RefreshVerdict = "logged_in" | "logged_out"
 
 export interface PortalDriverShape {
-  /** Logs in on `page` (SEED-SYSTEM §3.2), strictly classifying failures. */
-  readonly login: (page: PageHandle, credentials: Credentials) => Effect.Effect<LoginOutcome, LoginFailed | CaptchaFailed>
+  /**
+   * Logs in on `page` (SEED-SYSTEM §3.2), strictly classifying failures: rejected credentials or
+   * captcha (LoginFailed), the solver (CaptchaFailed), the portal failing (PortalUnavailable).
+   */
+  readonly login: (page: PageHandle, credentials: Credentials) => Effect.Effect<LoginOutcome, LoginFailed | CaptchaFailed | PortalUnavailable>
   /** The login state of what the page shows now: one round trip, no navigation. */
   readonly probe: (page: PageHandle) => Effect.Effect<LoginState, BrowserError>
   /** Visits the keep-alive page and confirms the logged-in markers (§2.6). */
@@ -32,11 +36,12 @@ export interface PortalDriverShape {
 const REFRESH_TIMEOUT = Duration.seconds(30)
 
 export class PortalDriver extends Context.Service<PortalDriver, PortalDriverShape>()("emodal-api/services/PortalDriver") {
-  static readonly layer: Layer.Layer<PortalDriver, never, PortalConfig | CaptchaSolver> = Layer.effect(
+  static readonly layer: Layer.Layer<PortalDriver, never, PortalConfig | CaptchaSolver | PortalHealth> = Layer.effect(
     PortalDriver,
     Effect.gen(function*() {
       const config = yield* PortalConfig
       const solver = yield* CaptchaSolver
+      const health = yield* PortalHealth
       const urls = config.portal
       const loginDeps = {
         urls,
@@ -56,10 +61,21 @@ export class PortalDriver extends Context.Service<PortalDriver, PortalDriverShap
         )
       })
 
+      const loginReported = (page: PageHandle, credentials: Credentials) =>
+        login(page, credentials, loginDeps).pipe(
+          Effect.tapError((e) =>
+            e._tag === "PortalUnavailable"
+              ? Effect.logWarning("portal unavailable at login", { detail: e.detail, httpStatus: e.httpStatus })
+              : Effect.void
+          ),
+          // The flows report each contact with the portal's hosts to PortalHealth.
+          Effect.provideService(PortalHealth, health)
+        )
+
       return PortalDriver.of({
-        login: (page, credentials) => login(page, credentials, loginDeps),
+        login: loginReported,
         probe: (page) => probe(page, urls),
-        refresh
+        refresh: (page) => refresh(page).pipe(Effect.provideService(PortalHealth, health))
       })
     })
   )

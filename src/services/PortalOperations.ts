@@ -36,6 +36,7 @@ import { settingsPatch } from "./BrowserSession.ts"
 import { ArtifactStore } from "./ArtifactStore.ts"
 import { Idempotency } from "./Idempotency.ts"
 import { PortalConfig } from "./PortalConfig.ts"
+import { PortalHealth } from "./PortalHealth.ts"
 import { SessionPool } from "./SessionPool.ts"
 import * as ContainerOperations from "./operations/Containers.ts"
 import { makeAppointmentOperations } from "./operations/Appointments.ts"
@@ -79,7 +80,8 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
       const config = yield* PortalConfig
       const pool = yield* SessionPool
       const artifacts = yield* ArtifactStore
-      const kit = makeKit(config, artifacts, pool)
+      const portalHealth = yield* PortalHealth
+      const kit = makeKit(config, artifacts, pool, portalHealth)
       const workflows = yield* AppointmentWorkflows
       const appointments = makeAppointmentOperations(kit, workflows, yield* Idempotency)
       const startedAt = yield* Clock.currentTimeMillis
@@ -127,9 +129,11 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
 
       const health = Effect.gen(function*() {
         const s = yield* pool.stats
+        const portal = yield* portalHealth.status
         const now = yield* Clock.currentTimeMillis
         return {
-          status: "healthy" as const,
+          // Still 200 (the process serves); "degraded" says the portal or the solver is failing now.
+          status: portal.status === "degraded" ? "degraded" as const : "healthy" as const,
           service: SERVICE_NAME,
           version: SERVICE_VERSION,
           active_sessions: s.active,
@@ -150,7 +154,8 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
             crashes_total: s.crashesTotal
           },
           appointment_workflows: yield* workflows.count,
-          uptime_seconds: Math.floor((now - startedAt) / 1000)
+          uptime_seconds: Math.floor((now - startedAt) / 1000),
+          portal
         }
       })
 

@@ -24,6 +24,7 @@ const samples: ReadonlyArray<E.PortalError> = [
   new E.PortalRejected({ reason: "no_pregate_milestone", detail: "Container MSDU1234567 is an export: its timeline has no Pregate milestone" }),
   new E.OperationTimedOut({ operation: "get_containers", phase: "scroll", timeoutMillis: 1000 }),
   new E.AppointmentPhaseFailed({ phase: 1, step: "Terminal", reason: "option_not_found", detail: "Option 'X' not found in Terminal", availableOptions: ["A", "B"] }),
+  new E.TruckPlateNotOffered({ plate: "XYZ789", offered: ["9E43369", "7X82346"], offeredCount: 2, appointmentSessionId: "appt_x", currentPhase: 2 }),
   new E.StorageFailed({ detail: "EACCES" }),
   new E.StorageUnavailable({ operation: "IdempotencyStore.claim", detail: "ConnectionError" }),
   new E.InternalError({ requestId: "r1" })
@@ -88,6 +89,20 @@ describe("Errors", () => {
     assert.deepStrictEqual(failed.available_options, ["A", "B"])
   })
 
+  it("guards trust #7: a plate the portal does not offer is a 422 naming it and listing the offered plates", () => {
+    const e = new E.TruckPlateNotOffered({ plate: "XYZ789", offered: ["9E43369", "7X82346"], offeredCount: 2, sessionId: "sess_1", appointmentSessionId: "appt_1", currentPhase: 2 })
+    assert.strictEqual(E.statusOf(e), 422)
+    const body = E.toSeedBody(e)
+    assert.strictEqual(body.error, "Phase 2 failed - Truck plate: 'XYZ789' is not one of the 2 truck plates the portal offers for this trucking company")
+    assert.strictEqual(body.error_type, "truck_plate_not_offered")
+    assert.isFalse(body.retryable)
+    assert.strictEqual(body.field, "truck_plate")
+    assert.deepStrictEqual(body.available_options, ["9E43369", "7X82346"])
+    assert.strictEqual(body.appointment_session_id, "appt_1")
+    assert.strictEqual(body.current_phase, 2)
+    assert.strictEqual(body.session_id, "sess_1")
+  })
+
   it("renders login failures with the seed's kinds and a plain details value", () => {
     const body = E.toSeedBody(new E.LoginFailed({ reason: "vpn_required", detail: "" }))
     assert.strictEqual(body.error, "Authentication failed")
@@ -96,6 +111,27 @@ describe("Errors", () => {
     assert.strictEqual(body.message, "Geographic restriction detected. VPN to US required.")
     assert.isFalse(body.retryable)
     assert.isTrue(E.toSeedBody(new E.LoginFailed({ reason: "network_error", detail: "x" })).retryable)
+  })
+
+  it("guards trust #8: only rejected credentials or captchas are 401; a portal outage at login is 502 portal_unavailable", () => {
+    const status = (reason: E.LoginErrorKind) => E.statusOf(new E.LoginFailed({ reason, detail: "x" }))
+    assert.strictEqual(status("invalid_credentials"), 401)
+    assert.strictEqual(status("recaptcha_failed"), 401)
+    assert.strictEqual(status("vpn_required"), 403)
+    for (const reason of ["network_error", "unknown_error", "login_button_not_found", "page_load_error"] as const) {
+      assert.strictEqual(status(reason), 502, reason)
+    }
+    assert.deepStrictEqual(E.possibleStatuses("LoginFailed"), [401, 403, 502])
+    const outage = new E.PortalUnavailable({ detail: "the portal's identity host answered HTTP 503 at login", phase: "login", httpStatus: 503 })
+    const body = E.toSeedBody(outage)
+    assert.strictEqual(E.statusOf(outage), 502)
+    assert.strictEqual(body.error_type, "portal_unavailable")
+    assert.isTrue(body.retryable)
+    assert.strictEqual(body.error, "Portal unavailable: the portal's identity host answered HTTP 503 at login")
+    // The solver being down is not "bad credentials" either; a wrong solver key is.
+    assert.strictEqual(E.statusOf(new E.CaptchaFailed({ reason: "unavailable", detail: "solver unreachable" })), 502)
+    assert.strictEqual(E.statusOf(new E.CaptchaFailed({ reason: "timeout", detail: "x" })), 504)
+    assert.strictEqual(E.statusOf(new E.CaptchaFailed({ reason: "wrong_key", detail: "x" })), 401)
   })
 
   it("carries retry-after on PoolExhausted", () => {

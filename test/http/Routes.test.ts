@@ -6,6 +6,7 @@ import * as Logging from "../../src/runtime/Logging.ts"
 import { FakePortal } from "../../src/services/PortalDriver.ts"
 import { baseUrl, call, fakeServer, rawGet } from "../utils/HttpHarness.ts"
 import { eventually } from "../utils/ProductHarness.ts"
+import { contactFailed, contactOk, PortalHealth } from "../../src/services/PortalHealth.ts"
 
 const CREDS = { username: "alice", password: "pw-alice", captcha_api_key: "key" }
 const TOKEN = "test-token-0123456789abcdef"
@@ -327,6 +328,32 @@ describe("REST routes (fake pool, real HTTP)", () => {
         assert.strictEqual(basic.status, 401)
         const ok = yield* call("GET", "/sessions", undefined, { authorization: `Bearer ${TOKEN}` })
         assert.strictEqual(ok.status, 200)
+      }))
+  })
+
+  layer(fakeServer(), { excludeTestServices: true })("/health and the portal", (it) => {
+    it.effect("guards trust #9: GET /health stays 200 with the seed's fields and reports the failing portal host as degraded", () =>
+      Effect.gen(function*() {
+        const ok = yield* call("GET", "/health")
+        assert.strictEqual(ok.body.status, "healthy")
+        assert.strictEqual(ok.body.portal.status, "ok")
+        assert.deepStrictEqual(Object.keys(ok.body.portal.hosts), ["identity", "ecp2", "termops", "truckerportal", "captcha_solver"])
+
+        const health = yield* PortalHealth
+        yield* health.report("termops", contactFailed("http_5xx", 503))
+        const down = yield* call("GET", "/health")
+        assert.strictEqual(down.status, 200)
+        assert.strictEqual(down.body.status, "degraded")
+        assert.strictEqual(down.body.service, "E-Modal Business Operations API")
+        assert.property(down.body, "session_capacity")
+        assert.strictEqual(down.body.portal.status, "degraded")
+        assert.match(down.body.portal.reasons[0], /^termops: last contact failed \d+ s ago: HTTP 503$/)
+        assert.strictEqual(down.body.portal.hosts.termops.last_http_status, 503)
+
+        yield* health.report("termops", contactOk)
+        const up = yield* call("GET", "/health")
+        assert.strictEqual(up.body.status, "healthy")
+        assert.deepStrictEqual(up.body.portal.reasons, [])
       }))
   })
 })

@@ -16,6 +16,7 @@ import { ArtifactStore } from "../../src/services/ArtifactStore.ts"
 import { Idempotency } from "../../src/services/Idempotency.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
 import { PortalOperations } from "../../src/services/PortalOperations.ts"
+import { PortalHealth } from "../../src/services/PortalHealth.ts"
 import { poolLayer } from "./PoolHarness.ts"
 import { coreLayer } from "./ProductHarness.ts"
 
@@ -34,7 +35,7 @@ export const fakeServer = (env: Record<string, string> = {}) =>
     )
     const base = poolLayer({ DATA_DIR: dir, ...env })
     return serve(PortalOperations.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer)),
+      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, PortalHealth.layerTest)),
       Layer.provideMerge(base)
     ))
   }))

@@ -16,6 +16,7 @@ import { CaptchaSolver } from "../../src/services/CaptchaSolver.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
 import { Idempotency } from "../../src/services/Idempotency.ts"
 import { PortalDriver } from "../../src/services/PortalDriver.ts"
+import { PortalHealth } from "../../src/services/PortalHealth.ts"
 import { SessionPool } from "../../src/services/SessionPool.ts"
 import { SessionSnapshots } from "../../src/services/SessionSnapshots.ts"
 import * as Processes from "../../src/services/Processes.ts"
@@ -39,7 +40,7 @@ export const tempDataDir = Effect.acquireRelease(
   (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
 )
 
-/** The core services against the simulator in context: config, browser, solver, driver, pool, files. */
+/** The core services against the simulator in context: config, browser, portal health, solver, driver, pool, files. */
 export const coreLayer = (env: Record<string, string> = {}, dataDir?: string) =>
   Layer.unwrap(Effect.gen(function*() {
     const sim = yield* Simulator
@@ -48,6 +49,7 @@ export const coreLayer = (env: Record<string, string> = {}, dataDir?: string) =>
     return Layer.mergeAll(SessionPool.layer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer).pipe(
       Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
       Layer.provideMerge(CaptchaSolver.layerFetch),
+      Layer.provideMerge(PortalHealth.layer),
       Layer.provideMerge(Browser.layer),
       Layer.provideMerge(config)
     )

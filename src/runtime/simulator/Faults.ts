@@ -18,6 +18,11 @@ export interface Faults {
    * truckerportal | recaptcha) or just `"<path prefix>"` for any portal host.
    */
   readonly http500: ReadonlyArray<string>
+  /**
+   * Hosts that cannot be reached: every connection to them is dropped without an answer (the
+   * browser sees ERR_EMPTY_RESPONSE). identity | recaptcha | ecp2 | termops | truckerportal.
+   */
+  readonly unreachable: ReadonlyArray<string>
   /** The wizard's Next on this step (3 = Submit) answers HTTP 500. */
   readonly wizardStep500: WizardStep | null
   /** This wizard step never becomes ready (1 = the form's options never load). */
@@ -38,6 +43,7 @@ export const NO_FAULTS: Faults = {
   pageLatency: null,
   batchLatency: null,
   http500: [],
+  unreachable: [],
   wizardStep500: null,
   wizardStepNeverReady: null,
   captchaRejected: false,
@@ -52,6 +58,7 @@ export interface FaultsPatch {
   readonly pageLatency?: Duration.Input | string | null
   readonly batchLatency?: Duration.Input | string | null
   readonly http500?: ReadonlyArray<string>
+  readonly unreachable?: ReadonlyArray<string>
   readonly wizardStep500?: WizardStep | null
   readonly wizardStepNeverReady?: WizardStage | null
   readonly captchaRejected?: boolean
@@ -68,6 +75,7 @@ export const FaultsPatchJson = Schema.Struct({
   pageLatency: Schema.optionalKey(DurationJson),
   batchLatency: Schema.optionalKey(DurationJson),
   http500: Schema.optionalKey(Schema.Array(Schema.String)),
+  unreachable: Schema.optionalKey(Schema.Array(Schema.String)),
   wizardStep500: Schema.optionalKey(Schema.NullOr(Schema.Literals([1, 2, 3]))),
   wizardStepNeverReady: Schema.optionalKey(Schema.NullOr(Schema.Literals([1, 2, 3, 4]))),
   captchaRejected: Schema.optionalKey(Schema.Boolean),

@@ -1,13 +1,13 @@
 /**
  * The simulator's single HTTP server: one catch-all HttpRouter route that tells the simulated
  * hosts apart by the Host header and hands the request to that host's handler. Cross-cutting
- * faults are applied here, before any host logic: geo-block (every portal host but the reCAPTCHA
- * frames answers 403 Forbidden) and `http500` routes. The routes all app hosts share (OIDC
+ * faults are applied here, before any host logic: unreachable hosts (connections dropped), geo-block
+ * (every portal host but the reCAPTCHA frames answers 403 Forbidden) and `http500` routes. The routes all app hosts share (OIDC
  * callback, first-run dismissal) are answered here too. A defect in a handler becomes a 500 page
  * and a log line, never a dropped connection.
  */
 import { createServer } from "node:http"
-import { NodeHttpServer } from "@effect/platform-node"
+import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
 import { Cause, Effect, Layer } from "effect"
 import { HttpRouter, type HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { sharedAppRoute } from "./AppAuth.ts"
@@ -26,6 +26,10 @@ import { handleTruckerPortal } from "./TruckerPortal.ts"
 /** JSON endpoints (`/api/…`, `/trucker/web/api/…`) answer faults in JSON, pages in HTML. */
 const isApiPath = (path: string): boolean => path.includes("/api/")
 
+/** An unreachable host: the connection is dropped unanswered (closing it interrupts this fiber). */
+const dropConnection = (req: SimRequest): Effect.Effect<never> =>
+  Effect.sync(() => NodeHttpServerRequest.toIncomingMessage(req.raw).socket?.destroy()).pipe(Effect.andThen(Effect.never))
+
 const route = (env: SimEnv, req: SimRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
   if (req.host === "api") {
     if (req.path.startsWith("/__sim/")) return handleControl(env, req)
@@ -33,6 +37,7 @@ const route = (env: SimEnv, req: SimRequest): Effect.Effect<HttpServerResponse.H
     return handleSolver(env, req)
   }
   const faults = env.state.faults
+  if (faults.unreachable.includes(req.host)) return dropConnection(req)
   if (faults.geoBlock && req.host !== "recaptcha") return Effect.succeed(html(forbiddenPage(), 403))
   if (isHttp500(faults, req.host, req.path)) {
     return Effect.succeed(

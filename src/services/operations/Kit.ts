@@ -22,6 +22,7 @@ import type { BrowserSession, RawFailure } from "../BrowserSession.ts"
 import type { PageHandle } from "../Browser.ts"
 import { type PhaseTracker, RequestPhase, setRequestPhase } from "../portal/Phase.ts"
 import type { PortalConfigShape } from "../PortalConfig.ts"
+import { PortalHealth, type PortalHealthShape } from "../PortalHealth.ts"
 import type { Acquired, SessionPoolShape } from "../SessionPool.ts"
 import { DebugRecorder, makeRecorder } from "../portal/Debug.ts"
 
@@ -119,7 +120,12 @@ export const formatStamp = (ms: number) => {
   return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}_${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`
 }
 
-export const makeKit = (config: PortalConfigShape, artifacts: ArtifactStoreShape, pool: SessionPoolShape): Kit => {
+export const makeKit = (
+  config: PortalConfigShape,
+  artifacts: ArtifactStoreShape,
+  pool: SessionPoolShape,
+  health: PortalHealthShape
+): Kit => {
   const stamp = Effect.map(Clock.currentTimeMillis, formatStamp)
   const url = (context: RequestContext, file: Pick<StoredFile, "urlPath">) => fileUrl(context.baseUrl, file)
 
@@ -152,12 +158,14 @@ export const makeKit = (config: PortalConfigShape, artifacts: ArtifactStoreShape
       yield* setRequestPhase("session:acquire")
       const acquired = yield* attempt(hasId ? request.session_id : undefined)
       const context = { sessionId: acquired.session.id, isNewSession: acquired.isNew }
-      return yield* f(acquired).pipe(
+      // The operation's page flows report the portal's answers (onSession hands it to the actor).
+      const run = (a: Acquired) => Effect.provideService(f(a), PortalHealth, health)
+      return yield* run(acquired).pipe(
         // The session was evicted or closed between lookup and run: with credentials, one more try.
         Effect.catch((e: unknown) => {
           const tag = (e as { _tag?: string })._tag
           if (tag === "SessionNotFound" && credentials !== undefined) {
-            return attempt(undefined).pipe(Effect.flatMap((again) => f(again).pipe(
+            return attempt(undefined).pipe(Effect.flatMap((again) => run(again).pipe(
               Effect.mapError((inner) => withContextIfPortal(inner, { sessionId: again.session.id, isNewSession: again.isNew }))
             )))
           }
@@ -223,7 +231,8 @@ export const withContextIfPortal = <E>(e: E, context: ErrorContext): E =>
 
 /**
  * Runs `flow` as one message on the session's actor. The actor's worker is another fiber, so the
- * caller's debug recorder (when `debug` is on) and request phase are handed over explicitly.
+ * caller's debug recorder (when `debug` is on), request phase and PortalHealth (from `withSession`)
+ * are handed over explicitly.
  */
 export const onSession = <A, E>(
   session: BrowserSession,
@@ -235,13 +244,18 @@ export const onSession = <A, E>(
     const recorder = yield* Effect.serviceOption(DebugRecorder)
     const requestPhase = yield* Effect.serviceOption(RequestPhase)
     yield* setRequestPhase(`${name}:queued`)
+    const health = yield* Effect.serviceOption(PortalHealth)
     return yield* session.run<A, E>({
       name,
       ...(options.retryOnLoggedOut !== undefined ? { retryOnLoggedOut: options.retryOnLoggedOut } : {}),
       run: (page) => {
-        const withRecorder = Option.match(recorder, {
+        const reporting = Option.match(health, {
           onNone: () => flow(page),
-          onSome: (r) => Effect.provideService(flow(page), DebugRecorder, r)
+          onSome: (h) => Effect.provideService(flow(page), PortalHealth, h)
+        })
+        const withRecorder = Option.match(recorder, {
+          onNone: () => reporting,
+          onSome: (r) => Effect.provideService(reporting, DebugRecorder, r)
         })
         return Option.match(requestPhase, {
           onNone: () => withRecorder,

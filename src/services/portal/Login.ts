@@ -9,13 +9,14 @@
  */
 import { Duration, Effect, Option, Redacted } from "effect"
 import type { Credentials } from "../../domain/Credentials.ts"
-import { CaptchaFailed, LoginFailed, type LoginErrorKind } from "../../domain/Errors.ts"
+import { CaptchaFailed, LoginFailed, type LoginErrorKind, PortalUnavailable } from "../../domain/Errors.ts"
 import type { BrowserError, FrameHandle, PageHandle } from "../Browser.ts"
 import { WaitTimedOut } from "../Browser.ts"
 import type { CaptchaSolverShape } from "../CaptchaSolver.ts"
 import type { CaptchaStrategy, PortalUrls } from "../PortalConfig.ts"
+import { contactFailed, contactOk, reportContact, targetOfHost } from "../PortalHealth.ts"
 import { Login, Paths, Session } from "../PortalSelectors.ts"
-import { appHosts, classify, facts, settledVerdict } from "./PageState.ts"
+import { appHosts, classify, facts, failedTarget, gotoReported, isNetworkFailure, settledVerdict } from "./PageState.ts"
 import { setPhase } from "./Phase.ts"
 
 /** How the captcha was passed, as the seed reported it (`recaptcha_method`). */
@@ -40,9 +41,25 @@ const AUDIO_ATTEMPTS = 3
 
 const fail = (reason: LoginErrorKind, detail: string) => new LoginFailed({ reason, detail })
 
-/** Browser failures during login: Chrome gone, or the portal unreachable. */
-const browserFailure = (e: BrowserError) =>
-  fail(/net::ERR_|ERR_CONNECTION|ERR_NAME/.test(e.detail) ? "network_error" : "page_load_error", e.detail)
+/**
+ * The portal failing at login (5xx, no answer in time, unreachable): PortalUnavailable (502,
+ * retryable), never LoginFailed — it says nothing about the credentials.
+ */
+const unavailable = (detail: string, httpStatus?: number) =>
+  new PortalUnavailable({ detail, phase: "login", ...(httpStatus !== undefined ? { httpStatus } : {}) })
+
+/** "the portal's identity host", or "the portal" when the host is not one of the configured ones. */
+const hostLabel = (target: string | undefined) => (target === undefined ? "the portal" : `the portal's ${target} host`)
+
+/** Chrome's network error code ("net::ERR_CONNECTION_REFUSED at …" → "ERR_CONNECTION_REFUSED"). */
+const netCode = (e: BrowserError) => /net::(ERR_[A-Z_]+)/.exec(e.detail)?.[1] ?? "network error"
+
+/** Browser failures later in the login: the network (an outage), else the page did not behave. */
+const browserFailure = (e: BrowserError): LoginFailed | PortalUnavailable =>
+  isNetworkFailure(e) ? unavailable(`the portal could not be reached during login (${netCode(e)})`) : fail("page_load_error", e.detail)
+
+/** The host Chrome's network error page stands in for ("chrome-error://chromewebdata/"). */
+const CHROME_ERROR_HOST = "chromewebdata"
 
 // ---------------------------------------------------------------------------------------------
 // Page functions (run inside Chrome; self-contained)
@@ -306,25 +323,34 @@ const dismissPrompts = (page: PageHandle) =>
   })
 
 /**
- * Logs `credentials` in on `page`. Fails with LoginFailed (the seed's seven kinds) or CaptchaFailed
- * (solver problems the caller can fix: key, balance).
+ * Logs `credentials` in on `page`. Fails with LoginFailed (the seed's kinds: rejected credentials or
+ * captcha, a geo-block, a page that did not behave), CaptchaFailed (the solver: key, balance, down)
+ * or PortalUnavailable (the portal failing or unreachable: 5xx, no answer in time, network errors).
+ * Every navigation's outcome is reported to PortalHealth (when the fiber has it).
  */
 export const login = (
   page: PageHandle,
   credentials: Credentials,
   deps: LoginDeps
-): Effect.Effect<LoginOutcome, LoginFailed | CaptchaFailed> =>
+): Effect.Effect<LoginOutcome, LoginFailed | CaptchaFailed | PortalUnavailable> =>
   Effect.gen(function*() {
     yield* setPhase("login:open")
-    const nav = yield* page.goto(new URL(Paths.login, deps.urls.ecp2).href, { timeout: PAGE_TIMEOUT }).pipe(
-      Effect.catchTag("WaitTimedOut", () => Effect.fail(fail("network_error", "the login page did not load in time")))
+    const entry = new URL(Paths.login, deps.urls.ecp2).href
+    const nav = yield* gotoReported(page, deps.urls, entry, { timeout: PAGE_TIMEOUT }).pipe(
+      Effect.catchTag("WaitTimedOut", (e) =>
+        Effect.fail(unavailable(`${hostLabel(failedTarget(deps.urls, entry, e))} did not answer within ${Duration.format(PAGE_TIMEOUT)} at login`))),
+      Effect.catchTag("BrowserError", (e): Effect.Effect<never, BrowserError | PortalUnavailable> =>
+        isNetworkFailure(e)
+          ? Effect.fail(unavailable(`${hostLabel(failedTarget(deps.urls, entry, e))} could not be reached at login (${netCode(e)})`))
+          : Effect.fail(e))
     )
     const before = yield* facts(page)
     if (nav.status === 403 || new RegExp(Login.forbiddenTitle, "i").test(before.title)) {
       return yield* fail("vpn_required", "Geographic restriction detected. VPN to US required.")
     }
     if (nav.status !== null && nav.status >= 500) {
-      return yield* fail("network_error", `the login page answered HTTP ${nav.status}`)
+      const target = targetOfHost(URL.parse(nav.url)?.host ?? "", deps.urls)
+      return yield* unavailable(`${hostLabel(target)} answered HTTP ${nav.status} at login`, nav.status)
     }
     // A still-valid identity session signs straight back in (silent SSO): nothing to type.
     if (classify(before, deps.urls) === "logged_in") return { method: "existing_session" as const }
@@ -363,19 +389,28 @@ export const login = (
       Login.captchaRejectedTexts
     ).pipe(Effect.catchTag("WaitTimedOut", () => Effect.succeed("timeout")))
 
+    // The identity host answered the LOGIN (whatever it said), and the app host if we landed there.
+    const landedOn = targetOfHost(URL.parse(page.url())?.host ?? "", deps.urls)
     switch (outcome) {
       case "app":
+        yield* reportContact("identity", contactOk)
+        if (landedOn !== undefined && landedOn !== "identity") yield* reportContact(landedOn, contactOk)
         break
       case "invalid_credentials":
+        yield* reportContact("identity", contactOk)
         return yield* fail("invalid_credentials", "Invalid username or password")
       case "captcha_rejected":
+        yield* reportContact("identity", contactOk)
         return yield* fail("recaptcha_failed", "The portal rejected the reCAPTCHA answer")
       case "forbidden":
+        if (landedOn !== undefined) yield* reportContact(landedOn, contactFailed("forbidden", 403))
         return yield* fail("vpn_required", "Geographic restriction detected. VPN to US required.")
       case "unauthorized":
         return yield* fail("unknown_error", "The portal showed its 401 page right after login")
       default: {
         const f = yield* facts(page)
+        // Chrome's own error page: the portal stopped answering after LOGIN (not the credentials).
+        if (f.host === CHROME_ERROR_HOST) return yield* unavailable("the portal could not be reached after LOGIN")
         return yield* fail("unknown_error", `Uncertain login result on ${f.host}${f.path} (${f.title})`)
       }
     }

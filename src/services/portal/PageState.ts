@@ -6,9 +6,11 @@
  */
 import { Data, Duration, Effect } from "effect"
 import { PortalUnavailable } from "../../domain/Errors.ts"
-import type { BrowserError, PageHandle } from "../Browser.ts"
+import type { PortalTarget } from "../../domain/Operations.ts"
+import type { BrowserError, NavigationResult, PageHandle } from "../Browser.ts"
 import { WaitTimedOut } from "../Browser.ts"
 import type { PortalUrls } from "../PortalConfig.ts"
+import { contactFailed, contactOk, type ContactOutcome, reportContact, targetOfHost } from "../PortalHealth.ts"
 import { Login, Session } from "../PortalSelectors.ts"
 
 /** The portal logged this session out (401 page, or bounced to the login page). Internal. */
@@ -110,6 +112,60 @@ export const settledVerdict = (
   return "ready"
 }
 
+// ---------------------------------------------------------------------------------------------
+// What a navigation says about the portal's hosts (reported to PortalHealth)
+
+const hostOf = (url: string): string | undefined => URL.parse(url)?.host
+
+/** A navigation that failed for the network's sake (not Chrome's own failure, not an abort). */
+export const isNetworkFailure = (e: BrowserError): boolean =>
+  !e.disconnected && /net::ERR_/.test(e.detail) && !/net::ERR_ABORTED/.test(e.detail)
+
+/** The portal host (by name) a failed navigation was loading, if it is one. */
+export const failedTarget = (urls: PortalUrls, requested: string, e: BrowserError | WaitTimedOut): PortalTarget | undefined =>
+  targetOfHost(e.host ?? hostOf(requested) ?? "", urls)
+
+/** How an answer counts: 5xx failed, 403 (the geo-block) failed as forbidden, anything else ok. */
+const answerOutcome = (status: number | null): ContactOutcome =>
+  status !== null && status >= 500 ? contactFailed("http_5xx", status) : status === 403 ? contactFailed("forbidden", 403) : contactOk
+
+/**
+ * Reports a navigation to `requested`: the host that answered last with its answer's outcome, or
+ * the host being loaded when it failed (`timeout`, or `unreachable` for a network error). When a
+ * redirect took it to another host, the requested host answered (with the redirect): ok. Chrome's
+ * own failures (gone, aborted) say nothing about the portal and are not reported.
+ */
+export const reportNavigation = (
+  urls: PortalUrls,
+  requested: string,
+  result: { readonly _tag: "answered"; readonly nav: NavigationResult } | { readonly _tag: "failed"; readonly error: BrowserError | WaitTimedOut }
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const first = targetOfHost(hostOf(requested) ?? "", urls)
+    const [last, outcome] = result._tag === "answered"
+      ? [targetOfHost(hostOf(result.nav.url) ?? "", urls), answerOutcome(result.nav.status)]
+      : [
+        failedTarget(urls, requested, result.error),
+        result.error._tag === "WaitTimedOut"
+          ? contactFailed("timeout")
+          : isNetworkFailure(result.error) ? contactFailed("unreachable") : undefined
+      ]
+    if (first !== undefined && last !== undefined && first !== last) yield* reportContact(first, contactOk)
+    if (last !== undefined && outcome !== undefined) yield* reportContact(last, outcome)
+  })
+
+/** `page.goto` that reports its outcome to PortalHealth (see `reportNavigation`). */
+export const gotoReported = (
+  page: PageHandle,
+  urls: PortalUrls,
+  url: string,
+  options: Parameters<PageHandle["goto"]>[1]
+): Effect.Effect<NavigationResult, BrowserError | WaitTimedOut> =>
+  page.goto(url, options).pipe(
+    Effect.tap((nav) => reportNavigation(urls, url, { _tag: "answered", nav })),
+    Effect.tapError((error) => reportNavigation(urls, url, { _tag: "failed", error }))
+  )
+
 export interface OpenOptions {
   readonly timeout: Duration.Duration
   /** Names the step in errors ("keep-alive page", "containers page"). */
@@ -128,7 +184,7 @@ export const openApp = (
 ): Effect.Effect<void, LoggedOut | PortalUnavailable | BrowserError | WaitTimedOut> =>
   Effect.gen(function*() {
     const started = Date.now()
-    const nav = yield* page.goto(url, { timeout: options.timeout, waitUntil: "domcontentloaded" }).pipe(
+    const nav = yield* gotoReported(page, urls, url, { timeout: options.timeout, waitUntil: "domcontentloaded" }).pipe(
       Effect.catchTag("BrowserError", (e): Effect.Effect<never, BrowserError | PortalUnavailable> =>
         e.disconnected || !/net::ERR_/.test(e.detail)
           ? Effect.fail(e)

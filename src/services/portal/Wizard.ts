@@ -12,7 +12,14 @@
  * compared as text inside it and never spliced into a selector.
  */
 import { Duration, Effect } from "effect"
-import { AppointmentFieldsMissing, AppointmentPhaseFailed, type AppointmentFailureReason, type PortalUnavailable } from "../../domain/Errors.ts"
+import {
+  AppointmentFieldsMissing,
+  AppointmentPhaseFailed,
+  type AppointmentFailureReason,
+  OFFERED_PLATES_LISTED,
+  type PortalUnavailable,
+  TruckPlateNotOffered
+} from "../../domain/Errors.ts"
 import type { BrowserError, PageHandle, WaitTimedOut } from "../Browser.ts"
 import type { PortalUrls } from "../PortalConfig.ts"
 import { Paths, Session, Wizard } from "../PortalSelectors.ts"
@@ -28,6 +35,7 @@ export type WizardError =
   | PortalUnavailable
   | AppointmentPhaseFailed
   | AppointmentFieldsMissing
+  | TruckPlateNotOffered
 
 // ---------------------------------------------------------------------------------------------
 // Deadlines (each bounds one wait on a page signal)
@@ -86,22 +94,26 @@ export const matchAutocomplete = (options: ReadonlyArray<string>, wanted: string
   return exact >= 0 ? exact : options.findIndex((o) => spaces(o).toLowerCase().includes(w))
 }
 
+/** A plate as compared: whitespace removed, upper case ("7x 82346" → "7X82346"). */
+export const normalPlate = (plate: string): string => plate.replace(/\s+/g, "").toUpperCase()
+
 /** The seed's plate wildcard: "" or "ABC123" (any case) picks the first registered plate. */
 export const isPlateWildcard = (plate: string): boolean => {
-  const p = plate.trim().toUpperCase()
+  const p = normalPlate(plate)
   return p === "" || p === Wizard.plateWildcard
 }
 
-/** Whether a plate option contains `plate` (whitespace and case ignored). */
-const plateMatches = (option: string, plate: string): boolean =>
-  option.replace(/\s+/g, "").toUpperCase().includes(plate.replace(/\s+/g, "").toUpperCase())
-
-/** The plate option to pick: the wildcard's first, else the one containing the plate, else the first. */
+/**
+ * The plate option to pick, or -1. A plate is matched exactly, ignoring case and whitespace — never
+ * by prefix or substring, so "7X8234" cannot pick "7X82346". The wildcard ("" / "ABC123") takes the
+ * first option, unless "ABC123" is itself one of the plates. A plate that matches nothing is -1: the
+ * caller stops the workflow rather than book another truck (the seed silently took the first plate).
+ */
 export const pickPlateIndex = (options: ReadonlyArray<string>, plate: string): number => {
-  if (options.length === 0) return -1
-  if (isPlateWildcard(plate)) return 0
-  const hit = options.findIndex((o) => plateMatches(o, plate))
-  return hit >= 0 ? hit : 0
+  const wanted = normalPlate(plate)
+  const exact = wanted === "" ? -1 : options.findIndex((o) => normalPlate(o) === wanted)
+  if (exact >= 0) return exact
+  return isPlateWildcard(plate) && options.length > 0 ? 0 : -1
 }
 
 /**
@@ -789,7 +801,7 @@ export interface WizardFields {
   readonly line?: string | undefined
   readonly equipSize?: string | undefined
   readonly quantity?: number | undefined
-  /** "" or "ABC123": the first plate. */
+  /** A plate the portal offers (case and spaces ignored); "" or "ABC123": the first plate. */
   readonly truckPlate?: string | undefined
   readonly ownChassis?: "YES" | "NO" | undefined
   readonly pinCode?: string | undefined
@@ -897,32 +909,40 @@ const tickFirstUnit = (page: PageHandle) =>
   })
 
 /**
- * The truck plate autocomplete: the wildcard ("" / "ABC123") takes the first plate; otherwise
- * the option containing the plate, else the first one. Returns the plate actually chosen.
+ * The truck plate autocomplete (matching rules: `pickPlateIndex`). Types the plate and looks for it
+ * among the options the portal suggests; when it is not there, clears the field and looks through
+ * the whole list. A plate the portal does not offer is TruckPlateNotOffered with the plates it does
+ * offer — nothing is picked, so nothing can be booked with another truck. Returns the plate chosen.
  */
 const choosePlate = (page: PageHandle, plate: string) =>
   Effect.gen(function*() {
     const target = inputTarget(Wizard.plateInput, Wizard.plateFallback)
-    const wildcard = isPlateWildcard(plate)
-    if (!(yield* typeInto(page, "Truck plate", wildcard ? "" : plate.trim(), target))) {
+    const typed = normalPlate(plate) === "" ? "" : plate.trim()
+    if (!(yield* typeInto(page, "Truck plate", typed, target))) {
       return yield* failed(2, "Truck plate", "field_not_found", "Truck plate field not found")
     }
     let options = yield* openPanel(page, 2, "Truck plate", target, "Truck plate field not found")
-    if (options.length === 0 && !wildcard) {
-      // Nothing contains the typed plate: show the whole list and take the first, as the seed.
+    let i = pickPlateIndex(options, plate)
+    if (i < 0 && typed !== "") {
+      // The suggestions for the typed text do not hold it: read the whole list.
       yield* typeInto(page, "Truck plate", "", target)
       options = yield* openPanel(page, 2, "Truck plate", target, "Truck plate field not found")
+      i = pickPlateIndex(options, plate)
     }
-    const i = pickPlateIndex(options, plate)
     const text = options[i]
     if (i < 0 || text === undefined) {
       yield* closePanels(page)
-      return yield* failed(2, "Truck plate", "option_not_found", "No truck plates are registered for this trucking company", [])
+      if (options.length === 0) {
+        return yield* failed(2, "Truck plate", "option_not_found", "No truck plates are registered for this trucking company", [])
+      }
+      yield* debugStep(page, "truck_plate_not_offered", { truck_plate: plate, offered: options.length })
+      return yield* new TruckPlateNotOffered({
+        plate: plate.trim(),
+        offered: options.slice(0, OFFERED_PLATES_LISTED),
+        offeredCount: options.length
+      })
     }
     yield* pickOption(page, 2, "Truck plate", target, i, text)
-    if (!wildcard && !plateMatches(text, plate)) {
-      yield* Effect.logWarning("requested truck plate not offered; took the first plate", { chosen: text })
-    }
     return text
   })
 

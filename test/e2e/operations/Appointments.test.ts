@@ -276,6 +276,58 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
       assert.strictEqual(gone._tag, "WorkflowExpired", "a booked workflow is finished")
     }).pipe(Effect.provide(ops())))
 
+  it.effect("guards trust #7: a truck plate the portal does not offer stops check and make with 422 and the offered plates; nothing is booked; the corrected plate resumes the same workflow", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator
+      const a = yield* bookingAccount("appt-plate")
+      const before = (yield* sim.appointments(a.username)).length
+
+      const wrong = yield* failure(check({ ...a.login, ...importFields(a), truck_plate: "XYZ789" }))
+      assert.strictEqual(wrong._tag, "TruckPlateNotOffered", "the seed (and this service before) took the first plate instead")
+      assert.strictEqual(statusOf(wrong), 422)
+      const body = toSeedBody(wrong)
+      assert.include(body.error, "'XYZ789'")
+      assert.strictEqual(body.error_type, "truck_plate_not_offered")
+      assert.deepStrictEqual(body.available_options, a.plates, "the plates the portal offers for the company")
+      assert.strictEqual(body.current_phase, 2)
+      assert.match(body.session_id!, /^sess_/)
+      assert.match(body.appointment_session_id!, /^appt_/)
+
+      // A prefix of a real plate is not that plate either (the old rule took any plate containing the text).
+      const prefix = toSeedBody(yield* failure(check({ appointment_session_id: body.appointment_session_id!, truck_plate: a.plates[1]!.slice(0, -1) })))
+      assert.strictEqual(prefix.error_type, "truck_plate_not_offered")
+      assert.strictEqual(prefix.appointment_session_id, body.appointment_session_id)
+      assert.strictEqual(prefix.current_phase, 2)
+
+      // Only truck_plate, on the same workflow; case and spaces do not matter.
+      const fixed = yield* check({ appointment_session_id: body.appointment_session_id!, truck_plate: ` ${a.plates[1]!.toLowerCase()} ` })
+      assert.strictEqual(fixed.appointment_session_id, body.appointment_session_id)
+      assert.strictEqual(fixed.session_id, body.session_id)
+      assert.strictEqual(fixed.selected_truck_plate, a.plates[1])
+      assert.strictEqual(fixed.current_phase, 3)
+      assert.isAbove(fixed.count!, 0)
+
+      // make_appointment: the same refusal before anything is submitted, then the corrected retry books.
+      const slot = fixed.available_times![0]!
+      const refused = yield* failure(make({ ...a.login, ...importFields(a), truck_plate: "XYZ789", appointment_time: slot }))
+      assert.strictEqual(refused._tag, "TruckPlateNotOffered")
+      const r = toSeedBody(refused)
+      assert.strictEqual(statusOf(refused), 422)
+      assert.deepStrictEqual(r.available_options, a.plates)
+      assert.strictEqual(r.current_phase, 2)
+      assert.isString(r.appointment_session_id)
+      assert.strictEqual((yield* sim.appointments(a.username)).length, before, "nothing was submitted")
+
+      const booked = yield* make({ appointment_session_id: r.appointment_session_id!, truck_plate: a.plates[2]!, appointment_time: slot })
+      assert.isTrue(booked.appointment_confirmed)
+      assert.strictEqual(booked.selected_truck_plate, a.plates[2])
+      assert.strictEqual(booked.appointment_details.truck_plate, a.plates[2])
+      const appointments = yield* sim.appointments(a.username)
+      assert.strictEqual(appointments.length, before + 1)
+      const appointment = appointments.find((x) => x.confirmationNumber === booked.confirmation_number)
+      assert.strictEqual(appointment!.truckPlate, a.plates[2], "the truck asked for, not another")
+    }).pipe(Effect.provide(ops())))
+
   it.effect("make_appointment books once per idempotency key, also when the repeats are concurrent", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator

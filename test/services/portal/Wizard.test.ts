@@ -5,6 +5,7 @@ import {
   isPlateWildcard,
   matchAutocomplete,
   matchOption,
+  normalPlate,
   ownChassisTarget,
   pickPlateIndex
 } from "../../../src/services/portal/Wizard.ts"
@@ -40,17 +41,30 @@ describe("wizard matching rules", () => {
     assert.strictEqual(matchAutocomplete(["20GP"], "45DH"), -1)
   })
 
-  it("the plate wildcard is '' or ABC123 in any case; otherwise the matching plate, else the first", () => {
+  it("the plate wildcard is '' or ABC123 in any case", () => {
     assert.isTrue(isPlateWildcard(""))
     assert.isTrue(isPlateWildcard("  "))
     assert.isTrue(isPlateWildcard("abc123"))
+    assert.isTrue(isPlateWildcard(" ABC 123 "))
     assert.isFalse(isPlateWildcard("9E43369"))
     const plates = ["9E43369", "7K12345", "8X55555"]
     assert.strictEqual(pickPlateIndex(plates, ""), 0)
     assert.strictEqual(pickPlateIndex(plates, "ABC123"), 0)
-    assert.strictEqual(pickPlateIndex(plates, "7k12345"), 1)
-    assert.strictEqual(pickPlateIndex(plates, "NOPE"), 0)
-    assert.strictEqual(pickPlateIndex([], "NOPE"), -1)
+    assert.strictEqual(pickPlateIndex([], ""), -1)
+    assert.strictEqual(pickPlateIndex(["9E43369", "ABC123"], "abc123"), 1, "a real plate ABC123 is taken as itself")
+  })
+
+  it("guards trust #7: a plate matches exactly (case and spaces ignored), never another truck", () => {
+    const plates = ["9E43369", "7X82346", "8X55555"]
+    assert.strictEqual(pickPlateIndex(plates, "7X82346"), 1)
+    assert.strictEqual(pickPlateIndex(plates, " 7x 82346 "), 1)
+    assert.strictEqual(normalPlate(" 7x 82 346\t"), "7X82346")
+    // The seed (and this service before) fell back to the first plate, or took any plate containing the text.
+    assert.strictEqual(pickPlateIndex(plates, "XYZ789"), -1, "a mistyped plate is not replaced by the first one")
+    assert.strictEqual(pickPlateIndex(plates, "7X8234"), -1, "a prefix is not a match")
+    assert.strictEqual(pickPlateIndex(plates, "X82346"), -1, "a substring is not a match")
+    assert.strictEqual(pickPlateIndex(plates, "7X823466"), -1)
+    assert.strictEqual(pickPlateIndex([], "7X82346"), -1)
   })
 
   it("own_chassis: booleans and yes/no/true/false strings set it; null, absent and 'ignore' leave it", () => {
