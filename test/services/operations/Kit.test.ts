@@ -4,12 +4,13 @@ import { AppointmentWorkflows } from "../../../src/services/AppointmentWorkflows
 import { ArtifactStore } from "../../../src/services/ArtifactStore.ts"
 import { Idempotency } from "../../../src/services/Idempotency.ts"
 import { controlCharacterField } from "../../../src/services/operations/Kit.ts"
+import { PortalHealth } from "../../../src/services/PortalHealth.ts"
 import { PortalOperations } from "../../../src/services/PortalOperations.ts"
 import { FakePortal } from "../../../src/services/PortalDriver.ts"
 import { poolLayer } from "../../utils/PoolHarness.ts"
 
 const operations = PortalOperations.layer.pipe(
-  Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer)),
+  Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, PortalHealth.layerTest)),
   Layer.provideMerge(poolLayer())
 )
 
