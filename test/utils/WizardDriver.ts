@@ -54,13 +54,13 @@ export const typeChip = (page: Page, control: string, value: string) =>
     yield* P(() => input!.click())
     yield* P(() => input!.type(value))
     yield* P(() => page.keyboard.press("Enter"))
-    // Wait for the chip's own remove icon, not only its text: the icon is a separate element and
-    // asserting it right after the text raced the render (ISSUE-11 #15). The page's default
-    // timeout is the deadline.
-    const chip = `//mat-chip[.//span[contains(text(),'${value}')]]`
-    yield* P(() => page.waitForSelector(`::-p-xpath(${chip}//span[contains(text(),'${value}')])`))
-    const remove = yield* P(() => page.waitForSelector(`::-p-xpath(${chip}//mat-icon[@matchipremove])`))
-    assert.isNotNull(remove, `the chip ${value} has a remove icon`)
+    // One wait for the chip with its text AND its remove icon (ISSUE-11 #15): asserting the icon
+    // after waiting only for the text raced the page, which may render the icon later or drop
+    // the chip again (an unknown booking). The page's default timeout is the deadline.
+    const chip = yield* P(() =>
+      page.waitForSelector(`::-p-xpath(//mat-chip[.//span[contains(text(),'${value}')]][.//mat-icon[@matchipremove]])`)
+    )
+    assert.isNotNull(chip, `the chip ${value} with its remove icon`)
   })
 
 export const pickPlate = (page: Page, plate: string) =>
