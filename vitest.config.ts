@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config"
 // the bundled portal simulator, so its files run one at a time to keep the 2-core CI box honest.
 export default defineConfig({
   test: {
+    // A private TMPDIR per run, and a failed run if it leaks temporary directories or processes.
+    globalSetup: ["test/utils/TempDirGuard.ts"],
     projects: [
       {
         test: {
