@@ -3,7 +3,7 @@
  * hosts apart by the Host header and hands the request to that host's handler. Cross-cutting
  * faults are applied here, before any host logic: geo-block (every portal host but the reCAPTCHA
  * frames answers 403 Forbidden) and `http500` routes. The routes all app hosts share (OIDC
- * callback, first-run dismissal) are answered here too. A defect in a handler becomes a 500 page
+ * callback, first-run dismissal, page runtime script) are answered here too. A defect in a handler becomes a 500 page
  * and a log line, never a dropped connection.
  */
 import { createServer } from "node:http"
