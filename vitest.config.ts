@@ -6,6 +6,12 @@ import { defineConfig } from "vitest/config"
 // simulator, so its files run one at a time to keep the 2-core CI box honest.
 export default defineConfig({
   test: {
+    // A private TMPDIR per run, and a failed run if it leaks temporary directories or processes.
+    globalSetup: ["test/utils/TempDirGuard.ts"],
+    // Console output (the service's logs) is buffered per test and printed only for a test that
+    // fails: a green run stays readable although tests provoke crashes and errors on purpose.
+    // `--silent=false` prints everything.
+    silent: "passed-only",
     projects: [
       {
         test: {

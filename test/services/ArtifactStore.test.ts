@@ -238,28 +238,40 @@ describe("ArtifactStore", () => {
       })
     ))
 
-  it.live("cleanup with FILE_RETENTION=1 second deletes old files, keeps new ones, removes empty folders and reports it", () =>
-    withStore((store, dataDir) =>
+  // ISSUE-11 #15: this test used to race real file times against the wall clock (a file written in
+  // the same millisecond as the sweep has an mtime after `Date.now()`; a slow run ages the fresh
+  // files past the second). Now "now" is a fixed TestClock instant and every file's time is set
+  // explicitly relative to it, so the outcome no longer depends on how fast the run is.
+  it.effect("cleanup with FILE_RETENTION=1 second deletes old files, keeps new ones, removes empty folders and reports it", () => {
+    // Set before the store is built, so its hourly pass is scheduled from this instant too.
+    const now = Date.UTC(2025, 0, 1, 10, 0, 0)
+    return TestClock.setTime(now).pipe(Effect.andThen(withStore((store, dataDir) =>
       Effect.gen(function*() {
+        /** Sets `path`'s mtime to `ageMs` before the fixed `now` of this test. */
+        const agedAt = (path: string, ageMs: number) => {
+          const t = new Date(now - ageMs)
+          utimesSync(path, t, t)
+        }
         const oldOwner = "sess_old"
         const old1 = yield* store.save(oldOwner, "old.xlsx", "0123456789")
         const old2 = yield* store.save(oldOwner, "old.png", "01234")
         const mixedOld = yield* store.save(OWNER, "mixed_old.zip", "0123456789012345")
         const fresh = yield* store.save(OWNER, "fresh.png", "abc")
         const freshXlsx = yield* store.save(OWNER, "fresh.xlsx", "abcd")
-        for (const f of [old1, old2, mixedOld]) age(f.path, 60_000)
+        for (const f of [old1, old2, mixedOld]) agedAt(f.path, 60_000)
+        for (const f of [fresh, freshXlsx]) agedAt(f.path, 500)
         // In-progress entries: a minute-old temporary and download stay (grace), two-hour-old ones go.
         const dir = yield* store.folder(OWNER)
         const youngTmp = join(dir, ".young.tmp")
         const staleTmp = join(dir, ".stale.tmp")
         writeFileSync(youngTmp, "x")
         writeFileSync(staleTmp, "xy")
-        age(youngTmp, 60_000)
-        age(staleTmp, 2 * 3_600_000)
+        agedAt(youngTmp, 60_000)
+        agedAt(staleTmp, 2 * 3_600_000)
         const activeDownload = yield* store.scratch(OWNER)
-        age(activeDownload, 60_000)
+        agedAt(activeDownload, 60_000)
         const abandoned = yield* store.scratch(OWNER)
-        age(abandoned, 2 * 3_600_000)
+        agedAt(abandoned, 2 * 3_600_000)
 
         const report = yield* store.cleanup()
         assert.strictEqual(report.filesDeleted, 4)
@@ -282,6 +294,7 @@ describe("ArtifactStore", () => {
         // The owner whose folder went away simply gets a new one.
         const again = yield* store.save(oldOwner, "new.xlsx", "n")
         assert.isTrue(existsSync(again.path))
+        agedAt(again.path, 500)
 
         // An explicit age overrides FILE_RETENTION (the /cleanup endpoint's max_age_hours).
         const nothing = yield* store.cleanup(Duration.hours(1))
@@ -289,7 +302,8 @@ describe("ArtifactStore", () => {
         const everything = yield* store.cleanup(Duration.zero)
         assert.strictEqual(everything.filesDeleted, 3, "visible files of any age; the young temporary stays")
         assert.isTrue(existsSync(youngTmp))
-      }), { FILE_RETENTION: "1 second" }))
+      }), { FILE_RETENTION: "1 second" })))
+  })
 
   it.live("the retention pass runs at boot", () =>
     Effect.gen(function*() {

@@ -34,10 +34,25 @@ export const simulatorEnv = (sim: SimulatorShape, dataDir: string): Record<strin
   DATA_DIR: dataDir
 })
 
-/** A temporary DATA_DIR for one test, removed (after the layers using it) when the scope closes. */
+/** Processes (Chromes) whose command line names a path inside `dir`. */
+const processesUsing = (dir: string) => Processes.processesWithMarker(`${dir}/`).map((p) => p.pid)
+
+/**
+ * A temporary DATA_DIR for one test, removed (after the layers using it) when the scope closes.
+ * The removal first waits (bounded) until no Chrome uses the directory any more: a Chrome still
+ * shutting down writes its profile again after a removal, which left an `emodal-e2e-*` directory
+ * behind after every run (ISSUE-11 #15). One still running at the deadline is killed and fails the
+ * test: that is a leaked Chrome, not a slow one.
+ */
 export const tempDataDir = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "emodal-e2e-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+  (dir) =>
+    eventually(`no Chrome left using ${dir}`, Effect.sync(() => processesUsing(dir)), (pids) => pids.length === 0, 10_000).pipe(
+      Effect.ensuring(Effect.sync(() => {
+        Processes.killAll(processesUsing(dir))
+        rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
+      }))
+    )
 )
 
 /** The core services against the simulator in context: config, browser, portal health, solver, driver, pool, files. */

@@ -54,8 +54,13 @@ export const typeChip = (page: Page, control: string, value: string) =>
     yield* P(() => input!.click())
     yield* P(() => input!.type(value))
     yield* P(() => page.keyboard.press("Enter"))
-    yield* P(() => page.waitForSelector(`::-p-xpath(//mat-chip//span[contains(text(),'${value}')])`))
-    assert.isNotNull(yield* P(() => page.$("mat-chip mat-icon[matchipremove]")))
+    // One wait for the chip with its text AND its remove icon (ISSUE-11 #15): asserting the icon
+    // after waiting only for the text raced the page, which may render the icon later or drop
+    // the chip again (an unknown booking). The page's default timeout is the deadline.
+    const chip = yield* P(() =>
+      page.waitForSelector(`::-p-xpath(//mat-chip[.//span[contains(text(),'${value}')]][.//mat-icon[@matchipremove]])`)
+    )
+    assert.isNotNull(chip, `the chip ${value} with its remove icon`)
   })
 
 export const pickPlate = (page: Page, plate: string) =>

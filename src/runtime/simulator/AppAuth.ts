@@ -14,9 +14,9 @@ import { Effect } from "effect"
 import type { HttpServerResponse } from "effect/http"
 import { randomId } from "./Crypto.ts"
 import { type SimEnv, now, pageDelay } from "./Env.ts"
-import { appPage, type ShellOptions, unauthorizedPage } from "./Html/Shell.ts"
+import { appPage, RUNTIME_PATH, runtimeScript, type ShellOptions, unauthorizedPage } from "./Html/Shell.ts"
 import { simplePage } from "./Html/LoginPage.ts"
-import { type AppHost, html, json, redirect, type SimRequest, withSessionCookie } from "./Http.ts"
+import { type AppHost, html, javascript, json, redirect, type SimRequest, withSessionCookie } from "./Http.ts"
 import {
   type Account,
   createAppSession,
@@ -157,7 +157,10 @@ const dismissFirstRun = Effect.fnUntraced(function*(
 const showFirstRun = (state: SimState, session: SessionRecord): boolean =>
   state.faults.firstRunDialog && !session.firstRunDismissed
 
-/** The routes every app host shares (`GET /signin-oidc`, `POST /api/ui/first-run`), else undefined. */
+/**
+ * The routes every app host shares (`GET /signin-oidc`, `POST /api/ui/first-run`, the page runtime
+ * at `RUNTIME_PATH`, public like the portal's script bundles), else undefined.
+ */
 export const sharedAppRoute = (
   env: SimEnv,
   req: SimRequest,
@@ -168,6 +171,8 @@ export const sharedAppRoute = (
       return signinOidc(env, req, host)
     case "POST /api/ui/first-run":
       return dismissFirstRun(env, req, host)
+    case `GET ${RUNTIME_PATH}`:
+      return Effect.succeed(javascript(runtimeScript()))
     default:
       return undefined
   }

@@ -6,9 +6,11 @@
  * same day show identical data.
  *
  * Every account carries the same sample layout in its first batch of rows (see `SAMPLE_ROWS`):
- * an import that passed pregate, one that did not, two whose Pregate divider classes are
- * ambiguous (one drawn dark = passed, one drawn light = not passed), an export with a booking
- * number and an export whose booking is `N/A`.
+ * an import that passed pregate, one that did not, four whose Pregate divider classes are
+ * ambiguous (drawn dark = passed or light = not passed; two with the class `dividerflowcolor3`,
+ * two with classes that do not even contain the substring `dividerflowcolor`, so a client that
+ * tests substrings reaches its image check too), an export with a booking number and an export
+ * whose booking is `N/A`.
  */
 import { makePrng, type Prng } from "./Prng.ts"
 import { addDays, addMinutes, atTime, formatMdy, formatMdyHm, type WallTime } from "./WallClock.ts"
@@ -192,7 +194,13 @@ export interface AccountSpec {
   readonly truckingCompanies?: ReadonlyArray<string> | undefined
 }
 
-export type DividerKind = "done" | "pending" | "ambiguous-dark" | "ambiguous-light"
+/**
+ * How a divider is drawn: `done` (class `dividerflowcolor`), `pending` (`horizontalconflow`), or
+ * ambiguously, only its colour telling: `ambiguous-*` (class `dividerflowcolor3`, which contains
+ * the substring `dividerflowcolor`) and `plain-*` (class `mat-divider`, which contains neither
+ * known class as a substring); `*-dark` means done, `*-light` not done.
+ */
+export type DividerKind = "done" | "pending" | "ambiguous-dark" | "ambiguous-light" | "plain-dark" | "plain-light"
 
 export interface Milestone {
   readonly name: string
@@ -238,6 +246,10 @@ export interface Samples {
   readonly importAmbiguousDark: string | null
   /** Pregate divider class `dividerflowcolor3`, drawn light grey: not passed. */
   readonly importAmbiguousLight: string | null
+  /** Pregate divider class `mat-divider` (no `dividerflowcolor` substring), drawn dark: passed. */
+  readonly importAmbiguousPlainDark: string | null
+  /** Pregate divider class `mat-divider` (no `dividerflowcolor` substring), drawn light grey: not passed. */
+  readonly importAmbiguousPlainLight: string | null
   readonly exportWithBooking: string | null
   readonly exportWithBookingNumber: string | null
   readonly exportWithoutBooking: string | null
@@ -251,6 +263,8 @@ export const SAMPLE_ROWS = {
   importNotPassedPregate: 5,
   importAmbiguousDark: 9,
   importAmbiguousLight: 14,
+  importAmbiguousPlainDark: 11,
+  importAmbiguousPlainLight: 17,
   exportWithBooking: 20,
   exportWithoutBooking: 27
 } as const
@@ -636,6 +650,12 @@ export const generateAccount = (seed: string | number, spec: AccountSpec, startD
       case "importAmbiguousLight":
         row = importRow(rng, startDay, { done: 3, pregateDivider: "ambiguous-light" })
         break
+      case "importAmbiguousPlainDark":
+        row = importRow(rng, startDay, { done: 6, pregateDivider: "plain-dark" })
+        break
+      case "importAmbiguousPlainLight":
+        row = importRow(rng, startDay, { done: 3, pregateDivider: "plain-light" })
+        break
       case "exportWithBooking":
         row = exportRow(rng, startDay, `${rng.letters(6)}${rng.digits(6)}`)
         break
@@ -670,6 +690,8 @@ export const generateAccount = (seed: string | number, spec: AccountSpec, startD
       importNotPassedPregate: samples["importNotPassedPregate"] ?? null,
       importAmbiguousDark: samples["importAmbiguousDark"] ?? null,
       importAmbiguousLight: samples["importAmbiguousLight"] ?? null,
+      importAmbiguousPlainDark: samples["importAmbiguousPlainDark"] ?? null,
+      importAmbiguousPlainLight: samples["importAmbiguousPlainLight"] ?? null,
       exportWithBooking: samples["exportWithBooking"] ?? null,
       exportWithBookingNumber: samples["exportWithBookingNumber"] ?? null,
       exportWithoutBooking: samples["exportWithoutBooking"] ?? null,

@@ -2,7 +2,8 @@
  * The ecp2 host ("Port Manager"): the login entry `/login`, the landing page, the Containers
  * page (`/containers`, also `/app/containers` and `/#/containers`) and its JSON API
  * `GET /api/containers?offset=&limit=` (one batch per call, after the batch latency). The OIDC
- * callback and the first-run dismissal are shared by the app hosts (AppAuth `sharedAppRoute`).
+ * callback, the first-run dismissal and the page runtime script are shared by the app hosts
+ * (AppAuth `sharedAppRoute`).
  */
 import { Effect } from "effect"
 import type { HttpServerResponse } from "effect/http"

@@ -108,6 +108,13 @@ export const json = (body: unknown, status = 200): HttpServerResponse.HttpServer
 export const text = (body: string, status = 200): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.text(body, { status, contentType: "text/plain; charset=utf-8", headers: NO_STORE })
 
+/** A static script (the page runtime): cacheable, as the portal's bundles are. */
+export const javascript = (body: string): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.text(body, {
+    contentType: "text/javascript; charset=utf-8",
+    headers: { "cache-control": "public, max-age=3600" }
+  })
+
 export const redirect = (location: string): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.redirect(location, { status: 302, headers: NO_STORE })
 

@@ -2,8 +2,9 @@
  * The simulator's single HTTP server: one catch-all HttpRouter route that tells the simulated
  * hosts apart by the Host header and hands the request to that host's handler. Cross-cutting
  * faults are applied here, before any host logic: unreachable hosts (connections dropped), geo-block
- * (every portal host but the reCAPTCHA frames answers 403 Forbidden) and `http500` routes. The routes all app hosts share (OIDC
- * callback, first-run dismissal) are answered here too. A defect in a handler becomes a 500 page
+ * (every portal host but the reCAPTCHA frames answers 403 Forbidden) and `http500` routes. The
+ * routes all app hosts share (OIDC callback, first-run dismissal, page runtime script) are answered
+ * here too. A defect in a handler becomes a 500 page
  * and a log line, never a dropped connection.
  */
 import { createServer } from "node:http"

@@ -18,13 +18,24 @@ import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 const MAIN = fileURLToPath(new URL("../../../src/runtime/main.ts", import.meta.url))
 
-/** Starts the service as a child process; killed (SIGKILL) when the scope closes if still alive. */
+/**
+ * Starts the service as a child process, stopped when the scope closes if still alive: SIGTERM
+ * first, so that it closes its Chromes (a SIGKILL here orphaned the restored session's Chrome,
+ * which then wrote its profile into the removed DATA_DIR again: ISSUE-11 #15), SIGKILL if it has
+ * not exited within the deadline.
+ */
 const startService = (env: Record<string, string>) =>
   Effect.acquireRelease(
     Effect.sync(() => spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] })),
-    (child) => Effect.sync(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-    })
+    (child) =>
+      Effect.gen(function*() {
+        if (child.exitCode !== null || child.signalCode !== null) return
+        child.kill("SIGTERM")
+        yield* exited(child).pipe(
+          Effect.timeout("20 seconds"),
+          Effect.catch(() => Effect.andThen(Effect.sync(() => child.kill("SIGKILL")), exited(child)))
+        )
+      })
   )
 
 const request = (port: number, method: string, path: string, body?: unknown) =>

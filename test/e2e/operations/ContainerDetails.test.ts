@@ -93,6 +93,27 @@ layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("containers: t
       assert.deepStrictEqual(light.timeline, yield* expectedTimeline("demo", samples.importAmbiguousLight!))
     }))
 
+  // ISSUE-11 #17: dividers whose classes do not even contain `dividerflowcolor` as a substring
+  // (`timeline-divider mat-divider`): the product reads class tokens, so it reaches the image check.
+  it.effect("Pregate divider with no known class even as a substring: image fallback, dark = passed, light = not passed", () =>
+    Effect.gen(function*() {
+      const ops = yield* PortalOperations
+      const samples = yield* samplesOf("demo")
+      const dark = yield* ops.getContainerTimeline({ ...login("demo"), container_id: samples.importAmbiguousPlainDark! }, requestContext)
+      assert.strictEqual(dark.detection_method, "image_processing")
+      assert.isTrue(dark.passed_pregate)
+      assert.isBelow(dark.image_analysis!.average_brightness, 180)
+      assert.strictEqual(dark.timeline.find((m) => m.milestone === "Pregate")!.status, "completed")
+      assert.deepStrictEqual(dark.timeline, yield* expectedTimeline("demo", samples.importAmbiguousPlainDark!))
+
+      const light = yield* ops.getContainerTimeline({ ...login("demo"), container_id: samples.importAmbiguousPlainLight! }, requestContext)
+      assert.strictEqual(light.detection_method, "image_processing")
+      assert.isFalse(light.passed_pregate)
+      assert.isAbove(light.image_analysis!.average_brightness, 180)
+      assert.strictEqual(light.timeline.find((m) => m.milestone === "Pregate")!.status, "pending")
+      assert.deepStrictEqual(light.timeline, yield* expectedTimeline("demo", samples.importAmbiguousPlainLight!))
+    }))
+
   it.effect("an export's timeline is a typed PortalRejected (no_pregate_milestone, 422), with the session id", () =>
     Effect.gen(function*() {
       const ops = yield* PortalOperations

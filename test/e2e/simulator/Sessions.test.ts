@@ -2,6 +2,7 @@ import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import type { Page } from "puppeteer"
 import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
+import { Session } from "../../../src/services/PortalSelectors.ts"
 import { Chromium, P } from "../../utils/Chromium.ts"
 import { loginByToken } from "../../utils/PortalLogin.ts"
 import { logins, newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
@@ -11,6 +12,10 @@ const Env = Layer.mergeAll(Chromium.layer, testSimulatorLayer({ idleLogoutAfter:
 
 const TEXT_1 = "You are either not logged in or your session has expired."
 const TEXT_2 = "Please use your back button or return to the home page and login."
+
+/** Which of the portal's 401 sentences (§2.5) a page source contains, as a source check sees it. */
+const sentences401 = (source: string): ReadonlyArray<string> =>
+  Session.unauthorizedTexts.filter((t) => source.toLowerCase().includes(t))
 
 const assert401 = (page: Page) =>
   Effect.gen(function*() {
@@ -68,6 +73,44 @@ layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator por
       yield* P(() => page.waitForFunction(() => document.querySelector("h1")?.textContent === "401"))
       yield* assert401(page)
       assert.strictEqual(yield* P(() => page.title()), "401 - Unauthorized")
+      assert.deepStrictEqual(sentences401(yield* P(() => page.content())), Session.unauthorizedTexts, "the replaced page's source")
+    }))
+
+  // ISSUE-11 #16: the inline page runtime carried the 401 sentences into every logged-in page's
+  // source, so a client that reads the source (the original Selenium system) saw 401 everywhere.
+  it.effect("page source: the 401 sentences are in the 401 page's source only, never in a logged-in page's", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator
+      const { page } = yield* (yield* Chromium).session
+      const { username } = yield* newAccount("source")
+      const loggedInPages = [
+        `${sim.urls.ecp2}/`,
+        `${sim.urls.ecp2}/containers`,
+        `${sim.urls.ecp2}/app/containers`,
+        `${sim.urls.termops}/`,
+        `${sim.urls.termops}/trucker/web`,
+        `${sim.urls.termops}/trucker/web/`,
+        `${sim.urls.termops}/trucker/web/addvisit`,
+        `${sim.urls.truckerportal}/myappointments`
+      ]
+      yield* sim.setFaults({ firstRunDialog: true })
+      yield* Effect.gen(function*() {
+        yield* loginByToken(page, sim, username, "pw")
+        for (const url of loggedInPages) {
+          const response = yield* P(() => page.goto(url))
+          assert.strictEqual(response?.status(), 200, url)
+          yield* P(() => page.waitForSelector("mat-toolbar button.user"))
+          yield* waitStable(page)
+          assert.deepStrictEqual(sentences401(yield* P(() => response!.text())), [], `${url}: the served HTML`)
+          assert.deepStrictEqual(sentences401(yield* P(() => page.content())), [], `${url}: the page source`)
+        }
+      }).pipe(Effect.ensuring(sim.resetFaults()))
+
+      yield* sim.expireSessions(username)
+      const response = yield* P(() => page.goto(`${sim.urls.ecp2}/containers`))
+      assert.strictEqual(response?.status(), 401)
+      assert.deepStrictEqual(sentences401(yield* P(() => response!.text())), Session.unauthorizedTexts, "the 401 page's HTML")
+      assert.deepStrictEqual(sentences401(yield* P(() => page.content())), Session.unauthorizedTexts, "the 401 page's source")
     }))
 
   it.effect("after an expiry, /login starts a fresh login and the other hosts re-authorize silently", () =>

@@ -265,4 +265,29 @@ layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator app
         assert.isNull(yield* P(() => page.$("#step-content-3 mat-select[formcontrolname=slot]")))
       }).pipe(Effect.ensuring(sim.resetFaults()))
     }))
+
+  // ISSUE-11 #15: the test driver used to assert the remove icon right after the chip's text
+  // appeared. A page whose icon renders a moment after the text proves the driver waits for it.
+  it.effect("typeChip waits for the chip's remove icon when it renders after the chip's text", () =>
+    Effect.gen(function*() {
+      const { page } = yield* (yield* Chromium).session
+      yield* P(() =>
+        page.setContent(`<input formcontrolname="containerNumber"><script>
+          var input = document.querySelector("input");
+          input.addEventListener("keydown", function (e) {
+            if (e.key !== "Enter") return;
+            var chip = document.createElement("mat-chip");
+            chip.innerHTML = '<span class="mat-chip-text">' + input.value + '</span>';
+            input.value = "";
+            input.before(chip);
+            setTimeout(function () { chip.insertAdjacentHTML("beforeend", '<mat-icon matchipremove="">cancel</mat-icon>'); }, 300);
+          });
+        </script>`)
+      )
+      yield* typeChip(page, "containerNumber", "MSCU1234567")
+      assert.deepStrictEqual(
+        yield* P(() => page.$$eval("mat-chip", (cs) => cs.map((c) => [c.querySelector("span")?.textContent, c.querySelector("mat-icon[matchipremove]") !== null]))),
+        [["MSCU1234567", true]]
+      )
+    }))
 })

@@ -82,8 +82,11 @@ export const CONTAINERS_SCRIPT = `
   function dividerHtml(m) {
     if (m.divider === "done") return '<div class="timeline-divider dividerflowcolor"></div>';
     if (m.divider === "pending") return '<div class="timeline-divider horizontalconflow"></div>';
-    var color = m.divider === "ambiguous-dark" ? "#1b5e20" : "#e0e0e0";
-    return '<div class="timeline-divider dividerflowcolor3" style="background: ' + color + '"></div>';
+    // Ambiguous: only the colour tells. "ambiguous-*" carries a class that contains the substring
+    // dividerflowcolor, "plain-*" one that contains no known class even as a substring.
+    var color = m.divider === "ambiguous-dark" || m.divider === "plain-dark" ? "#1b5e20" : "#e0e0e0";
+    var cls = m.divider === "plain-dark" || m.divider === "plain-light" ? "mat-divider" : "dividerflowcolor3";
+    return '<div class="timeline-divider ' + cls + '" style="background: ' + color + '"></div>';
   }
 
   function detailHtml(r) {

@@ -8,6 +8,10 @@
  * - `window.simApi(url, init)`: fetch for the page's JSON API; on HTTP 401 it replaces the page
  *   with the portal's 401 text, as the SPA does when its session expired;
  * - the optional first-run dialog (fault `firstRunDialog`) with its "Got it" button.
+ *
+ * The runtime is an external script (`RUNTIME_PATH`, served by every app host), not an inline
+ * one: it carries the 401 page's sentences, and a client that reads a page's source (the original
+ * Selenium system tests it for them) must find them only on the 401 page, as on the real portal.
  */
 import { esc, h, type Raw, raw } from "./Escape.ts"
 import { APP_CSS } from "./Styles.ts"
@@ -15,6 +19,9 @@ import { APP_CSS } from "./Styles.ts"
 export const UNAUTHORIZED_BODY =
   `<h1>401</h1><p>You are either not logged in or your session has expired.</p>` +
   `<p>Please use your back button or return to the home page and login.</p>`
+
+/** Where every app host serves the page runtime (`runtimeScript`). */
+export const RUNTIME_PATH = "/assets/sim-runtime.js"
 
 const RUNTIME_JS = `
 (function () {
@@ -77,6 +84,9 @@ const RUNTIME_JS = `
 })();
 `
 
+/** The page runtime every app page loads from `RUNTIME_PATH`. */
+export const runtimeScript = (): string => RUNTIME_JS
+
 const FIRST_RUN_JS = `
 (function () {
   var btn = document.querySelector(".first-run-dialog button.got-it");
@@ -124,7 +134,7 @@ export const appPage = (o: ShellOptions): string =>
 <title>${o.title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>${raw(APP_CSS)}</style>
-<script>${raw(RUNTIME_JS)}</script>
+<script src="${RUNTIME_PATH}"></script>
 </head>
 <body class="mat-typography">
 <app-root ng-version="14.2.12">
