@@ -6,7 +6,7 @@
  * Being private, it also keeps runs that share a machine from seeing each other's leftovers. The
  * directory is removed either way.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Processes from "../../src/services/Processes.ts"
@@ -41,6 +41,9 @@ const processesGone = async (dir: string): Promise<void> => {
 export const setup = () => {
   const previous = process.env["TMPDIR"]
   const runDir = mkdtempSync(join(tmpdir(), "vitest-run-"))
+  // Traversable (not listable) by other users: a throw-away Postgres cluster runs as its own user
+  // in a directory of its own under here (scripts/pg-cluster.sh).
+  chmodSync(runDir, 0o711)
   process.env["TMPDIR"] = runDir
   return async () => {
     if (previous === undefined) delete process.env["TMPDIR"]
