@@ -618,12 +618,16 @@ const launchChrome = (executable: string, args: ReadonlyArray<string>, profile: 
 
 /**
  * Watches a lease's page: alert/confirm/prompt are accepted, so a portal dialog can never block the
- * session, and the page closing — a renderer that dies takes the page with it — is the session's
- * crash unless the lease itself is closing.
+ * session. The page's renderer dying (puppeteer's "error" event, from CDP's Inspector.targetCrashed:
+ * Chrome's main process lives on, but the page's calls would never answer) or the page closing is
+ * the session's crash unless the lease itself is closing.
  */
 const watchPage = (page: PuppeteerPage, isClosing: () => boolean, crashed: Deferred.Deferred<string>) => {
   page.on("dialog", (dialog) => {
     dialog.accept().catch(() => undefined)
+  })
+  page.on("error", () => {
+    if (!isClosing()) Deferred.doneUnsafe(crashed, Exit.succeed("the page's renderer crashed"))
   })
   page.on("close", () => {
     if (!isClosing()) Deferred.doneUnsafe(crashed, Exit.succeed("page closed"))
