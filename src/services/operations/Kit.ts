@@ -132,16 +132,18 @@ export const makeKit = (config: PortalConfigShape, artifacts: ArtifactStoreShape
       const acquired = yield* attempt(hasId ? request.session_id : undefined)
       const context = { sessionId: acquired.session.id, isNewSession: acquired.isNew }
       return yield* f(acquired).pipe(
-        // The session was evicted or closed between lookup and run: with credentials, one more try.
-        Effect.catch((e: unknown) => {
+        // The session was evicted (or retired) between lookup and run: with credentials, one more
+        // try. Not when it was closed (on request, or at shutdown): that answers its callers.
+        Effect.catch((e: unknown) => Effect.gen(function*() {
           const tag = (e as { _tag?: string })._tag
-          if (tag === "SessionNotFound" && credentials !== undefined) {
-            return attempt(undefined).pipe(Effect.flatMap((again) => f(again).pipe(
+          const closed = Option.getOrUndefined(yield* acquired.session.endReason) === "closed"
+          if (tag === "SessionNotFound" && credentials !== undefined && !closed) {
+            return yield* attempt(undefined).pipe(Effect.flatMap((again) => f(again).pipe(
               Effect.mapError((inner) => withContextIfPortal(inner, { sessionId: again.session.id, isNewSession: again.isNew }))
             )))
           }
-          return Effect.fail(withContextIfPortal(e, context))
-        })
+          return yield* Effect.fail(withContextIfPortal(e, context))
+        }))
       ) as Effect.Effect<never, never>
     }) as never
 

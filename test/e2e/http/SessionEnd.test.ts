@@ -15,14 +15,18 @@ const answeredWithin = (request: Fiber.Fiber<HttpResult>, within: `${number} sec
     Effect.timeoutOrElse({ duration: within, orElse: () => Effect.die(new Error(`${what}: no answer within ${within}`)) })
   )
 
-/** A session (by credentials) with a long containers export running on it. */
-const exportUnderway = Effect.gen(function*() {
+/**
+ * A session with a long containers export running on it, asked for by `session_id` or (`byCredentials`)
+ * by the credentials alone.
+ */
+const exportUnderway = (byCredentials = false) => Effect.gen(function*() {
   const pool = yield* SessionPool
   const username = (yield* newAccount("close-busy", { captchaMode: "token", containerCount: 1200 })).username
-  const session = yield* call("POST", "/get_session", { username, password: "pw", captcha_api_key: "demo" })
+  const creds = { username, password: "pw", captcha_api_key: "demo" }
+  const session = yield* call("POST", "/get_session", creds)
   assert.strictEqual(session.status, 200, JSON.stringify(session.body))
   const id = session.body.session_id as string
-  const running = yield* call("POST", "/get_containers", { session_id: id, return_url: true }).pipe(Effect.forkChild)
+  const running = yield* call("POST", "/get_containers", { ...(byCredentials ? creds : { session_id: id }), return_url: true }).pipe(Effect.forkChild)
   const live = yield* pool.get(id)
   yield* eventually("the export running", live.state, (s) => s === "busy")
   return { id, running }
@@ -34,7 +38,7 @@ layer(testSimulatorLayer({ batchLatency: "100 millis" }), { excludeTestServices:
     Effect.gen(function*() {
       const dir = yield* tempDataDir
       yield* Effect.gen(function*() {
-        const byDelete = yield* exportUnderway
+        const byDelete = yield* exportUnderway()
         const closed = yield* call("DELETE", `/sessions/${byDelete.id}`)
         assert.strictEqual(closed.status, 200, JSON.stringify(closed.body))
         // Before the fix the caller never heard back.
@@ -44,12 +48,19 @@ layer(testSimulatorLayer({ batchLatency: "100 millis" }), { excludeTestServices:
         assert.strictEqual(r.body.session_id, byDelete.id)
         assert.isString(r.headers.get("x-request-id"))
 
-        const byPost = yield* exportUnderway
+        const byPost = yield* exportUnderway()
         const posted = yield* call("POST", "/close_session", { session_id: byPost.id })
         assert.strictEqual(posted.status, 200, JSON.stringify(posted.body))
         const r2 = yield* answeredWithin(byPost.running, "10 seconds", "get_containers on the closed session")
         assert.strictEqual(r2.status, 404, JSON.stringify(r2.body))
         assert.strictEqual(r2.body.error_type, "session_not_found")
+
+        // A caller that came with credentials hears the same: the close is not undone by a new login.
+        const byCredentials = yield* exportUnderway(true)
+        assert.strictEqual((yield* call("DELETE", `/sessions/${byCredentials.id}`)).status, 200)
+        const r3 = yield* answeredWithin(byCredentials.running, "10 seconds", "get_containers by credentials on the deleted session")
+        assert.strictEqual(r3.status, 404, JSON.stringify(r3.body))
+        assert.strictEqual(r3.body.error_type, "session_not_found")
 
         assert.strictEqual((yield* call("GET", "/sessions")).body.active_sessions, 0)
       }).pipe(Effect.provide(realServer({}, dir)))
