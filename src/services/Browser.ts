@@ -23,7 +23,7 @@ import puppeteer, {
   type KeyInput,
   type Page as PuppeteerPage
 } from "puppeteer"
-import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { delimiter, join } from "node:path"
 import { makeOpaqueToken } from "../domain/Ids.ts"
 import type { ChromeProfile, PortalConfigShape } from "./PortalConfig.ts"
