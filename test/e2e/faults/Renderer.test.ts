@@ -7,6 +7,7 @@ import { assert, layer } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import * as Processes from "../../../src/services/Processes.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
+import { snapshotFiles } from "../../../src/services/SessionSnapshots.ts"
 import { call, type HttpResult, realServer } from "../../utils/HttpHarness.ts"
 import { eventually, leftovers, tempDataDir } from "../../utils/ProductHarness.ts"
 import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
@@ -26,16 +27,20 @@ const answeredWithin = (request: Fiber.Fiber<HttpResult>, within: `${number} sec
     Effect.timeoutOrElse({ duration: within, orElse: () => Effect.die(new Error(`${what}: no answer within ${within}`)) })
   )
 
-/** A session for `username` with a containers export running on it (its page busy scrolling). */
-const exportUnderway = (username: string) =>
+/**
+ * A session for `username` (in `dir`) with a containers export running on it (its page busy
+ * scrolling), once the session's snapshot is on disk.
+ */
+const exportUnderway = (username: string, dir: string) =>
   Effect.gen(function*() {
     const pool = yield* SessionPool
     const session = yield* call("POST", "/get_session", creds(username))
     assert.strictEqual(session.status, 200, JSON.stringify(session.body))
     const id = session.body.session_id as string
-    // A first export, so the session has a snapshot written after a successful operation.
     const first = yield* call("POST", "/get_containers", { session_id: id, return_url: true })
     assert.strictEqual(first.status, 200, JSON.stringify(first.body))
+    // Snapshots are written while the session is idle: wait for one before keeping it busy.
+    yield* eventually("the session's snapshot written", Effect.sync(() => snapshotFiles(dir).length), (n) => n === 1)
     const live = yield* pool.get(id)
     const running = yield* call("POST", "/get_containers", { session_id: id, return_url: true }).pipe(Effect.forkChild)
     yield* eventually("the export running", live.state, (s) => s === "busy")
@@ -53,7 +58,7 @@ layer(testSimulatorLayer({ batchLatency: "100 millis" }), { excludeTestServices:
       const username = (yield* newAccount("renderer-kill", { captchaMode: "token", containerCount: 1200 })).username
       const dir = yield* tempDataDir
       yield* Effect.gen(function*() {
-        const { chrome, id, renderers, running } = yield* exportUnderway(username)
+        const { chrome, id, renderers, running } = yield* exportUnderway(username, dir)
         Processes.killAll(renderers, "SIGKILL")
         assert.isTrue(Processes.isAlive(chrome), "Chrome's main process lives on")
         // Before the fix the caller waited minutes (a 120 s protocol timeout, then a 502).
@@ -81,7 +86,7 @@ layer(testSimulatorLayer({ batchLatency: "100 millis" }), { excludeTestServices:
       const username = (yield* newAccount("renderer-stop", { captchaMode: "token", containerCount: 400 })).username
       const dir = yield* tempDataDir
       yield* Effect.gen(function*() {
-        const { chrome, id, renderers, running } = yield* exportUnderway(username)
+        const { chrome, id, renderers, running } = yield* exportUnderway(username, dir)
         Processes.killAll(renderers, "SIGSTOP")
         // Whatever happens, never leave stopped processes behind.
         yield* Effect.addFinalizer(() => Effect.sync(() => Processes.killAll(renderers, "SIGKILL")))
