@@ -5,12 +5,14 @@
  * timeouts into `WaitTimedOut`). Each `open` gives a session its own Chrome (or, in context
  * isolation, its own BrowserContext in a shared Chrome) with a private profile directory and TMPDIR
  * under DATA_DIR/chrome/<random>; the scope that opened it closes Chrome, kills what is left of its
- * process tree and removes both directories on every exit path. With BROWSER_ISOLATION=context all
- * sessions share one Chrome (started on first use, started again if it dies) and each gets its own
- * BrowserContext — its own cookies and storage — at a fraction of the memory; a crash of the shared
- * Chrome ends every session in it, which the pool handles like any crash. At boot, Chromes left behind by an
- * earlier run (recognised by a profile directory under our DATA_DIR on their command line) are
- * killed and their directories removed; other programs' processes are never touched.
+ * process group (each Chrome leads a group of its own) and removes both directories on every exit
+ * path. With BROWSER_ISOLATION=context all sessions share one Chrome (started on first use, started
+ * again if it dies) and each gets its own BrowserContext — its own cookies and storage — at a
+ * fraction of the memory; a crash of the shared Chrome ends every session in it, which the pool
+ * handles like any crash. At boot, Chromes left behind by an earlier run (recognised by a profile
+ * directory under our DATA_DIR on their command line, or by the process group recorded next to it)
+ * are killed with their whole process group and their directories removed; other programs'
+ * processes are never touched.
  */
 import { Context, Data, Deferred, Duration, Effect, Exit, Layer, Option, Ref, Scope, Semaphore } from "effect"
 import puppeteer, {
@@ -22,7 +24,7 @@ import puppeteer, {
   type KeyInput,
   type Page as PuppeteerPage
 } from "puppeteer"
-import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs"
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { delimiter, join } from "node:path"
 import { makeOpaqueToken } from "../domain/Ids.ts"
 import type { ChromeProfile, PortalConfigShape } from "./PortalConfig.ts"
@@ -595,19 +597,62 @@ const awaitExit = (pids: ReadonlyArray<number>, within: Duration.Duration) =>
     }
   })
 
-/** SIGKILLs whatever remains of a Chrome: the process tree, plus anything still naming its dir. */
-const killRemains = (pid: number | undefined, marker: string) =>
+/**
+ * SIGKILLs whatever remains of a Chrome (`marker` names its profile directory): its whole process
+ * group — `pid`'s, those of the processes naming the directory, and `groups` recorded for it —
+ * since Chrome's children carry no marker and are no longer its descendants once it died (a
+ * SIGSTOPped child would otherwise live on); its process tree; and anything naming the directory.
+ * A pid or group whose leader does not name the directory is someone else's and left alone.
+ */
+const killRemains = (pid: number | undefined, marker: string, groups: ReadonlyArray<number> = []) =>
   Effect.gen(function*() {
     const table = Processes.listProcesses()
     const pids = new Set<number>()
-    if (pid !== undefined) for (const p of Processes.processTree(pid, table)) pids.add(p.pid)
-    for (const p of Processes.processesWithMarker(marker, table)) pids.add(p.pid)
+    const leaders = new Set<number>(groups)
+    if (pid !== undefined) {
+      leaders.add(pid)
+      const main = table.find((p) => p.pid === pid)
+      if (main !== undefined && main.cmdline.includes(marker)) for (const p of Processes.processTree(pid, table)) pids.add(p.pid)
+    }
+    for (const p of Processes.processesWithMarker(marker, table)) {
+      pids.add(p.pid)
+      leaders.add(p.pgid)
+    }
+    for (const pgid of leaders) {
+      const members = Processes.markedGroup(pgid, marker, table)
+      if (members.length === 0) continue
+      Processes.killGroup(pgid, "SIGKILL")
+      for (const p of members) pids.add(p.pid)
+    }
     const list = [...pids]
     if (list.length === 0) return 0
     Processes.killAll(list, "SIGKILL")
     yield* awaitExit(list, Duration.seconds(5))
     return list.length
   })
+
+/**
+ * Written next to each Chrome's profile: its process group id, so that the next boot after the
+ * service was killed can still reap the group once its main process is gone (nothing else then
+ * ties the children to this service).
+ */
+const GROUP_FILE = "chrome.pgid"
+
+const recordGroup = (dirs: Dirs, pid: number | undefined) =>
+  Effect.sync(() => {
+    const pgid = pid === undefined ? undefined : Processes.processGroupOf(pid)
+    // Puppeteer starts Chrome detached: the leader of a process group of its own.
+    if (pgid !== undefined && pgid === pid) writeFileSync(join(dirs.root, GROUP_FILE), String(pgid), { mode: 0o600 })
+  })
+
+const recordedGroup = (root: string): number | undefined => {
+  try {
+    const pgid = Number(readFileSync(join(root, GROUP_FILE), "utf8"))
+    return Number.isInteger(pgid) ? pgid : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * Chrome's environment: the service's, minus every secret setting (API_TOKEN, SNAPSHOT_KEY, …: a
@@ -639,12 +684,16 @@ const launchChrome = (executable: string, args: ReadonlyArray<string>, profile: 
 
 /**
  * Watches a lease's page: alert/confirm/prompt are accepted, so a portal dialog can never block the
- * session, and the page closing — a renderer that dies takes the page with it — is the session's
- * crash unless the lease itself is closing.
+ * session. The page's renderer dying (puppeteer's "error" event, from CDP's Inspector.targetCrashed:
+ * Chrome's main process lives on, but the page's calls would never answer) or the page closing is
+ * the session's crash unless the lease itself is closing.
  */
 const watchPage = (page: PuppeteerPage, isClosing: () => boolean, crashed: Deferred.Deferred<string>) => {
   page.on("dialog", (dialog) => {
     dialog.accept().catch(() => undefined)
+  })
+  page.on("error", () => {
+    if (!isClosing()) Deferred.doneUnsafe(crashed, Exit.succeed("the page's renderer crashed"))
   })
   page.on("close", () => {
     if (!isClosing()) Deferred.doneUnsafe(crashed, Exit.succeed("page closed"))
@@ -679,6 +728,7 @@ const launchScoped = (config: PortalConfigShape, executable: string, args: Reado
           yield* killRemains(pid, dirs.profile)
         })
     )
+    yield* recordGroup(dirs, browser.process()?.pid)
     return { browser, isClosing: () => closing }
   })
 
@@ -797,13 +847,18 @@ const makeContextOpener = (config: PortalConfigShape, executable: string, args: 
   })
 
 /**
- * Kills every process whose command line names a profile under DATA_DIR/chrome, then removes the
- * directories. Only this service's DATA_DIR is matched, so other Chromes on the host are safe.
+ * Kills every process whose command line names a profile under DATA_DIR/chrome, with the whole
+ * process group of each (and the groups recorded next to the profiles, whose main process may be
+ * gone already), then removes the directories. Only this service's DATA_DIR is matched, so other
+ * Chromes on the host are safe.
  */
 const reapOrphans = (dataDir: string) =>
   Effect.gen(function*() {
     const root = chromeRoot(dataDir)
-    const killed = yield* killRemains(undefined, `--user-data-dir=${root}/`)
+    const recorded = existsSync(root)
+      ? readdirSync(root).map((name) => recordedGroup(join(root, name))).filter((g): g is number => g !== undefined)
+      : []
+    const killed = yield* killRemains(undefined, `--user-data-dir=${root}/`, recorded)
     let removedDirs = 0
     if (existsSync(root)) {
       for (const name of readdirSync(root)) {

@@ -1,11 +1,20 @@
 /**
- * BrowserSession is the actor that owns one logged-in browser. Every operation is a message in its
- * mailbox; a single worker fiber runs them one at a time in arrival order, each under
- * OPERATION_TIMEOUT (whose expiry interrupts the browser work) and each starting with a cheap
- * logged-in check that re-logs in once before giving up with SessionExpired. "Busy" is not a flag
- * someone must remember to clear: it is the worker's current message, released by a finalizer on
- * every exit (success, failure, timeout, interruption) — the seed's sticky `in_use` cannot happen.
- * A Chrome that dies ends the session with BrowserCrashed; queued and running callers get it too.
+ * BrowserSession is the actor that owns one logged-in browser. Each message (an operation, a login,
+ * a refresh, a snapshot) runs in a fiber its caller forks and awaits itself, under the session's
+ * FIFO permit (a Semaphore of 1): one at a time, in arrival order, each under OPERATION_TIMEOUT and
+ * each starting with a cheap logged-in check that re-logs in once before giving up with
+ * SessionExpired. "Busy" is the permit being held, given back by a finalizer on every exit — the
+ * seed's sticky `in_use` cannot happen — and no result is ever handed from one fiber to another.
+ *
+ * The fibers holding or waiting for the session are tracked in a FiberSet. Every way the session
+ * ends (close, eviction, crash, retirement, shutdown) interrupts them, and each caller answers
+ * itself with the typed end error (BrowserCrashed after a crash, SessionNotFound otherwise) within
+ * END_GRACE, whatever the interrupted work's finalizers are doing. A Chrome or a page renderer that
+ * dies ends the session as crashed at once. A message's page work runs in a fiber of its own, so
+ * neither its deadline nor the session's end waits on a page that stopped answering: after a
+ * timeout the page must evaluate a trivial expression within RESPONSIVE_WITHIN and the abandoned
+ * work must wind down, or the session ends as crashed too — a hung page never serves the next
+ * caller, who gets the session back from its snapshot (or a new login) like after any crash.
  *
  * With snapshots on, the session saves its cookies and storage after logins and operations
  * (debounced) and on SNAPSHOT_INTERVAL, can start from a snapshot instead of logging in, and
@@ -15,7 +24,7 @@
  * Not a Context service: the pool makes one per session, in that session's scope (a deliberate
  * deviation from "one service per file": it is a resource, not a singleton).
  */
-import { Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Redacted, Ref, Scope } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Option, Queue, Redacted, Ref, Scope, Semaphore } from "effect"
 import type { CredentialFingerprint, Credentials } from "../domain/Credentials.ts"
 import {
   BrowserCrashed,
@@ -137,7 +146,7 @@ export interface BrowserSession {
 }
 
 export interface SessionHooks {
-  /** Called after each message when the mailbox is empty (the pool may evict to feed waiters). */
+  /** Called after each message when nobody waits for the session (the pool may evict to feed waiters). */
   readonly onIdle: Effect.Effect<void>
 }
 
@@ -162,14 +171,44 @@ const SNAPSHOT_DEBOUNCE = Duration.seconds(1)
 /** A session that fails this many operations in a row for browser-level reasons retires itself. */
 export const RETIRE_AFTER_CONSECUTIVE_ERRORS = 5
 
-interface Envelope {
-  readonly name: string
-  readonly kind: OperationKind
-  readonly effect: Effect.Effect<unknown, unknown>
-  readonly done: Deferred.Deferred<unknown, unknown>
-  status: "queued" | "running" | "cancelled"
-  fiber: Fiber.Fiber<unknown, unknown> | undefined
+/**
+ * How long a caller whose message was interrupted (its session ended, or the message was abandoned)
+ * waits for the message's fiber to wind down before answering anyway.
+ */
+const END_GRACE = Duration.seconds(1)
+
+/**
+ * After a timeout, how long the abandoned work may take to wind down (its finalizers may still use
+ * the page: a row collapse is bounded by 5 s) before the session gives up on the page.
+ */
+const WIND_DOWN = Duration.seconds(6)
+
+/** After a timeout, a page that cannot evaluate `true` within this has stopped answering. */
+const RESPONSIVE_WITHIN = Duration.seconds(3)
+
+/** Who holds the permit: a message of some kind, or the session's own upkeep (Chrome recycling). */
+type Holder = OperationKind | "upkeep"
+
+/** The admission state, changed only by atomic updates so "idle", "full" and "ended" are exact. */
+interface Gate {
+  /** Set once, when the session starts ending: nothing is admitted after it. */
+  readonly ending: EndReason | undefined
+  /** Admitted messages still waiting for the permit. */
+  readonly waiting: number
+  /** What holds the permit now. */
+  readonly holder: Holder | undefined
 }
+
+const stateOf = (g: Gate): SessionState =>
+  g.ending !== undefined
+    ? "closing"
+    : g.holder === undefined
+    ? "ready"
+    : g.holder === "operation"
+    ? "busy"
+    : g.holder === "login"
+    ? "logging_in"
+    : "refreshing"
 
 /** Errors that say the browser or portal session is in trouble (they count towards retirement). */
 const countsAsSessionError = (e: unknown): boolean =>
@@ -232,16 +271,16 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       )
       return { lease, scope, openedAt: yield* Clock.currentTimeMillis, uses: 0 } satisfies LeaseSlot
     })
+    // Made before the first Chrome opens, so the session's scope closes it after its Chrome: by the
+    // time it waits for the fibers it interrupts, their page calls fail fast on a closed browser.
+    const holders = yield* FiberSet.make<unknown, unknown>()
+    const permit = yield* Semaphore.make(1)
     let slot: LeaseSlot = yield* openSlot
     const page = () => slot.lease.page
     const settings = yield* Ref.make(params.settings)
-    const state = yield* Ref.make<SessionState>("logging_in")
-    const mailbox = yield* Queue.unbounded<Envelope>()
+    const gate = yield* Ref.make<Gate>({ ending: undefined, waiting: 0, holder: undefined })
     /** "Something changed since the last snapshot" (a sliding queue of one: a flag you can wait on). */
     const dirty = yield* Queue.sliding<void>(1)
-    const queued = yield* Ref.make(0)
-    const current = yield* Ref.make<Envelope | undefined>(undefined)
-    const ending = yield* Ref.make<EndReason | undefined>(undefined)
     const ended = yield* Deferred.make<EndReason>()
     const timeoutMillis = Math.round(Duration.toMillis(config.operationTimeout))
     const annotate = <A, E, R>(e: Effect.Effect<A, E, R>) =>
@@ -253,7 +292,10 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
         const tag = typeof e === "object" && e !== null && "_tag" in e ? (e as { _tag: string })._tag : undefined
         if (tag === "BrowserError") {
           const be = e as BrowserError
-          if (be.disconnected || !slot.lease.isConnected()) return yield* new BrowserCrashed({ sessionId, detail: be.detail })
+          // A call that failed because the page or Chrome died is the crash, not a portal failure.
+          if (be.disconnected || !slot.lease.isConnected() || (yield* Ref.get(gate)).ending === "crashed") {
+            return yield* new BrowserCrashed({ sessionId, detail: be.detail })
+          }
           return yield* new PortalUnavailable({ sessionId, detail: `the browser failed during ${yield* Ref.get(phase)}`, phase: yield* Ref.get(phase) })
         }
         if (tag === "WaitTimedOut") {
@@ -278,8 +320,8 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
 
     /**
      * Re-login after the portal logged us out; a failure is SessionExpired with the cause (a portal
-     * outage stays PortalUnavailable: it says nothing about the session). It runs inside the actor,
-     * so concurrent callers of this session never start a second login: the mailbox is the
+     * outage stays PortalUnavailable: it says nothing about the session). It runs inside a message,
+     * so concurrent callers of this session never start a second login: the permit is the
      * single-flight path for an existing session.
      */
     const reloginNow = Effect.gen(function*() {
@@ -298,168 +340,224 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       if (verdict === "logged_out") yield* reloginNow
     })
 
-    /** The whole life of one message inside the worker, with its own phase and deadline. */
-    const execute = <A, E>(op: Operation<A, E>): Effect.Effect<A, E | SessionFailure> =>
+    /** A message's page work, its errors translated; `phase` follows its steps. No deadline here. */
+    const execute = <A, E>(op: Operation<A, E>, phase: Ref.Ref<string>): Effect.Effect<A, E | SessionFailure> => {
+      const attempt = Effect.suspend(() => op.run(page()))
+      return Effect.gen(function*() {
+        if (op.skipLoginCheck !== true) yield* ensureLoggedIn
+        return yield* attempt.pipe(
+          Effect.catch((e: unknown) =>
+            e instanceof LoggedOut && op.retryOnLoggedOut !== false
+              ? reloginNow.pipe(Effect.andThen(attempt))
+              : Effect.fail(e)
+          )
+        )
+      }).pipe(
+        Effect.provideService(PhaseTracker, phase),
+        Effect.catch(translate(op.name, phase, op.name !== "login"))
+      ) as Effect.Effect<A, E | SessionFailure>
+    }
+
+    /**
+     * Whether the page still answers: a trivial evaluation within RESPONSIVE_WITHIN. An error is an
+     * answer too (a navigation in progress), unless Chrome itself is gone.
+     */
+    const pageAnswers = Effect.suspend(() => page().evaluate(() => true)).pipe(
+      Effect.as(true),
+      Effect.catch((e) => Effect.succeed(!e.disconnected)),
+      Effect.timeoutOption(RESPONSIVE_WITHIN),
+      Effect.map(Option.getOrElse(() => false))
+    )
+
+    /**
+     * Runs a message's work in a fiber of its own and waits for it at most OPERATION_TIMEOUT. At the
+     * deadline the work is interrupted without waiting on it; the answer is OperationTimedOut with the
+     * phase it was in. A page that does not answer then, or work that does not wind down, ends the
+     * session as crashed: nothing else runs on that page. `restore` makes the waits interruptible
+     * (the caller leaving, the session ending); the work is then stopped within END_GRACE.
+     */
+    const runBounded = <A, E>(
+      op: Operation<A, E>,
+      restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>
+    ): Effect.Effect<Exit.Exit<A, E | SessionFailure>> =>
       Effect.gen(function*() {
         const phase = yield* Ref.make(`${op.name}:start`)
-        const attempt = Effect.suspend(() => op.run(page()))
-        const body = Effect.gen(function*() {
-          if (op.skipLoginCheck !== true) yield* ensureLoggedIn
-          return yield* attempt.pipe(
-            Effect.catch((e: unknown) =>
-              e instanceof LoggedOut && op.retryOnLoggedOut !== false
-                ? reloginNow.pipe(Effect.andThen(attempt))
-                : Effect.fail(e)
-            )
-          )
-        }).pipe(Effect.provideService(PhaseTracker, phase))
-        return yield* body.pipe(
-          Effect.timeoutOrElse({
-            duration: config.operationTimeout,
-            orElse: () =>
-              Ref.get(phase).pipe(Effect.flatMap((p) =>
-                Effect.fail(new OperationTimedOut({ sessionId, operation: op.name, phase: p, timeoutMillis }))
-              ))
-          }),
-          Effect.catch(translate(op.name, phase, op.name !== "login"))
-        ) as Effect.Effect<A, E | SessionFailure>
-      }).pipe(Effect.withSpan(`BrowserSession.${op.name}`))
+        const work = yield* Effect.forkDetach(execute(op, phase))
+        const waited = yield* Effect.exit(restore(Fiber.await(work).pipe(Effect.timeoutOption(config.operationTimeout))))
+        if (Exit.isFailure(waited)) {
+          const stopped = yield* Fiber.interrupt(work).pipe(Effect.timeoutOption(END_GRACE))
+          if (Option.isNone(stopped) && (yield* Ref.get(gate)).ending === undefined) {
+            yield* annotate(Effect.logWarning("an abandoned operation could not be stopped; ending the session", { operation: op.name }))
+            yield* endWith("crashed")
+          }
+          return Exit.failCause(waited.cause)
+        }
+        if (Option.isSome(waited.value)) return waited.value.value
+        const timedOut = new OperationTimedOut({ sessionId, operation: op.name, phase: yield* Ref.get(phase), timeoutMillis })
+        yield* Effect.forkDetach(Fiber.interrupt(work))
+        const answers = yield* pageAnswers
+        const wound = answers && Option.isSome(yield* Fiber.await(work).pipe(Effect.timeoutOption(WIND_DOWN)))
+        if (!wound) {
+          yield* annotate(Effect.logWarning(
+            answers ? "a timed-out operation could not be stopped; ending the session" : "the page stopped responding; ending the session",
+            { operation: op.name, phase: timedOut.phase }
+          ))
+          yield* endWith("crashed")
+        }
+        return Exit.fail(timedOut)
+      })
 
-    const recordOutcome = (envelope: Envelope, exit: Exit.Exit<unknown, unknown>) =>
+    const recordOutcome = (kind: OperationKind, exit: Exit.Exit<unknown, unknown>) =>
       Effect.gen(function*() {
         const t = yield* Clock.currentTimeMillis
         const failedBadly = Exit.isFailure(exit) && Option.match(Exit.findErrorOption(exit), {
           onNone: () => false,
           onSome: countsAsSessionError
         })
-        if (envelope.kind === "operation") slot.uses++
-        if (Exit.isSuccess(exit) && (envelope.kind === "operation" || envelope.kind === "login")) {
+        if (kind === "operation") slot.uses++
+        if (Exit.isSuccess(exit) && (kind === "operation" || kind === "login")) {
           yield* Queue.offer(dirty, undefined)
         }
         const h = yield* Ref.updateAndGet(health, (h) => ({
           ...h,
-          ...(envelope.kind === "operation" ? { uses: h.uses + 1, lastUsed: t } : {}),
-          ...(envelope.kind === "refresh" && Exit.isSuccess(exit) ? { lastRefresh: t } : {}),
+          ...(kind === "operation" ? { uses: h.uses + 1, lastUsed: t } : {}),
+          ...(kind === "refresh" && Exit.isSuccess(exit) ? { lastRefresh: t } : {}),
           consecutiveErrors: failedBadly ? h.consecutiveErrors + 1 : Exit.isSuccess(exit) ? 0 : h.consecutiveErrors
         }))
         if (h.consecutiveErrors >= RETIRE_AFTER_CONSECUTIVE_ERRORS) {
           yield* Effect.logWarning("session keeps failing; retiring it", { consecutiveErrors: h.consecutiveErrors })
-          yield* endWith("retired").pipe(Effect.forkDetach)
+          yield* endWith("retired")
         }
       })
 
-    /** Clears the busy state: the only place it is cleared, reached on every exit path. */
-    const release = Effect.gen(function*() {
-      yield* Ref.set(current, undefined)
-      const reason = yield* Ref.get(ending)
-      yield* Ref.set(state, reason === undefined ? "ready" : "closing")
-    })
-
-    const runEnvelope = (envelope: Envelope) =>
+    /**
+     * Gives the permit back: the holder is cleared first, so a caller never sees its own message as
+     * running. With nobody waiting the pool hears the session went idle (it may evict it to feed a
+     * waiter) — from a fiber of its own, once this message's fiber has answered.
+     */
+    const release = (held: Scope.Closeable) =>
       Effect.gen(function*() {
-        yield* Ref.set(current, envelope)
-        yield* Ref.set(state, envelope.kind === "refresh" || envelope.kind === "snapshot" ? "refreshing" : envelope.kind === "login" ? "logging_in" : "busy")
-        const fiber = yield* Effect.forkChild(envelope.effect)
-        envelope.fiber = fiber
-        // A caller that gave up while its message was being started is honoured here.
-        if (envelope.status === "cancelled") yield* Fiber.interrupt(fiber)
-        else envelope.status = "running"
-        const exit = yield* Fiber.await(fiber)
-        yield* recordOutcome(envelope, exit)
-        // Idle before the caller hears back, so a caller never sees its own operation as running.
-        yield* release
-        yield* Deferred.done(envelope.done, exit)
-      }).pipe(Effect.ensuring(release))
-
-    const worker = Effect.gen(function*() {
-      while (true) {
-        const envelope = yield* Queue.take(mailbox)
-        yield* Ref.update(queued, (n) => n - 1)
-        if (envelope.status === "cancelled") continue
-        yield* runEnvelope(envelope)
-        // Between two messages nobody is using the page: the one safe moment to swap Chromes.
-        if ((yield* Ref.get(ending)) === undefined && (yield* recycleDue)) yield* recycle
-        if ((yield* Ref.get(queued)) === 0) yield* hooks.onIdle.pipe(Effect.ignore)
-      }
-    })
-
-    /** Fails every queued message with the session's end error. */
-    const drain = (reason: EndReason) =>
-      Effect.gen(function*() {
-        const error = endedError(sessionId, reason)
-        while (true) {
-          const polled = yield* Queue.poll(mailbox)
-          if (Option.isNone(polled)) break
-          const next = polled.value
-          yield* Ref.update(queued, (n) => n - 1)
-          yield* Deferred.fail(next.done, error)
-        }
+        const idle = yield* Ref.modify(gate, (g): [boolean, Gate] => [g.waiting === 0, { ...g, holder: undefined }])
+        yield* Scope.close(held, Exit.void)
+        if (idle) yield* Effect.forkDetach(hooks.onIdle.pipe(Effect.ignore))
       })
 
-    const endWith = (reason: EndReason) =>
+    /**
+     * Between two messages nobody is using the page: the one safe moment to swap Chromes. The permit
+     * passes to an upkeep fiber (tracked like a caller's), so the caller hears back first.
+     */
+    const afterMessage = (held: Scope.Closeable) =>
       Effect.gen(function*() {
-        const first = yield* Ref.modify(ending, (r) => (r === undefined ? [true, reason] : [false, r]))
-        if (!first) return false
-        yield* Ref.set(state, "closing")
-        yield* drain(reason)
-        const running = yield* Ref.get(current)
-        if (running?.fiber !== undefined && reason === "crashed") {
-          yield* Deferred.fail(running.done, endedError(sessionId, reason))
-          yield* Fiber.interrupt(running.fiber).pipe(Effect.forkDetach)
-        }
-        yield* Deferred.succeed(ended, reason)
-        yield* annotate(Effect.logInfo("session ended", { reason }))
-        return true
+        if ((yield* Ref.get(gate)).ending !== undefined || !(yield* recycleDue)) return yield* release(held)
+        yield* Ref.update(gate, (g): Gate => ({ ...g, holder: "upkeep" }))
+        yield* FiberSet.run(holders, annotate(recycle).pipe(Effect.ensuring(release(held))))
       })
 
-    const submit = <A, E>(op: Operation<A, E>, onlyIfIdle: boolean): Effect.Effect<Option.Option<A>, E | SessionFailure> =>
-      Effect.gen(function*() {
-        const reason = yield* Ref.get(ending)
-        if (reason !== undefined) return yield* endedError(sessionId, reason)
-        const envelope: Envelope = {
-          name: op.name,
-          kind: op.kind ?? "operation",
-          effect: execute(op),
-          done: yield* Deferred.make<unknown, unknown>(),
-          status: "queued",
-          fiber: undefined
-        }
-        // Admission is one atomic step on the queue counter, so "idle" and "full" are exact.
-        const admitted = yield* Ref.modify(queued, (n): [string, number] => {
-          if (onlyIfIdle) return n === 0 ? ["ok", n + 1] : ["busy", n]
-          return n >= config.sessionQueueLimit ? ["full", n] : ["ok", n + 1]
-        })
-        if (admitted === "busy") return Option.none()
-        if (onlyIfIdle && (yield* Ref.get(current)) !== undefined) {
-          yield* Ref.update(queued, (n) => n - 1)
-          return Option.none()
-        }
-        if (admitted === "full") {
-          return yield* new PoolExhausted({
-            sessionId,
-            reason: "session_queue_full",
-            retryAfterSeconds: Math.max(1, Math.ceil(timeoutMillis / 1000 / 10)),
-            maxSessions: config.maxSessions
-          })
-        }
-        // Enqueue and start waiting as one step: a caller interrupted in between would otherwise
-        // leave its message to run for nobody.
-        const cancel = Effect.gen(function*() {
-          if (envelope.status === "queued") envelope.status = "cancelled"
-          else if (envelope.status === "running" && envelope.fiber !== undefined) yield* Fiber.interrupt(envelope.fiber)
-        })
-        const result = yield* Effect.uninterruptibleMask((restore) =>
-          Queue.offer(mailbox, envelope).pipe(
-            Effect.andThen(restore(Deferred.await(envelope.done)).pipe(Effect.onInterrupt(() => cancel)))
+    /**
+     * One admitted message, in the fiber its caller forked: waits its turn for the permit (FIFO),
+     * runs, records the outcome, gives the permit back. Only the waits are interruptible; the
+     * bookkeeping around them always completes.
+     */
+    const message = <A, E>(op: Operation<A, E>): Effect.Effect<A, E | SessionFailure> => {
+      const kind = op.kind ?? "operation"
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const held = yield* Scope.make()
+          const took = yield* Effect.exit(restore(permit.takeScoped(1)).pipe(Scope.provide(held)))
+          const reason = yield* Ref.modify(gate, (g): [EndReason | undefined, Gate] =>
+            Exit.isSuccess(took) && g.ending === undefined
+              ? [undefined, { ...g, waiting: g.waiting - 1, holder: kind }]
+              : [g.ending, { ...g, waiting: g.waiting - 1 }]
           )
+          if (Exit.isFailure(took) || reason !== undefined) {
+            yield* Scope.close(held, Exit.void)
+            return yield* (Exit.isFailure(took) ? Effect.failCause(took.cause) : endedError(sessionId, reason))
+          }
+          const exit = yield* runBounded(op, restore)
+          yield* recordOutcome(kind, exit)
+          yield* afterMessage(held)
+          return yield* exit
+        })
+      ).pipe(Effect.withSpan(`BrowserSession.${op.name}`))
+    }
+
+    /**
+     * Ends the session once (`allowed` decides atomically whether it may): nothing is admitted after
+     * it, `ended` completes, and every fiber holding or waiting for the session is interrupted — but
+     * not awaited here, and never the fiber calling (a message ending its own session keeps its own
+     * answer). Each caller answers itself within END_GRACE. An idle session has nobody to interrupt:
+     * the fibers still in the set then are messages past their work, giving the permit back.
+     */
+    const claimEnd = (reason: EndReason, allowed: (g: Gate) => boolean, interrupt: boolean) =>
+      Effect.uninterruptible(Effect.withFiber((self) =>
+        Effect.gen(function*() {
+          const first = yield* Ref.modify(gate, (g): [boolean, Gate] => (allowed(g) ? [true, { ...g, ending: reason }] : [false, g]))
+          if (!first) return false
+          yield* Deferred.succeed(ended, reason)
+          // (Read through `state`: a closed FiberSet's iterator is broken in effect 4.1.)
+          const others = interrupt && holders.state._tag === "Open" ? [...holders.state.backing].filter((f) => f !== self) : []
+          if (others.length > 0) yield* Effect.forkDetach(Fiber.interruptAll(others))
+          yield* annotate(Effect.logInfo("session ended", { reason }))
+          return true
+        })
+      ))
+
+    const endWith = (reason: EndReason) => claimEnd(reason, (g) => g.ending === undefined, true)
+
+    /**
+     * What the caller of `child` answers: the message's own outcome, or — once the session has ended
+     * — that outcome if it arrives within END_GRACE, else the end error. An interrupted message (the
+     * session ended under it) is the end error.
+     */
+    const outcomeOf = <A, E>(child: Fiber.Fiber<A, E>): Effect.Effect<A, E | BrowserCrashed | SessionNotFound> =>
+      Effect.raceFirst(
+        Fiber.await(child),
+        Deferred.await(ended).pipe(
+          Effect.andThen(Fiber.await(child).pipe(Effect.timeoutOption(END_GRACE))),
+          Effect.map(Option.getOrElse((): Exit.Exit<A, E> => Exit.interrupt()))
         )
-        return Option.some(result as A)
-      }) as Effect.Effect<Option.Option<A>, E | SessionFailure>
+      ).pipe(
+        Effect.flatMap((exit): Effect.Effect<A, E | BrowserCrashed | SessionNotFound> =>
+          Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
+            ? Effect.flatMap(Ref.get(gate), (g) => Effect.fail(endedError(sessionId, g.ending)))
+            : exit
+        )
+      )
 
-    yield* Effect.forkScoped(annotate(worker))
+    /**
+     * Admits `op` (atomically against the gate) and runs it in a fiber of the session's FiberSet,
+     * which this caller awaits. A caller that leaves takes its message with it: queued, it never
+     * runs; running, its work is interrupted.
+     */
+    const submit = <A, E>(op: Operation<A, E>, onlyIfIdle: boolean): Effect.Effect<Option.Option<A>, E | SessionFailure> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const admitted = yield* Ref.modify(gate, (g): [EndReason | "ok" | "busy" | "full", Gate] => {
+            if (g.ending !== undefined) return [g.ending, g]
+            if (onlyIfIdle) return g.waiting === 0 && g.holder === undefined ? ["ok", { ...g, waiting: 1 }] : ["busy", g]
+            return g.waiting >= config.sessionQueueLimit ? ["full", g] : ["ok", { ...g, waiting: g.waiting + 1 }]
+          })
+          if (admitted === "busy") return Option.none<A>()
+          if (admitted === "full") {
+            return yield* new PoolExhausted({
+              sessionId,
+              reason: "session_queue_full",
+              retryAfterSeconds: Math.max(1, Math.ceil(timeoutMillis / 1000 / 10)),
+              maxSessions: config.maxSessions
+            })
+          }
+          if (admitted !== "ok") return yield* endedError(sessionId, admitted)
+          const child = yield* FiberSet.run(holders, message(op))
+          const result = yield* restore(outcomeOf(child)).pipe(
+            Effect.onInterrupt(() => Fiber.interrupt(child).pipe(Effect.timeoutOption(END_GRACE)))
+          )
+          return Option.some(result)
+        })
+      )
 
-    // A Chrome that goes away on its own ends the session; the pool frees what it held. Each
-    // lease gets its own watcher in the lease's scope, so a recycled Chrome's watcher goes with it.
+    // A Chrome that goes away on its own, or a page whose renderer dies, ends the session; the pool
+    // frees what it held. Each lease gets its own watcher in the lease's scope, so a recycled
+    // Chrome's watcher goes with it.
     const watchCrash = (watched: LeaseSlot) =>
       Effect.forkIn(
         annotate(Effect.gen(function*() {
@@ -544,8 +642,8 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
 
     /**
      * Replaces the Chrome under the session, keeping its login: snapshot → new Chrome → restore →
-     * verify (log in on the new one if the restore did not hold) → swap → close the old one. Runs in
-     * the worker between two messages. If anything fails the old Chrome simply stays.
+     * verify (log in on the new one if the restore did not hold) → swap → close the old one. Runs
+     * between two messages, holding the permit. If anything fails the old Chrome simply stays.
      */
     const recycle = Effect.gen(function*() {
       const old = slot
@@ -603,7 +701,8 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       const h = yield* Ref.get(health)
       const s = yield* Ref.get(settings)
       const t = yield* Clock.currentTimeMillis
-      const st = yield* Ref.get(state)
+      const g = yield* Ref.get(gate)
+      const st = stateOf(g)
       const iso = (ms: number) => new Date(ms).toISOString()
       return {
         session_id: sessionId,
@@ -614,7 +713,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
         keep_alive: s.keepAlive,
         never_terminate: s.neverTerminate,
         busy: st === "busy" || st === "logging_in" || st === "refreshing",
-        queued: yield* Ref.get(queued),
+        queued: g.waiting,
         uses: h.uses,
         consecutive_errors: h.consecutiveErrors,
         age_seconds: Math.max(0, Math.floor((t - h.createdAt) / 1000)),
@@ -623,7 +722,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       } satisfies SessionSummary
     })
 
-    /** Queues `op` and waits for its result. */
+    /** Waits its turn, runs `op` and answers its result. */
     const run = <A, E>(op: Operation<A, E>): Effect.Effect<A, E | SessionFailure> =>
       submit(op, false).pipe(Effect.map(Option.getOrThrow), annotate)
 
@@ -648,26 +747,14 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
         yield* Ref.update(health, (h) => ({ ...h, lastUsed: t }))
         return t
       }),
-      isIdle: Effect.map(Effect.all([Ref.get(queued), Ref.get(current)]), ([n, c]) => n === 0 && c === undefined),
-      state: Ref.get(state),
+      isIdle: Effect.map(Ref.get(gate), (g) => g.waiting === 0 && g.holder === undefined),
+      state: Effect.map(Ref.get(gate), stateOf),
       summary,
       end: (reason) => endWith(reason),
       ended: Deferred.await(ended),
-      endReason: Effect.map(Ref.get(ending), Option.fromNullishOr),
-      endIfIdle: (reason) =>
-        Effect.gen(function*() {
-          // Claim the mailbox so nothing can be admitted between the check and the end.
-          const claimed = yield* Ref.modify(queued, (n): [boolean, number] => (n === 0 ? [true, Number.MAX_SAFE_INTEGER] : [false, n]))
-          if (!claimed) return false
-          const busy = (yield* Ref.get(current)) !== undefined
-          if (busy) {
-            yield* Ref.set(queued, 0)
-            return false
-          }
-          const done = yield* endWith(reason)
-          yield* Ref.set(queued, 0)
-          return done
-        })
+      endReason: Effect.map(Ref.get(gate), (g) => Option.fromNullishOr(g.ending)),
+      // One atomic step on the gate: nothing can be admitted between the idle check and the end.
+      endIfIdle: (reason) => claimEnd(reason, (g) => g.ending === undefined && g.waiting === 0 && g.holder === undefined, false)
     }
     return self
   })

@@ -1,15 +1,18 @@
 /**
- * Process facts read from Linux `/proc`: who is whose child, which processes carry a marker on their
- * command line, how much memory a process tree really uses (PSS from `smaps_rollup`, the figure that
- * adds up honestly when Chrome's processes share pages). Used to reap only this service's orphaned
- * Chromes, to decide when a session's Chrome is recycled, and by the benchmarks. Plain synchronous
- * reads: `/proc` is in memory and the calls are short.
+ * Process facts read from Linux `/proc`: who is whose child, which process group each belongs to,
+ * which processes carry a marker on their command line, how much memory a process tree really uses
+ * (PSS from `smaps_rollup`, the figure that adds up honestly when Chrome's processes share pages).
+ * Used to reap only this service's orphaned Chromes (whole process groups: a Chrome's children carry
+ * no marker and outlive a dead parent), to decide when a session's Chrome is recycled, and by the
+ * benchmarks. Plain synchronous reads: `/proc` is in memory and the calls are short.
  */
 import { readdirSync, readFileSync } from "node:fs"
 
 export interface ProcessEntry {
   readonly pid: number
   readonly ppid: number
+  /** Process group id. */
+  readonly pgid: number
   /** The NUL-separated argv joined by spaces (empty for kernel threads and zombies). */
   readonly cmdline: string
   readonly state: string
@@ -39,7 +42,7 @@ export const listProcesses = (): ReadonlyArray<ProcessEntry> => {
     // Field 2 (comm) is parenthesised and may contain spaces; parse after the last ')'.
     const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
     const cmdline = (readText(`/proc/${name}/cmdline`) ?? "").split("\u0000").filter((s) => s !== "").join(" ")
-    out.push({ pid: Number(name), ppid: Number(rest[1]), cmdline, state: rest[0] ?? "?" })
+    out.push({ pid: Number(name), ppid: Number(rest[1]), pgid: Number(rest[2]), cmdline, state: rest[0] ?? "?" })
   }
   return out
 }
@@ -64,6 +67,38 @@ export const processTree = (root: number, table: ReadonlyArray<ProcessEntry> = l
 /** Live (non-zombie) processes whose command line contains `marker`. */
 export const processesWithMarker = (marker: string, table: ReadonlyArray<ProcessEntry> = listProcesses()): ReadonlyArray<ProcessEntry> =>
   table.filter((p) => p.state !== "Z" && p.cmdline.includes(marker))
+
+/** The process group of `pid`, or undefined when it is gone. */
+export const processGroupOf = (pid: number): number | undefined => {
+  const stat = readText(`/proc/${pid}/stat`)
+  if (stat === undefined) return undefined
+  const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2])
+  return Number.isInteger(pgid) ? pgid : undefined
+}
+
+/**
+ * The live members of process group `pgid` when it is the group of a process carrying `marker`
+ * (this service's Chrome): its leader (pid = pgid) is that process, or is gone and left only its
+ * members behind (Linux never hands out a pid still used as a group id, so they are the leader's).
+ * Empty for the groups 0 and 1, for this process's own group, and for a leader without the marker.
+ */
+export const markedGroup = (pgid: number, marker: string, table: ReadonlyArray<ProcessEntry> = listProcesses()): ReadonlyArray<ProcessEntry> => {
+  if (!Number.isInteger(pgid) || pgid <= 1 || pgid === processGroupOf(process.pid)) return []
+  const leader = table.find((p) => p.pid === pgid)
+  if (leader !== undefined && leader.state !== "Z" && !leader.cmdline.includes(marker)) return []
+  return table.filter((p) => p.pgid === pgid && p.state !== "Z")
+}
+
+/** Signals the whole process group `pgid` at once (`kill(-pgid)`); false when it is already gone. */
+export const killGroup = (pgid: number, signal: NodeJS.Signals = "SIGKILL"): boolean => {
+  if (!Number.isInteger(pgid) || pgid <= 1 || pgid === processGroupOf(process.pid)) return false
+  try {
+    process.kill(-pgid, signal)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /** Proportional set size of one process in kB, or 0 when it is gone or unreadable. */
 export const pssKb = (pid: number): number => {

@@ -450,7 +450,8 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           if (decision._tag === "wait") {
             const acquired = yield* Deferred.await(decision.deferred)
             yield* applySettings(acquired.session, request)
-            return acquired
+            // Only the request that started the login made a new session; its waiters reuse it.
+            return { session: acquired.session, isNew: false }
           }
           const settings: BrowserSession.SessionSettings = {
             neverTerminate: snap?.neverTerminate ?? false,

@@ -1,11 +1,12 @@
 import { describe, it, assert } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Ref } from "effect"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Ref, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import type { BrowserSession } from "../../src/services/BrowserSession.ts"
 import { RETIRE_AFTER_CONSECUTIVE_ERRORS } from "../../src/services/BrowserSession.ts"
 import { setPhase } from "../../src/services/portal/Phase.ts"
 import { LoggedOut } from "../../src/services/portal/PageState.ts"
 import { PortalUnavailable } from "../../src/domain/Errors.ts"
+import { FakeBrowser } from "../../src/services/Browser.ts"
 import { FakePortal } from "../../src/services/PortalDriver.ts"
 import { SessionPool } from "../../src/services/SessionPool.ts"
 import { creds, poolLayer, untilPoolEmpty, untilQueued, untilState } from "../utils/PoolHarness.ts"
@@ -14,6 +15,36 @@ const newSession = Effect.gen(function*() {
   const pool = yield* SessionPool
   return (yield* pool.acquire({ credentials: creds("alice") })).session
 })
+
+/**
+ * Joins `fiber`, failing the test when it has not answered within `within` of test time (the clock
+ * is moved on that far, so the session's own grace periods elapse as well).
+ */
+const answeredWithin = <A, E>(fiber: Fiber.Fiber<A, E>, within: `${number} seconds`, what: string) =>
+  Effect.gen(function*() {
+    const bounded = yield* Fiber.await(fiber).pipe(
+      Effect.timeoutOrElse({ duration: within, orElse: () => Effect.die(new Error(`${what}: no answer within ${within}`)) }),
+      Effect.forkChild
+    )
+    yield* TestClock.adjust(within)
+    return yield* Fiber.join(bounded)
+  })
+
+/** The tag of the error an answered caller got (dies if it succeeded or was interrupted). */
+const errorTag = <A, E>(exit: Exit.Exit<A, E>): string => {
+  const error = Exit.isFailure(exit) ? Exit.findErrorOption(exit) : undefined
+  if (error === undefined || error._tag === "None") throw new Error(`expected a typed failure, got ${JSON.stringify(exit)}`)
+  return (error.value as { _tag: string })._tag
+}
+
+/** Starts an operation that never finishes on its own; resolves once it is running. */
+const holdForever = (session: BrowserSession) =>
+  Effect.gen(function*() {
+    const started = yield* Deferred.make<void>()
+    const fiber = yield* session.run({ name: "long", run: () => Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.never)) }).pipe(Effect.forkChild)
+    yield* Deferred.await(started)
+    return fiber
+  })
 
 const expectReady = (session: BrowserSession) =>
   Effect.gen(function*() {
@@ -178,4 +209,81 @@ describe("BrowserSession actor", () => {
       yield* untilPoolEmpty
       assert.isTrue((yield* pool.acquire({ credentials: creds("alice") })).isNew)
     }).pipe(Effect.provide(poolLayer())))
+})
+
+describe("BrowserSession ends answer every caller holding it", () => {
+  it.effect("guards trust #6: closing a busy session answers its running and queued callers with SessionNotFound", () =>
+    Effect.gen(function*() {
+      const pool = yield* SessionPool
+      const session = yield* newSession
+      const running = yield* holdForever(session)
+      const queued = yield* session.run({ name: "queued", run: () => Effect.succeed(1) }).pipe(Effect.forkChild)
+      yield* untilQueued(session, 1)
+      yield* pool.close(session.id)
+      assert.strictEqual(errorTag(yield* answeredWithin(running, "2 seconds", "the running caller")), "SessionNotFound")
+      assert.strictEqual(errorTag(yield* answeredWithin(queued, "2 seconds", "the queued caller")), "SessionNotFound")
+      assert.strictEqual((yield* (yield* FakeBrowser).open).length, 0, "its Chrome was closed")
+    }).pipe(Effect.provide(poolLayer())))
+
+  it.effect("guards trust #6: a shutdown answers the callers still holding a session", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(poolLayer(), scope)
+      const pool = Context.get(context, SessionPool)
+      const session = (yield* pool.acquire({ credentials: creds("alice") })).session
+      const running = yield* holdForever(session)
+      const queued = yield* session.run({ name: "queued", run: () => Effect.succeed(1) }).pipe(Effect.forkChild)
+      yield* untilQueued(session, 1)
+      const shutdown = yield* Scope.close(scope, Exit.void).pipe(Effect.forkChild)
+      assert.strictEqual(errorTag(yield* answeredWithin(running, "2 seconds", "the running caller")), "SessionNotFound")
+      assert.strictEqual(errorTag(yield* answeredWithin(queued, "2 seconds", "the queued caller")), "SessionNotFound")
+      yield* Fiber.join(shutdown)
+    }))
+
+  it.effect("a crash answers the running and the queued callers with BrowserCrashed", () =>
+    Effect.gen(function*() {
+      const session = yield* newSession
+      const running = yield* holdForever(session)
+      const queued = yield* session.run({ name: "queued", run: () => Effect.succeed(1) }).pipe(Effect.forkChild)
+      yield* untilQueued(session, 1)
+      yield* (yield* FakeBrowser).crash(session.lease.token)
+      assert.strictEqual(errorTag(yield* answeredWithin(running, "2 seconds", "the running caller")), "BrowserCrashed")
+      assert.strictEqual(errorTag(yield* answeredWithin(queued, "2 seconds", "the queued caller")), "BrowserCrashed")
+      yield* untilPoolEmpty
+    }).pipe(Effect.provide(poolLayer())))
+
+  it.effect("guards trust #6: a retirement answers the callers queued behind the failure that caused it", () =>
+    Effect.gen(function*() {
+      const session = yield* newSession
+      for (let i = 0; i < RETIRE_AFTER_CONSECUTIVE_ERRORS - 1; i++) {
+        yield* session.run({ name: "bad", run: () => Effect.fail(new PortalUnavailable({ detail: "down" })) }).pipe(Effect.ignore)
+      }
+      const latch = yield* Deferred.make<void>()
+      const last = yield* session.run({
+        name: "last-bad",
+        run: () => Deferred.await(latch).pipe(Effect.andThen(Effect.fail(new PortalUnavailable({ detail: "down" }))))
+      }).pipe(Effect.forkChild)
+      yield* untilState(session, "busy")
+      const queued = yield* session.run({ name: "queued", run: () => Effect.succeed(1) }).pipe(Effect.forkChild)
+      yield* untilQueued(session, 1)
+      yield* Deferred.succeed(latch, undefined)
+      assert.strictEqual(errorTag(yield* answeredWithin(last, "2 seconds", "the failing caller")), "PortalUnavailable", "it keeps its own error")
+      assert.strictEqual(errorTag(yield* answeredWithin(queued, "2 seconds", "the queued caller")), "SessionNotFound")
+      assert.strictEqual(yield* session.ended, "retired")
+    }).pipe(Effect.provide(poolLayer())))
+
+  it.effect("guards trust #5: a timed-out operation whose clean-up hangs answers at its deadline, and its session stops serving", () =>
+    Effect.gen(function*() {
+      const session = yield* newSession
+      const started = yield* Deferred.make<void>()
+      // Work whose finalizer never returns, like a page call on a renderer that stopped answering.
+      const stuck = yield* session.run({
+        name: "stuck",
+        run: () => Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.never), Effect.ensuring(Effect.never))
+      }).pipe(Effect.forkChild)
+      yield* Deferred.await(started)
+      assert.strictEqual(errorTag(yield* answeredWithin(stuck, "10 seconds", "the timed-out caller")), "OperationTimedOut")
+      assert.strictEqual(yield* session.ended, "crashed", "a page that cannot be freed serves nobody else")
+      assert.strictEqual(errorTag(yield* Effect.exit(session.run({ name: "next", run: () => Effect.succeed(1) }))), "BrowserCrashed")
+    }).pipe(Effect.provide(poolLayer({ OPERATION_TIMEOUT: "2 seconds" }))))
 })

@@ -132,6 +132,20 @@ describe("SessionPool acquisition", () => {
       assert.strictEqual((yield* pool.stats).loginsTotal, 2)
     }).pipe(Effect.provide(poolLayer())))
 
+  it.effect("guards trust #10: of 30 concurrent acquires sharing one login, only the one that started it is new", () =>
+    Effect.gen(function*() {
+      const pool = yield* SessionPool
+      const fake = yield* FakePortal
+      yield* fake.update((s) => ({ ...s, loginLatency: Duration.seconds(2) }))
+      const fibers = yield* Effect.forEach(Array.from({ length: 30 }), () => pool.acquire({ credentials: creds("alice") }).pipe(Effect.forkChild))
+      yield* untilLoginsStarted(1)
+      yield* TestClock.adjust("2 seconds")
+      const results = yield* Effect.forEach(fibers, Fiber.join)
+      assert.strictEqual((yield* fake.state).logins.alice, 1)
+      assert.strictEqual(new Set(results.map((r) => r.session.id)).size, 1)
+      assert.strictEqual(results.filter((r) => r.isNew).length, 1, "one login, one new session")
+    }).pipe(Effect.provide(poolLayer())))
+
   it.effect("an unknown session_id is SessionNotFound without credentials and falls back to them with", () =>
     Effect.gen(function*() {
       const pool = yield* SessionPool

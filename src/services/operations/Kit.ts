@@ -161,16 +161,18 @@ export const makeKit = (
       // The operation's page flows report the portal's answers (onSession hands it to the actor).
       const run = (a: Acquired) => Effect.provideService(f(a), PortalHealth, health)
       return yield* run(acquired).pipe(
-        // The session was evicted or closed between lookup and run: with credentials, one more try.
-        Effect.catch((e: unknown) => {
+        // The session was evicted (or retired) between lookup and run: with credentials, one more
+        // try. Not when it was closed (on request, or at shutdown): that answers its callers.
+        Effect.catch((e: unknown) => Effect.gen(function*() {
           const tag = (e as { _tag?: string })._tag
-          if (tag === "SessionNotFound" && credentials !== undefined) {
-            return attempt(undefined).pipe(Effect.flatMap((again) => run(again).pipe(
+          const closed = Option.getOrUndefined(yield* acquired.session.endReason) === "closed"
+          if (tag === "SessionNotFound" && credentials !== undefined && !closed) {
+            return yield* attempt(undefined).pipe(Effect.flatMap((again) => run(again).pipe(
               Effect.mapError((inner) => withContextIfPortal(inner, { sessionId: again.session.id, isNewSession: again.isNew }))
             )))
           }
-          return Effect.fail(withContextIfPortal(e, context))
-        })
+          return yield* Effect.fail(withContextIfPortal(e, context))
+        }))
       ) as Effect.Effect<never, never>
     }) as never
 
