@@ -88,7 +88,7 @@ const seedError = <S extends Schema.Top>(self: S, options: SeedErrorOptions<S["T
   const type = options.when === undefined
     ? Schema.toType(self)
     : Schema.toType(self).check(Schema.makeFilter((e: S["Type"]) => options.when!(e)))
-  return body.pipe(
+  const schema = body.pipe(
     Schema.decodeTo(
       type,
       SchemaTransformation.transform({
@@ -97,7 +97,12 @@ const seedError = <S extends Schema.Top>(self: S, options: SeedErrorOptions<S["T
       })
     )
   ).annotate({ httpApiStatus: options.status, description: options.description }) as unknown as Schema.Codec<S["Type"], Body>
+  statusOfSchema.set(schema, options.status)
+  return schema
 }
+
+/** The status each error schema is sent with. */
+const statusOfSchema = new WeakMap<Schema.Top, number>()
 
 /** The statuses an error class takes, with the reasons that give each. */
 const reasonsByStatus = <R extends string>(reasons: ReadonlyArray<R>, statusOf: (reason: R) => number) => {
@@ -427,4 +432,43 @@ export const withErrorHeaders = (spec: Record<string, any>): Record<string, any>
     }
   }
   return spec
+}
+
+/** Every error schema, for decoding a body whose endpoint is not at hand (a progress stream's error event). */
+const AllErrors: ReadonlyArray<Schema.Codec<E.PortalError | Unauthorized | RouteNotFound | PayloadTooLarge, E.SeedErrorBody>> = [
+  InvalidOperationInput,
+  SessionNotFound,
+  FileNotFound,
+  ContainerNotFound,
+  IdempotencyConflict,
+  WorkflowExpired,
+  AppointmentFieldsMissing,
+  LoginFailed,
+  ...CaptchaFailed,
+  PoolExhausted,
+  SessionExpired,
+  BrowserCrashed,
+  PortalChanged,
+  PortalUnavailable,
+  ...AppointmentPhaseFailed,
+  PortalRejected,
+  OperationTimedOut,
+  StorageFailed,
+  InternalError,
+  ApiUnauthorized,
+  ApiPayloadTooLarge,
+  ApiRouteNotFound
+] as never
+
+/**
+ * The error class of a seed error body sent with `status` (the first schema of that status that
+ * decodes it); a body no schema accepts is an InternalError.
+ */
+export const decodeErrorBody = (status: number, body: unknown): E.PortalError | Unauthorized | RouteNotFound | PayloadTooLarge => {
+  for (const schema of AllErrors) {
+    if (statusOfSchema.get(schema) !== status) continue
+    const decoded = Schema.decodeUnknownOption(schema)(body)
+    if (decoded._tag === "Some") return decoded.value
+  }
+  return new E.InternalError({})
 }
