@@ -124,7 +124,11 @@ export const GetSessionRequest = Schema.Struct({
   captcha_api_key: opt(Secret("2captcha-compatible solver key; optional when the server has CAPTCHA_API_KEY.")),
   never_terminate: opt(Flag("Pin the session: never evicted, re-logged in rather than dropped when a refresh fails.")),
   keep_alive: opt(Flag("Keep the session logged in with periodic refreshes (default true)."))
-}).annotate({ description: "Portal credentials for a persistent session." })
+}).check(documentedRule({
+  // The key is optional only on a server with CAPTCHA_API_KEY; the document cannot know the server's.
+  required: ["captcha_api_key"],
+  properties: { password: { minLength: 1 }, captcha_api_key: { minLength: 1 } }
+})).annotate({ description: "Portal credentials for a persistent session (`captcha_api_key` may be left out when the server has CAPTCHA_API_KEY)." })
 export type GetSessionRequest = typeof GetSessionRequest.Type
 
 const SessionIdField = Text("The browser session (a bearer secret: whoever holds it drives the logged-in session).")
