@@ -605,6 +605,16 @@ export class FilesGroup extends HttpApiGroup.make("files", { topLevel: true })
 // ---------------------------------------------------------------------------------------------
 // The API
 
+/** RFC 6750's scheme name as tools expect it (`bearer`; HttpApi writes "Bearer"). */
+const bearerScheme = (spec: Record<string, any>) => {
+  const scheme = spec.components?.securitySchemes?.bearer
+  if (scheme !== undefined) {
+    scheme.scheme = "bearer"
+    scheme.bearerFormat = "API_TOKEN"
+  }
+  return spec
+}
+
 /** Request bodies accept fields they do not know (old clients send some), but no prototype keys. */
 const openRequestBodies = (spec: Record<string, any>) => {
   const refs = new Set<string>()
@@ -653,8 +663,10 @@ export class PortalApi extends HttpApi.make("emodal-api")
     version: Ops.SERVICE_VERSION,
     description: DESCRIPTION,
     license: { name: "MIT", url: "https://opensource.org/license/mit" },
-    servers: [{ url: "http://127.0.0.1:5010", description: "The service on its default HOST and PORT (the served document names the server it came from)." }],
-    transform: (spec) => Err.withErrorHeaders(openRequestBodies(spec))
+    // Relative: the docs page's try-it-out calls the origin it was loaded from; the document served at
+    // /openapi.json names the service's own address instead.
+    servers: [{ url: "/", description: "This service (the origin the page or the document was loaded from)." }],
+    transform: (spec) => Err.withErrorHeaders(openRequestBodies(bearerScheme(spec)))
   }))
 {}
 

@@ -157,6 +157,7 @@ export const ApiRoutes = Layer.mergeAll(
       withDefaultFonts: false,
       defaultOpenAllTags: true,
       hideClientButton: true,
+      showDeveloperTools: "never",
       authentication: { preferredSecurityScheme: "bearer" }
     } as HttpApiScalar.ScalarConfig
   }),
