@@ -2,7 +2,8 @@
  * The typed clients as another project gets them: `npm pack` of packages/client (built by tsc to
  * JavaScript and .d.ts), installed with effect from the registry into a fresh project, typechecked
  * there and run on Node 24 against the service (real Chromium, the simulator, API_TOKEN set) —
- * the REST client (typed answers, typed errors, progress events) and the RPC client.
+ * the REST client (typed answers, typed errors, progress events) and the RPC client — and the
+ * README's two client examples, as written, against the demo's data (seed 1, account demo/demo).
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
@@ -12,6 +13,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { promisify } from "node:util"
 import { baseUrl, realServer } from "../../utils/HttpHarness.ts"
+import { README_BASE, readmeBlocks } from "../../utils/Readme.ts"
 import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 const run = promisify(execFile)
@@ -30,6 +32,8 @@ const consumerProject = Effect.acquireRelease(
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }))
     await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", tarball, `effect@${effectVersion}`], { cwd: app })
     copyFileSync(join(ROOT, "test/e2e/http/fixtures/consumer.ts"), join(app, "index.ts"))
+    const examples = readmeBlocks("Using it", "ts").filter((b) => b.includes("from \"emodal-api-client\""))
+    examples.forEach((code, i) => writeFileSync(join(app, `readme${i + 1}.ts`), code))
     writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
       compilerOptions: {
         target: "ES2024",
@@ -41,18 +45,18 @@ const consumerProject = Effect.acquireRelease(
         types: ["node"],
         typeRoots: [join(ROOT, "node_modules/@types")]
       },
-      files: ["index.ts"]
+      files: ["index.ts", ...examples.map((_, i) => `readme${i + 1}.ts`)]
     }))
-    return { dir, app, tarball }
+    return { dir, app, tarball, examples: examples.length }
   }),
   ({ dir }) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
 )
 
-layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" })("the client package", (it) => {
+layer(testSimulatorLayer({ seed: 1 }), { excludeTestServices: true, timeout: "300 seconds" })("the client package", (it) => {
   it.layer(realServer({ API_TOKEN: TOKEN }), { timeout: "120 seconds" })("one service", (it) => {
     it.effect("installs into a fresh project as JavaScript with types, without the server's dependencies, and calls the service over REST and RPC", () =>
       Effect.gen(function*() {
-        const { app } = yield* consumerProject
+        const { app, examples } = yield* consumerProject
         // Compiled JavaScript and declarations, no TypeScript sources, effect as its only dependency.
         const pkg = join(app, "node_modules/emodal-api-client")
         const manifest = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"))
@@ -85,6 +89,19 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
         assert.strictEqual(out.rpc.sessionId, out.rest.sessionId, "one login per credentials, whichever transport")
         assert.isTrue(out.rpc.passedPregate)
         assert.strictEqual(out.rpc.missing, "SessionNotFound")
+
+        // The README's examples, as written, with the demo's address replaced by this service's.
+        assert.strictEqual(examples, 2, "the REST example with progress, and the RPC example")
+        const readme = (file: string) =>
+          Effect.promise(async () => {
+            writeFileSync(join(app, file), readFileSync(join(app, file), "utf8").replaceAll(README_BASE, url))
+            const { stdout } = await run(join(ROOT, "node_modules/.bin/node"), [file], { cwd: app, env: { ...process.env, API_TOKEN: TOKEN } })
+            return stdout
+          })
+        const rest = yield* readme("readme1.ts")
+        assert.match(rest, /rows loaded/)
+        assert.match(rest, /\d+ containers in http:\/\/127\.0\.0\.1:\d+\/files\/[^ ]+\.xlsx/)
+        assert.include(yield* readme("readme2.ts"), "YMLU5004297 passed Pregate")
       }))
   })
 })
