@@ -1,8 +1,9 @@
 /**
  * Public embedding entry. An Effect program provides `PortalLayer` (configured from the
  * environment) or `portalLayerFrom(configLayer)` and uses `PortalOperations` — every seed
- * operation, typed — or `SessionPool` directly, without HTTP. Contracts for REST (`Endpoints`) and
- * RPC (`PortalRpcs`, client in `emodal-api/client`) and the domain schemas are exported too.
+ * operation, typed — or `SessionPool` directly, without HTTP. Contracts for REST (`PortalApi`, an
+ * HttpApi, and its flat `Endpoints` table) and RPC (`PortalRpcs`), and the domain schemas, are
+ * exported too; the typed clients are the `emodal-api-client` package.
  * The portal simulator and the Node HTTP server are deliberately not exported.
  */
 export * from "./domain/Ids.ts"
@@ -25,5 +26,5 @@ export { Idempotency } from "./services/Idempotency.ts"
 export { SessionSnapshots } from "./services/SessionSnapshots.ts"
 export { CaptchaSolver, type CaptchaSolverShape } from "./services/CaptchaSolver.ts"
 export { PortalHealth, type PortalHealthShape, RECENT_FAILURE_WINDOW } from "./services/PortalHealth.ts"
-export { Endpoints, type EndpointSpec } from "./http/PortalApi.ts"
+export { Endpoints, type EndpointSpec, openApiDocument, PortalApi } from "./http/PortalApi.ts"
 export { PortalRpcs } from "./http/PortalRpcs.ts"

@@ -6,6 +6,8 @@
  *
  * Errors raised deep inside an operation do not know which session or workflow they ran in; the
  * operations layer attaches that context with `withContext` before the error leaves the service.
+ * Errors that only the HTTP edge can raise (no route, no token, a body too large) are not business
+ * errors and live with the edge, in `src/http/EdgeErrors.ts`.
  */
 import { Schema } from "effect"
 
@@ -52,18 +54,6 @@ export class InvalidOperationInput extends Schema.TaggedError<InvalidOperationIn
   detail: Schema.String,
   field: Schema.optional(Schema.String),
   missingFields: Schema.optional(Schema.Array(Schema.String))
-}) {}
-
-export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", {
-  limitBytes: Schema.Int
-}) {}
-
-/** API_TOKEN is set and the request did not carry it. */
-export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {}) {}
-
-export class RouteNotFound extends Schema.TaggedError<RouteNotFound>()("RouteNotFound", {
-  method: Schema.String,
-  path: Schema.String
 }) {}
 
 export class SessionNotFound extends Schema.TaggedError<SessionNotFound>()("SessionNotFound", {
@@ -243,9 +233,6 @@ export class InternalError extends Schema.TaggedError<InternalError>()("Internal
 
 export const PortalError = Schema.Union([
   InvalidOperationInput,
-  PayloadTooLarge,
-  Unauthorized,
-  RouteNotFound,
   SessionNotFound,
   FileNotFound,
   ContainerNotFound,
@@ -339,26 +326,6 @@ export const ErrorSpecs: Specs = {
     retryable: false,
     errorType: "invalid_input",
     error: (e) => e.detail
-  },
-  PayloadTooLarge: {
-    status: () => 413,
-    retryable: false,
-    errorType: "payload_too_large",
-    error: (e) => `Request body exceeds ${e.limitBytes} bytes`
-  },
-  Unauthorized: {
-    status: () => 401,
-    retryable: false,
-    errorType: "unauthorized",
-    error: () => "Missing or invalid API token",
-    message: () => "Send Authorization: Bearer <API_TOKEN>"
-  },
-  RouteNotFound: {
-    status: () => 404,
-    retryable: false,
-    errorType: "not_found",
-    error: (e) => `No route for ${e.method} ${e.path}`,
-    message: () => "See /docs for the available endpoints"
   },
   SessionNotFound: {
     status: () => 404,
@@ -579,8 +546,7 @@ export const toSeedBody = (e: PortalError): SeedErrorBody => {
       extra.retry_after = e.retryAfterSeconds
       break
   }
-  // Not `"sessionId" in e`: an error may carry an appointment id without a session id.
-  const ctx = hasContextFields(e) ? (e as Extract<PortalError, { readonly sessionId?: string | undefined }>) : undefined
+  const ctx: ErrorContext = e
   return {
     success: false,
     error: spec.error(e),
@@ -612,7 +578,6 @@ const contextKeys = ["sessionId", "isNewSession", "appointmentSessionId", "curre
  * innermost layer knows best). Errors without context fields are returned unchanged.
  */
 export const withContext = <E extends PortalError>(e: E, ctx: ErrorContext): E => {
-  if (!hasContextFields(e)) return e
   const patch: Record<string, unknown> = {}
   for (const key of contextKeys) {
     const current = (e as unknown as Record<string, unknown>)[key]
@@ -624,9 +589,5 @@ export const withContext = <E extends PortalError>(e: E, ctx: ErrorContext): E =
   const { _tag: _, ...fields } = { ...(e as unknown as Record<string, unknown>) }
   return new Ctor({ ...fields, ...patch })
 }
-
-const taggedWithoutContext = new Set<PortalErrorTag>(["PayloadTooLarge", "Unauthorized", "RouteNotFound"])
-
-const hasContextFields = (e: PortalError): boolean => !taggedWithoutContext.has(e._tag)
 
 export const isPortalError = Schema.is(PortalError)

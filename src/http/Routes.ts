@@ -3,49 +3,34 @@
  * /openapi.json and /docs, typed RPC at /rpc, and a JSON 404 for anything else. One global
  * middleware is the edge of the service: it assigns the request id (and hands it on in the
  * request's X-Request-Id header, so RPC errors carry the logged id), caps bodies at 1 MB, enforces
- * API_TOKEN (constant-time, every route but /health), and writes one access-log line with timings.
+ * API_TOKEN (constant-time, every route but /health, and /docs and /openapi.json unless
+ * DOCS_PUBLIC=false), and writes one access-log line with timings.
  */
 import { Cause, Effect, Exit, Layer, Option, Redacted, Ref } from "effect"
-import { Headers, HttpPlatform, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Headers, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { RpcSerialization, RpcServer } from "effect/rpc"
-import { FileNotFound, InvalidOperationInput, PayloadTooLarge, type PortalError, RouteNotFound, Unauthorized } from "../domain/Errors.ts"
-import type * as Ops from "../domain/Operations.ts"
-import { ArtifactStore } from "../services/ArtifactStore.ts"
+import { FileNotFound, InvalidOperationInput } from "../domain/Errors.ts"
 import { RequestPhase } from "../services/portal/Phase.ts"
 import { PortalConfig } from "../services/PortalConfig.ts"
-import { PortalOperations, type RequestContext } from "../services/PortalOperations.ts"
-import { docsPage, openApiDocument } from "./OpenApi.ts"
-import { Endpoints, type EndpointSpec } from "./PortalApi.ts"
+import { PayloadTooLarge, RouteNotFound, Unauthorized } from "./EdgeErrors.ts"
+import { Endpoints, openApiDocument, PortalApi } from "./PortalApi.ts"
 import {
   bearerOf,
   baseUrlForServer,
-  contextFromHeaders,
-  decodeBody,
   errorResponse,
   json,
   MAX_BODY_BYTES,
+  pathOf,
+  PortalApiHandlers,
   portalErrorOf,
   requestIdOf,
-  respond,
   tokenMatches
 } from "./PortalApiHandlers.ts"
 import { PortalRpcHandlers, PortalRpcsServer } from "./PortalRpcHandlers.ts"
 
-const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-const contentTypes: Record<string, string> = {
-  xlsx: XLSX,
-  xls: "application/vnd.ms-excel",
-  png: "image/png",
-  zip: "application/zip",
-  html: "text/plain; charset=utf-8",
-  json: "application/json",
-  txt: "text/plain; charset=utf-8"
-}
-
-const pathOf = (request: HttpServerRequest.HttpServerRequest) => request.url.split("?")[0] ?? request.url
-
-const attachment = (name: string) => `attachment; filename="${name.replace(/["\\\r\n]/g, "_")}"`
+/** The documentation: open without API_TOKEN unless DOCS_PUBLIC=false. */
+const DOCS_PATHS = new Set(["/docs", "/openapi.json"])
 
 /** Probes and scrapes: their access-log lines are debug level, so polling them does not flood the log. */
 const QUIET_PATHS = new Set(["/health", "/ready", "/metrics"])
@@ -134,7 +119,7 @@ export const EdgeMiddleware = HttpRouter.middleware(
             ms: Math.round((performance.now() - started) * 10) / 10,
             ...extra
           })
-        const open = request.method === "GET" && path === "/health"
+        const open = request.method === "GET" && (path === "/health" || (config.docsPublic && DOCS_PATHS.has(path)))
         const authorized = open || Option.isNone(token) || tokenMatches(bearerOf(request), token.value)
         const response = yield* (authorized
           ? effect.pipe(
@@ -159,96 +144,34 @@ export const EdgeMiddleware = HttpRouter.middleware(
   { global: true }
 )
 
-/** The REST endpoints, files, docs and the 404, with services captured once at build time. */
-export const ApiRoutes = HttpRouter.use(Effect.fn(function*(router) {
-  const ops = yield* PortalOperations
-  const config = yield* PortalConfig
-  const artifacts = yield* ArtifactStore
-  const platform = yield* HttpPlatform.HttpPlatform
-  const baseUrl = yield* baseUrlForServer
-  const contextOf = (request: HttpServerRequest.HttpServerRequest) => contextFromHeaders(baseUrl, request.headers)
+/**
+ * The REST API: `PortalApi` served by HttpApiBuilder, its OpenAPI document at /openapi.json (with
+ * `servers` naming this service as the request reached it) and the Scalar docs page at /docs (its
+ * JavaScript bundled in the service: no CDN, works offline).
+ */
+export const ApiRoutes = Layer.mergeAll(
+  HttpApiBuilder.layer(PortalApi).pipe(Layer.provide(PortalApiHandlers)),
+  HttpApiScalar.layer(PortalApi, {
+    path: "/docs",
+    scalar: {
+      withDefaultFonts: false,
+      defaultOpenAllTags: true,
+      hideClientButton: true,
+      showDeveloperTools: "never",
+      authentication: { preferredSecurityScheme: "bearer" }
+    } as HttpApiScalar.ScalarConfig
+  }),
+  HttpRouter.use(Effect.fn(function*(router) {
+    const baseUrl = yield* baseUrlForServer
+    const document = openApiDocument()
+    yield* router.add("GET", "/openapi.json", (request) =>
+      Effect.succeed(json({ ...document, servers: [{ url: baseUrl(request.headers), description: "This service" }] })))
+  }))
+)
 
-  type Handler = (request: HttpServerRequest.HttpServerRequest, spec: EndpointSpec) => Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, HttpRouter.RouteContext>
-
-  const body = <A>(spec: EndpointSpec, request: HttpServerRequest.HttpServerRequest) => decodeBody<A>(spec, request)
-  const ok = (value: unknown) => json(value)
-
-  const sessionIdParam = Effect.map(HttpRouter.params, (p) => p.session_id ?? "")
-
-  /** A business operation: decode the body, run it with the request's context, answer its result. */
-  const operation = <I>(op: (input: I, context: RequestContext) => Effect.Effect<unknown, PortalError>): Handler => (request, spec) =>
-    body<I>(spec, request).pipe(Effect.flatMap((input) => op(input, contextOf(request))), Effect.map(ok))
-
-  /**
-   * Streams a file resolved (or produced) a moment ago. If it is gone by now (a /cleanup in
-   * between), that is a 404 like any other missing file, not a 500.
-   */
-  const sendFile = (path: string, options: { readonly contentType: string; readonly headers: Record<string, string> }) =>
-    HttpServerResponse.file(path, options).pipe(
-      Effect.provideService(HttpPlatform.HttpPlatform, platform),
-      Effect.mapError(() => new FileNotFound({}))
-    )
-
-  const handlers: Record<string, Handler> = {
-    health: () => Effect.map(ops.health, ok),
-    sessions: () => Effect.map(ops.listSessions, ok),
-    get_session: (request, spec) => body<Ops.GetSessionRequest>(spec, request).pipe(Effect.flatMap(ops.getSession), Effect.map(ok)),
-    get_containers: (request, spec) =>
-      Effect.gen(function*() {
-        const input = yield* body<Ops.GetContainersRequest>(spec, request)
-        const result = yield* ops.getContainers(input, contextOf(request))
-        if (input.return_url === true) return ok(result.response)
-        // The seed sent the workbook itself by default; the session travels in headers here.
-        return yield* sendFile(result.file.path, {
-          contentType: XLSX,
-          headers: {
-            "content-disposition": attachment(result.response.file_name),
-            "x-session-id": result.response.session_id,
-            "x-is-new-session": String(result.response.is_new_session),
-            "cache-control": "no-store"
-          }
-        })
-      }),
-    get_container_timeline: operation(ops.getContainerTimeline),
-    get_booking_number: operation(ops.getBookingNumber),
-    get_appointments: operation(ops.getAppointments),
-    check_appointments: operation(ops.checkAppointments),
-    make_appointment: operation(ops.makeAppointment),
-    get_info_bulk: operation(ops.getInfoBulk),
-    delete_session: () => sessionIdParam.pipe(Effect.flatMap(ops.closeSession), Effect.map(ok)),
-    close_session: (request, spec) =>
-      body<Ops.SessionIdRequest>(spec, request).pipe(Effect.flatMap((input) => ops.closeSession(input.session_id)), Effect.map(ok)),
-    ping_session: (request, spec) =>
-      Effect.gen(function*() {
-        const session_id = yield* sessionIdParam
-        const input = yield* body<{ never_terminate?: boolean; keep_alive?: boolean }>(spec, request)
-        return ok(yield* ops.pingSession({ session_id, ...input }))
-      }),
-    ping_session_body: (request, spec) =>
-      body<Ops.PingSessionRequest>(spec, request).pipe(Effect.flatMap(ops.pingSession), Effect.map(ok)),
-    cleanup: (request, spec) => body<Ops.CleanupRequest>(spec, request).pipe(Effect.flatMap(ops.cleanup), Effect.map(ok)),
-    files: (request) =>
-      Effect.gen(function*() {
-        const file = yield* artifacts.resolve(pathOf(request))
-        const extension = file.name.split(".").pop()?.toLowerCase() ?? ""
-        return yield* sendFile(file.path, {
-          contentType: contentTypes[extension] ?? "application/octet-stream",
-          headers: { "content-disposition": attachment(file.name), "x-content-type-options": "nosniff", "cache-control": "no-store" }
-        })
-      })
-  }
-
-  for (const spec of Endpoints) {
-    const handler = handlers[spec.id]
-    if (handler === undefined) return yield* Effect.die(new Error(`no handler for endpoint ${spec.id}`))
-    yield* router.add(spec.method, spec.path as HttpRouter.PathInput, (request) => respond(request, handler(request, spec)))
-  }
-
-  const document = openApiDocument()
-  const page = docsPage()
-  yield* router.add("GET", "/openapi.json", Effect.succeed(json(document)))
-  yield* router.add("GET", "/docs", Effect.succeed(HttpServerResponse.html(page)))
-
+/** JSON answers where no endpoint matches: a file path of another shape, a wrong method, an unknown route. */
+const Fallbacks = HttpRouter.use(Effect.fn(function*(router) {
+  yield* router.add("GET", "/files/*", Effect.succeed(errorResponse(new FileNotFound({}))))
   // A JSON 404 for any other route, and a JSON 400 for a wrong method on a known one.
   const known = new Set(Endpoints.map((e) => e.path.replace(/:[a-z_]+/g, "").replace(/\*$/, "")))
   yield* router.add("*", "*", (request) =>
@@ -266,4 +189,4 @@ export const RpcRoutes = RpcServer.layerHttp({ group: PortalRpcsServer, path: "/
 )
 
 /** Everything the server serves. */
-export const AllRoutes = Layer.mergeAll(ApiRoutes, RpcRoutes, EdgeMiddleware)
+export const AllRoutes = Layer.mergeAll(ApiRoutes, Fallbacks, RpcRoutes, EdgeMiddleware)

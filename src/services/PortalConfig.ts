@@ -62,6 +62,8 @@ export interface PortalConfigShape {
    * configured: HOST, localhost and 127.0.0.1 on the port the server is bound to.
    */
   readonly allowedHosts: Option.Option<ReadonlyArray<string>>
+  /** Whether /docs and /openapi.json are readable without API_TOKEN. */
+  readonly docsPublic: boolean
   readonly shutdownGrace: Duration.Duration
   readonly logLevel: LogLevelName
   /** Key of the encrypted session snapshots; none = snapshots off. */
@@ -352,6 +354,10 @@ export const Settings = {
     name: "ALLOWED_HOSTS", defaultText: "HOST:PORT,localhost:PORT,127.0.0.1:PORT", fallback: undefined, parse: hostList,
     description: "Host header values (comma-separated host or host:port; a host without a port allows any port) that file URLs may be built from when PUBLIC_BASE_URL is unset. Any other Host gets links to http://HOST:PORT."
   }),
+  docsPublic: setting({
+    name: "DOCS_PUBLIC", defaultText: "true", fallback: true, parse: bool,
+    description: "Serve /docs and /openapi.json without API_TOKEN (they hold no secrets). false: they need the token like every other route but /health."
+  }),
   shutdownGrace: setting({
     name: "SHUTDOWN_GRACE", defaultText: "30 seconds", fallback: Duration.seconds(30),
     parse: duration(Duration.millis(0)),
@@ -489,6 +495,7 @@ export const loadPortalConfig: Effect.Effect<PortalConfigShape, ConfigInvalid> =
     proxyUrl: Option.fromNullishOr(v.proxyUrl),
     publicBaseUrl: Option.fromNullishOr(v.publicBaseUrl),
     allowedHosts: Option.fromNullishOr(v.allowedHosts),
+    docsPublic: v.docsPublic,
     shutdownGrace: v.shutdownGrace,
     logLevel: v.logLevel,
     snapshotKey: Option.map(Option.fromNullishOr(v.snapshotKey), (k) => Redacted.make(k)),

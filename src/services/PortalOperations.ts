@@ -41,10 +41,11 @@ import { SessionPool } from "./SessionPool.ts"
 import * as ContainerOperations from "./operations/Containers.ts"
 import { makeAppointmentOperations } from "./operations/Appointments.ts"
 import { makeKit, type RequestContext } from "./operations/Kit.ts"
-import { getAppointments as getAppointmentsOperation } from "./operations/MyAppointments.ts"
+import { getAppointments as getAppointmentsOperation, type RowsListener } from "./operations/MyAppointments.ts"
 
 export type { RequestContext } from "./operations/Kit.ts"
-export type { ContainersResult, ProgressListener } from "./operations/Containers.ts"
+export type { BulkListener, ContainersResult, ProgressListener } from "./operations/Containers.ts"
+export type { RowsListener } from "./operations/MyAppointments.ts"
 
 export interface PortalOperationsShape {
   /** Log in (or reuse the session of the same credentials) without doing anything else. */
@@ -65,10 +66,20 @@ export interface PortalOperationsShape {
   ) => Effect.Effect<ContainerOperations.ContainersResult, PortalError>
   readonly getContainerTimeline: (request: ContainerLookupRequest, context: RequestContext) => Effect.Effect<TimelineResponse, PortalError>
   readonly getBookingNumber: (request: ContainerLookupRequest, context: RequestContext) => Effect.Effect<BookingNumberResponse, PortalError>
-  readonly getAppointments: (request: GetAppointmentsRequest, context: RequestContext) => Effect.Effect<GetAppointmentsResponse, PortalError>
+  /** My Appointments to Excel; `onProgress` hears the rows loaded so far while scrolling. */
+  readonly getAppointments: (
+    request: GetAppointmentsRequest,
+    context: RequestContext,
+    onProgress?: RowsListener
+  ) => Effect.Effect<GetAppointmentsResponse, PortalError>
   readonly checkAppointments: (request: CheckAppointmentsRequest, context: RequestContext) => Effect.Effect<CheckAppointmentsResponse, PortalError>
   readonly makeAppointment: (request: MakeAppointmentRequest, context: RequestContext) => Effect.Effect<MakeAppointmentResponse, PortalError>
-  readonly getInfoBulk: (request: GetInfoBulkRequest, context: RequestContext) => Effect.Effect<GetInfoBulkResponse, PortalError>
+  /** Timelines and booking numbers; `onProgress` hears each finished item. */
+  readonly getInfoBulk: (
+    request: GetInfoBulkRequest,
+    context: RequestContext,
+    onProgress?: ContainerOperations.BulkListener
+  ) => Effect.Effect<GetInfoBulkResponse, PortalError>
 }
 
 const mb = (bytes: number) => Math.round((bytes / (1024 * 1024)) * 100) / 100
@@ -184,10 +195,10 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
         getContainers: (request, context, onProgress) => ContainerOperations.getContainers(kit, request, context, onProgress),
         getContainerTimeline: (request, context) => ContainerOperations.getContainerTimeline(kit, request, context),
         getBookingNumber: (request, context) => ContainerOperations.getBookingNumber(kit, request, context),
-        getAppointments: (request, context) => getAppointmentsOperation(kit, request, context),
+        getAppointments: (request, context, onProgress) => getAppointmentsOperation(kit, request, context, onProgress),
         checkAppointments: appointments.checkAppointments,
         makeAppointment: appointments.makeAppointment,
-        getInfoBulk: (request, context) => ContainerOperations.getInfoBulk(kit, request, context)
+        getInfoBulk: (request, context, onProgress) => ContainerOperations.getInfoBulk(kit, request, context, onProgress)
       })
     })
   )

@@ -312,7 +312,26 @@ describe("REST routes (fake pool, real HTTP)", () => {
       }))
   })
 
-  layer(fakeServer({ API_TOKEN: TOKEN }), { excludeTestServices: true })("with API_TOKEN", (it) => {
+  layer(fakeServer({ API_TOKEN: TOKEN }), { excludeTestServices: true })("with API_TOKEN and the docs open (DOCS_PUBLIC default)", (it) => {
+    it.effect("serves /docs and /openapi.json without the token, and nothing else", () =>
+      Effect.gen(function*() {
+        const docs = yield* call("GET", "/docs")
+        assert.strictEqual(docs.status, 200)
+        assert.include(docs.headers.get("content-type") ?? "", "text/html")
+        const spec = yield* call("GET", "/openapi.json")
+        assert.strictEqual(spec.status, 200)
+        // The served document names this service as the request reached it (an allowed Host).
+        assert.deepStrictEqual(spec.body.servers.map((s: { url: string }) => s.url), [yield* baseUrl])
+        assert.strictEqual(spec.body.components.securitySchemes.bearer.type, "http")
+        assert.strictEqual(spec.body.components.securitySchemes.bearer.scheme.toLowerCase(), "bearer")
+        for (const [method, path] of [["GET", "/sessions"], ["POST", "/get_session"], ["POST", "/rpc"], ["GET", "/docs/x"], ["POST", "/docs"]] as const) {
+          const r = yield* call(method, path, method === "POST" ? {} : undefined)
+          assert.strictEqual(r.status, 401, `${method} ${path}`)
+        }
+      }))
+  })
+
+  layer(fakeServer({ API_TOKEN: TOKEN, DOCS_PUBLIC: "false" }), { excludeTestServices: true })("with API_TOKEN", (it) => {
     it.effect("requires the bearer token on every route but /health, RPC and files included", () =>
       Effect.gen(function*() {
         assert.strictEqual((yield* call("GET", "/health")).status, 200)

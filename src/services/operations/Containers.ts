@@ -24,6 +24,7 @@ import {
 } from "../../domain/Errors.ts"
 import type {
   BookingNumberResponse,
+  BulkProgress,
   Container,
   ContainerLookupRequest,
   ContainersProgress,
@@ -47,6 +48,9 @@ export interface ContainersResult {
 
 /** Hears the rows loaded so far while get_containers scrolls. */
 export type ProgressListener = (progress: Extract<ContainersProgress, { type: "progress" }>) => Effect.Effect<void>
+
+/** Hears each finished item of get_info_bulk. */
+export type BulkListener = (progress: BulkProgress) => Effect.Effect<void>
 
 /** Time kept back from OPERATION_TIMEOUT for reading rows and wrapping up after scrolling. */
 const WRAP_UP = Duration.seconds(15)
@@ -304,16 +308,25 @@ const requireBulkLists = (request: GetInfoBulkRequest) => {
 export const getInfoBulk = (
   kit: Kit,
   request: GetInfoBulkRequest,
-  context: RequestContext
+  context: RequestContext,
+  onProgress?: BulkListener
 ): Effect.Effect<GetInfoBulkResponse, PortalError> =>
   Effect.gen(function*() {
     const { imports, exports } = yield* requireBulkLists(request)
+    const total = imports.length + exports.length
+    let done = 0
+    const finished = (kind: BulkProgress["kind"], item: { readonly container_id: string; readonly success: boolean }) =>
+      onProgress === undefined
+        ? Effect.void
+        : Effect.suspend(() => onProgress({ items_done: ++done, items_total: total, container_id: item.container_id, kind, success: item.success }))
     return yield* kit.withSession(request, ({ session, isNew }) =>
       Effect.gen(function*() {
         // With `debug`, the response (or the error) carries the bundle's URL as debug_bundle_url.
         const { result, debugBundleUrl } = yield* kit.withDebug({ enabled: request.debug === true, session, label: "bulk", context },
           onSession(session, "get_info_bulk", (page) =>
             Effect.gen(function*() {
+              // A re-run (after a logout) starts the items over.
+              done = 0
               const urls = kit.config.portal
               // Navigate once; every lookup then scroll-searches the grid already loaded.
               yield* Portal.openContainersPage(page, urls, PAGE_TIMEOUT)
@@ -331,6 +344,7 @@ export const getInfoBulk = (
                     milestone_count: 0,
                     ...describeItemFailure(outcome.error)
                   })
+                  yield* finished("import", importResults.at(-1)!)
                   continue
                 }
                 const { milestones, pregate } = outcome.value
@@ -346,6 +360,7 @@ export const getInfoBulk = (
                     milestone_count: timeline.length,
                     ...describeItemFailure(noPregate(containerId, milestones))
                   })
+                  yield* finished("import", importResults.at(-1)!)
                   continue
                 }
                 const timeline = Portal.buildTimeline(milestones, pregate.passed)
@@ -357,6 +372,7 @@ export const getInfoBulk = (
                   timeline,
                   milestone_count: timeline.length
                 })
+                yield* finished("import", importResults.at(-1)!)
               }
               const exportResults: Array<ExportItem> = []
               for (const containerId of exports) {
@@ -370,6 +386,7 @@ export const getInfoBulk = (
                     ? { container_id: containerId, success: true, booking_number: outcome.value }
                     : { container_id: containerId, success: false, booking_number: null, ...describeItemFailure(outcome.error) }
                 )
+                yield* finished("export", exportResults.at(-1)!)
               }
               return { importResults, exportResults }
             }))

@@ -14,7 +14,7 @@
  */
 import { Duration, Effect } from "effect"
 import type { PortalError } from "../../domain/Errors.ts"
-import type { GetAppointmentsRequest, GetAppointmentsResponse } from "../../domain/Operations.ts"
+import type { GetAppointmentsRequest, GetAppointmentsResponse, RowsProgress } from "../../domain/Operations.ts"
 import type { RawFailure } from "../BrowserSession.ts"
 import * as Portal from "../portal/MyAppointments.ts"
 import { type Kit, loadBudget, onSession, PAGE_TIMEOUT, type RequestContext } from "./Kit.ts"
@@ -35,10 +35,14 @@ export const selectionOf = (request: GetAppointmentsRequest): Portal.Selection =
   return { _tag: "all" }
 }
 
+/** Hears the rows of My Appointments loaded so far while get_appointments scrolls. */
+export type RowsListener = (progress: RowsProgress) => Effect.Effect<void>
+
 export const getAppointments = (
   kit: Kit,
   request: GetAppointmentsRequest,
-  context: RequestContext
+  context: RequestContext,
+  onProgress?: RowsListener
 ): Effect.Effect<GetAppointmentsResponse, PortalError> =>
   Effect.gen(function*() {
     const selection = selectionOf(request)
@@ -57,7 +61,10 @@ export const getAppointments = (
                   downloadDir,
                   pageTimeout: PAGE_TIMEOUT,
                   loadDeadline,
-                  downloadTimeout: DOWNLOAD_TIMEOUT
+                  downloadTimeout: DOWNLOAD_TIMEOUT,
+                  onProgress: onProgress === undefined
+                    ? undefined
+                    : (p) => onProgress({ rows_loaded: p.rows, scroll_cycles: p.scrollCycles })
                 })
               )
               const file = yield* kit.artifacts.adopt(session.id, exported.download.path, `appointments_${yield* kit.stamp}.${exported.format}`)

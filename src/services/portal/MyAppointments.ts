@@ -46,6 +46,8 @@ export interface ExportOptions {
   /** How long the export may take from the click until the browser reports the file complete. */
   readonly downloadTimeout: Duration.Duration
   readonly tuning?: Partial<ScrollTuning> | undefined
+  /** Hears the rows loaded so far, each time the list grows. */
+  readonly onProgress?: ((progress: { readonly rows: number; readonly scrollCycles: number }) => Effect.Effect<void>) | undefined
 }
 
 export interface ExportResult {
@@ -310,7 +312,11 @@ export const loadRows = (
   page: PageHandle,
   urls: PortalUrls,
   selection: Selection,
-  options: { readonly deadline: Duration.Duration; readonly tuning?: Partial<ScrollTuning> | undefined }
+  options: {
+    readonly deadline: Duration.Duration
+    readonly tuning?: Partial<ScrollTuning> | undefined
+    readonly onProgress?: ExportOptions["onProgress"]
+  }
 ): Effect.Effect<LoadResult, FlowError> =>
   Effect.gen(function*() {
     yield* setPhase("appointments:scroll")
@@ -330,7 +336,10 @@ export const loadRows = (
           ? "found"
           : null,
       scroll: page.evaluate(scrollWindowToEnd, APPOINTMENT_ROWS.quietKey),
-      gone: listGone(page, urls, "appointments:scroll")
+      gone: listGone(page, urls, "appointments:scroll"),
+      progress: options.onProgress === undefined
+        ? undefined
+        : (r: RowsRead, scrollCycles: number) => options.onProgress!({ rows: r.ids.length, scrollCycles })
     })
     return { rows: state, scrollCycles: cycles, match: matchOf(state), stop }
   }).pipe(
@@ -458,7 +467,7 @@ export const exportAppointments = (
 ): Effect.Effect<ExportResult, FlowError> =>
   Effect.gen(function*() {
     yield* openMyAppointments(page, urls, options.pageTimeout)
-    const loaded = yield* loadRows(page, urls, selection, { deadline: options.loadDeadline, tuning: options.tuning })
+    const loaded = yield* loadRows(page, urls, selection, { deadline: options.loadDeadline, tuning: options.tuning, onProgress: options.onProgress })
     const total = loaded.rows.ids.length
     if (total === 0) {
       return yield* new PortalRejected({ reason: "no_appointments", detail: "My Appointments lists no appointments: there is nothing to export" })

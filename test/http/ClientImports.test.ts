@@ -1,0 +1,46 @@
+/**
+ * What the client package compiles: every module reachable from packages/client/src/index.ts
+ * imports only `effect` and other modules of the contracts and the domain — nothing of the server
+ * (services, runtime, puppeteer, exceljs, archiver, the Node HTTP server), so a client project
+ * installs effect and nothing else.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
+import { dirname, relative, resolve } from "node:path"
+
+const ROOT = resolve(import.meta.dirname, "../..")
+
+const importsOf = (file: string): ReadonlyArray<string> =>
+  [...readFileSync(file, "utf8").matchAll(/^(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]!)
+
+describe("the client package's modules", () => {
+  it("reach only effect, the contracts and the domain", () => {
+    const seen = new Set<string>()
+    const packages = new Set<string>()
+    const stack = [resolve(ROOT, "packages/client/src/index.ts")]
+    while (stack.length > 0) {
+      const file = stack.pop()!
+      if (seen.has(file)) continue
+      seen.add(file)
+      for (const spec of importsOf(file)) {
+        if (spec.startsWith(".")) stack.push(resolve(dirname(file), spec))
+        else packages.add(spec.split("/")[0]!)
+      }
+    }
+    assert.deepStrictEqual([...packages], ["effect"])
+    const modules = [...seen].map((f) => relative(ROOT, f)).sort()
+    for (const m of modules) assert.match(m, /^(packages\/client\/src\/|src\/domain\/|src\/http\/)/, m)
+    assert.notInclude(modules.join(" "), "src/services")
+    assert.notInclude(modules.join(" "), "src/runtime")
+    assert.include(modules, "src/http/PortalApi.ts")
+    assert.include(modules, "src/http/PortalRpcs.ts")
+  })
+
+  it("and the domain imports nothing of the server", () => {
+    for (const file of ["Errors.ts", "Operations.ts", "Ids.ts", "Credentials.ts"]) {
+      for (const spec of importsOf(resolve(ROOT, "src/domain", file))) {
+        assert.isTrue(spec === "effect" || spec.startsWith("effect/") || spec.startsWith("node:") || /^\.\/[A-Za-z]+\.ts$/.test(spec), `${file} imports ${spec}`)
+      }
+    }
+  })
+})
