@@ -451,7 +451,7 @@ export const ErrorSpecs: Specs = {
   StorageFailed: {
     status: () => 507,
     retryable: true,
-    errorType: "storage_unavailable",
+    errorType: "result_storage_failed",
     error: () => "The result file could not be stored on the server"
   },
   StorageUnavailable: {

@@ -392,9 +392,19 @@ export const StorageFailed = seedError(E.StorageFailed, {
   status: 507,
   identifier: "StorageFailedError",
   description: "StorageFailed: a result file could not be stored (DATA_DIR full or not writable).",
-  errorTypes: ["storage_unavailable"],
+  errorTypes: ["result_storage_failed"],
   encode: E.toSeedBody,
   decode: (b) => new E.StorageFailed({ ...contextOf(b), detail: b.error })
+})
+
+export const StorageUnavailable = seedError(E.StorageUnavailable, {
+  status: 503,
+  identifier: "StorageUnavailableError",
+  description:
+    "StorageUnavailable: the service's database (SQLite file or Postgres) cannot be written right now; nothing was changed and the store reconnects by itself, so the request can be retried.",
+  errorTypes: ["storage_unavailable"],
+  encode: E.toSeedBody,
+  decode: (b) => new E.StorageUnavailable({ ...contextOf(b), operation: "", detail: b.error })
 })
 
 export const InternalError = seedError(E.InternalError, {
@@ -492,6 +502,7 @@ const AllErrors: ReadonlyArray<Schema.Codec<E.PortalError | Unauthorized | Route
   PortalRejected,
   OperationTimedOut,
   StorageFailed,
+  StorageUnavailable,
   InternalError,
   ApiUnauthorized,
   ApiPayloadTooLarge,

@@ -32,7 +32,16 @@ const samples: ReadonlyArray<E.PortalError> = [
   ...E.AppointmentFailureReason.literals.map((reason) =>
     new E.AppointmentPhaseFailed({ phase: 1, step: "Terminal", reason, detail: "Option 'X' not found", availableOptions: ["A", "B"], appointmentSessionId: "appt_x" })
   ),
+  new E.TruckPlateNotOffered({
+    plate: "XYZ789",
+    offered: ["7X82346", "ABC1234"],
+    offeredCount: 2,
+    sessionId: "sess_x",
+    appointmentSessionId: "appt_x",
+    currentPhase: 2
+  }),
   new E.StorageFailed({ detail: "The result file could not be stored on the server" }),
+  new E.StorageUnavailable({ operation: "", detail: "The service's database is unavailable; nothing was changed" }),
   new E.InternalError({})
 ]
 

@@ -134,7 +134,7 @@ layer(testSimulatorLayer({ batchLatency: "100 millis" }), { excludeTestServices:
         writeFileSync(files, "not a directory")
         const r = yield* call("POST", "/get_containers", { session_id: id, return_url: true })
         assert.strictEqual(r.status, 507)
-        assert.strictEqual(r.body.error_type, "storage_unavailable")
+        assert.strictEqual(r.body.error_type, "result_storage_failed")
         assert.strictEqual(r.body.session_id, id)
         assert.strictEqual((yield* call("GET", "/health")).body.status, "healthy")
         rmSync(files)
