@@ -26,7 +26,7 @@ layer(testSimulatorLayer({ seed: 1 }), { excludeTestServices: true, timeout: "30
         // 2. The explicit session, reused by id: the demo's sample import passed Pregate.
         assert.match(stdout, /"is_new_session":false,"container_id":"YMLU5004297","passed_pregate":true/)
         // 3. Credential-based reuse: the booking number of the demo's sample export.
-        assert.include(stdout, "\"booking_number\":\"UCCFCU139925\"")
+        assert.include(stdout, "\"booking_number\":\"ZMKHLA418878\"")
         // 4. The resumed workflow lists the open times.
         assert.match(stdout, /"current_phase":3[^\n]*"available_times":\["/)
         // Progress events, then the result.
