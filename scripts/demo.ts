@@ -5,9 +5,9 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { ConfigProvider, Effect, Layer, Logger, References } from "effect"
-import { Simulator } from "./simulator/Simulator.ts"
-import { loadPortalConfig } from "../services/PortalConfig.ts"
-import { runService } from "./ServerLayer.ts"
+import { Simulator } from "@emodal/simulator"
+import { runService } from "../src/runtime/ServerLayer.ts"
+import { loadPortalConfig } from "../src/services/PortalConfig.ts"
 
 const simulatorPort = Number(process.env.SIMULATOR_PORT ?? 5020)
 

@@ -5,7 +5,7 @@
  * header. The layer starts the server in its scope and closes it when the scope closes; the
  * service hands tests the URLs (with the real port) and the control operations.
  *
- * Tests and the demo runtime use it; product code (src/services, src/http) never imports it.
+ * The demo, the tests and the bench use it; product code (the root `src/`) never imports it.
  */
 import { Clock, Context, Duration, Effect, Layer } from "effect"
 import { HttpServer, type HttpServerError } from "effect/http"
@@ -32,13 +32,6 @@ import { appointmentsOf } from "./Slots.ts"
 import { type AccountSnapshot, type AppointmentSnapshot, appointmentSnapshot, type SimulatorSnapshot, snapshot } from "./Snapshot.ts"
 import { makeState, type SimUrls, urlsFor } from "./State.ts"
 import { wallTimeAt } from "./WallClock.ts"
-
-export type { AccountSpec, CaptchaMode, ContainerRow, Samples } from "./Dataset.ts"
-export type { Faults, FaultsPatch } from "./Faults.ts"
-export type { SimulatorOptions } from "./Options.ts"
-export type { AccountSnapshot, AppointmentSnapshot, SimulatorSnapshot } from "./Snapshot.ts"
-export type { SimUrls } from "./State.ts"
-export { AccountAlreadyExists, AccountNotFound, InvalidAccountSpec, InvalidFaults } from "./Control.ts"
 
 export interface SimulatorShape {
   /** Base URLs of the simulated hosts, with the real port (no trailing slash). */
@@ -69,7 +62,7 @@ export interface SimulatorShape {
   readonly appointments: (username: string) => Effect.Effect<ReadonlyArray<AppointmentSnapshot>>
 }
 
-export class Simulator extends Context.Service<Simulator, SimulatorShape>()("emodal-api/runtime/simulator/Simulator") {
+export class Simulator extends Context.Service<Simulator, SimulatorShape>()("@emodal/simulator/Simulator") {
   /** Starts the simulator in the layer's scope; the server closes with it. */
   static readonly layer = (options?: SimulatorOptions): Layer.Layer<Simulator, HttpServerError.ServeError> =>
     Layer.effect(Simulator, make(options))

@@ -1,10 +1,13 @@
 /**
- * The portal simulator as tests run it: an ephemeral port, a fixed seed, and latencies small
- * enough to keep the suite fast but non-zero, so readiness signals are exercised. Also fresh
- * accounts under unique usernames, and the simulator's login counter.
+ * `@emodal/simulator/testing`: the portal simulator as tests run it: an ephemeral port, a fixed
+ * seed, and latencies small enough to keep the suite fast but non-zero, so readiness signals are
+ * exercised. Also fresh accounts under unique usernames, the simulator's login counter, and the
+ * format of the slot labels the simulated portal shows (as the real one does).
  */
 import { Effect } from "effect"
-import { type AccountSpec, Simulator, type SimulatorOptions, type SimulatorShape } from "../../src/runtime/simulator/Simulator.ts"
+import type { AccountSpec } from "./Dataset.ts"
+import type { SimulatorOptions } from "./Options.ts"
+import { Simulator, type SimulatorShape } from "./Simulator.ts"
 
 export const testSimulatorLayer = (options: SimulatorOptions = {}) =>
   Simulator.layer({
@@ -40,3 +43,6 @@ export const logins = (sim: SimulatorShape, username: string) =>
     const account = s.accounts.find((a) => a.username === username)
     return account === undefined ? Effect.die(new Error(`the simulator has no account ${username}`)) : Effect.succeed(account.logins)
   })
+
+/** A slot label as the wizard and the service's answers show it: `Friday 10/24/2025 18:30 - 19:30`. */
+export const SLOT_FORMAT = /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) \d{2}\/\d{2}\/\d{4} \d{2}:\d{2} - \d{2}:\d{2}$/

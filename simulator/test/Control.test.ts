@@ -1,14 +1,14 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
-import { NO_FAULTS } from "../../../src/runtime/simulator/Faults.ts"
-import { resolveOptions } from "../../../src/runtime/simulator/Options.ts"
-import { dispatch } from "../../../src/runtime/simulator/Server.ts"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
-import { makeState } from "../../../src/runtime/simulator/State.ts"
-import { newSecret } from "../../../src/runtime/simulator/Crypto.ts"
-import { getText, postJson } from "../../utils/PortalLogin.ts"
-import { testSimulatorLayer, uniqueUsername } from "../../utils/TestSimulator.ts"
+import { NO_FAULTS } from "../src/Faults.ts"
+import { resolveOptions } from "../src/Options.ts"
+import { dispatch } from "../src/Server.ts"
+import { Simulator } from "../src/Simulator.ts"
+import { makeState } from "../src/State.ts"
+import { newSecret } from "../src/Crypto.ts"
+import { getText, postJson } from "./utils/PortalLogin.ts"
+import { testSimulatorLayer, uniqueUsername } from "../src/TestSimulator.ts"
 
 layer(testSimulatorLayer(), { excludeTestServices: true })("simulator control API (HTTP)", (it) => {
   it.effect("GET /__sim/state: urls, accounts with counters and samples, reference data, faults", () =>

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { decodeChallengeAudio, encodeChallengeAudio } from "../../../src/runtime/simulator/Audio.ts"
-import { newSecret, signToken, verifyToken } from "../../../src/runtime/simulator/Crypto.ts"
+import { decodeChallengeAudio, encodeChallengeAudio } from "../src/Audio.ts"
+import { newSecret, signToken, verifyToken } from "../src/Crypto.ts"
 import {
   DEFAULT_ACCOUNTS,
   EXPORT_MILESTONES,
@@ -11,9 +11,9 @@ import {
   LINES,
   SAMPLE_ROWS,
   summarize
-} from "../../../src/runtime/simulator/Dataset.ts"
-import { slotLabel } from "../../../src/runtime/simulator/Slots.ts"
-import { addDays, wallTimeAt } from "../../../src/runtime/simulator/WallClock.ts"
+} from "../src/Dataset.ts"
+import { slotLabel } from "../src/Slots.ts"
+import { addDays, wallTimeAt } from "../src/WallClock.ts"
 
 const DAY = { year: 2025, month: 10, day: 24, hour: 0, minute: 0 }
 

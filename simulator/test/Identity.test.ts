@@ -1,9 +1,9 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
-import { CookieJar, follow, hostRequest, jarRequest } from "../../utils/HostClient.ts"
-import { solveTask } from "../../utils/PortalLogin.ts"
-import { logins, newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
+import { Simulator } from "../src/Simulator.ts"
+import { CookieJar, follow, hostRequest, jarRequest } from "./utils/HostClient.ts"
+import { solveTask } from "./utils/PortalLogin.ts"
+import { logins, newAccount, testSimulatorLayer } from "../src/TestSimulator.ts"
 
 const solverToken = Effect.gen(function*() {
   const sim = yield* Simulator

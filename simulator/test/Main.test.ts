@@ -1,8 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
+import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { exited } from "../../utils/ChildProcesses.ts"
+import { exited } from "./utils/ChildProcesses.ts"
+
+/** The repository root, whose `npm run simulator` starts the package's main. */
+const ROOT = join(import.meta.dirname, "..", "..")
 
 /** Resolves with everything printed once `marker` has appeared on stdout. */
 const waitForOutput = (child: ChildProcess, marker: string) =>
@@ -21,15 +25,16 @@ const waitForOutput = (child: ChildProcess, marker: string) =>
 
 describe("npm run simulator", () => {
   it("is the package script", () => {
-    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }
-    assert.strictEqual(pkg.scripts["simulator"], "node src/runtime/simulator/main.ts")
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    assert.strictEqual(pkg.scripts["simulator"], "node simulator/src/main.ts")
   })
 
   it.live("starts standalone and prints the URLs, the accounts and the solver key", () =>
     Effect.gen(function*() {
       const child = yield* Effect.acquireRelease(
         Effect.sync(() =>
-          spawn(process.execPath, ["src/runtime/simulator/main.ts"], {
+          spawn(process.execPath, ["simulator/src/main.ts"], {
+            cwd: ROOT,
             env: { ...process.env, SIMULATOR_PORT: "0" },
             stdio: ["ignore", "pipe", "pipe"]
           })

@@ -1,9 +1,9 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
-import { hostRequest } from "../../utils/HostClient.ts"
-import { getText, postForm, postJson, solveClassic, solveTask } from "../../utils/PortalLogin.ts"
-import { testSimulatorLayer } from "../../utils/TestSimulator.ts"
+import { Simulator } from "../src/Simulator.ts"
+import { hostRequest } from "./utils/HostClient.ts"
+import { getText, postForm, postJson, solveClassic, solveTask } from "./utils/PortalLogin.ts"
+import { testSimulatorLayer } from "../src/TestSimulator.ts"
 
 /** A fresh audio challenge as the bframe gets it: reload (anchor) → reload (audio) → payload bytes. */
 const audioChallenge = Effect.gen(function*() {

@@ -1,12 +1,12 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import type { Page } from "puppeteer"
-import { GRID_COLUMNS } from "../../../src/runtime/simulator/Dataset.ts"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
-import { Chromium, P } from "../../utils/Chromium.ts"
-import { loginByToken } from "../../utils/PortalLogin.ts"
-import { testSimulatorLayer } from "../../utils/TestSimulator.ts"
-import { waitStable } from "../../utils/WizardDriver.ts"
+import { GRID_COLUMNS } from "../../src/Dataset.ts"
+import { Simulator } from "../../src/Simulator.ts"
+import { Chromium, P } from "../utils/Chromium.ts"
+import { loginByToken } from "../utils/PortalLogin.ts"
+import { testSimulatorLayer } from "../../src/TestSimulator.ts"
+import { waitStable } from "../utils/WizardDriver.ts"
 
 const Env = Layer.mergeAll(Chromium.layer, testSimulatorLayer())
 

@@ -1,7 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
-import { Chromium, P } from "../../utils/Chromium.ts"
+import { Simulator } from "../../src/Simulator.ts"
+import { Chromium, P } from "../utils/Chromium.ts"
 import {
   anchorFrame,
   loginByToken,
@@ -10,8 +10,8 @@ import {
   solveByAudio,
   solveByToken,
   submitLogin
-} from "../../utils/PortalLogin.ts"
-import { logins, newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
+} from "../utils/PortalLogin.ts"
+import { logins, newAccount, testSimulatorLayer } from "../../src/TestSimulator.ts"
 
 const Env = Layer.mergeAll(Chromium.layer, testSimulatorLayer())
 

@@ -3,12 +3,12 @@ import { join } from "node:path"
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import type { Page } from "puppeteer"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
-import { Chromium, P } from "../../utils/Chromium.ts"
-import { loginByToken, pollUntil } from "../../utils/PortalLogin.ts"
-import { readSheetRows } from "../../utils/Sheets.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
-import { bookImport, waitStable } from "../../utils/WizardDriver.ts"
+import { Simulator } from "../../src/Simulator.ts"
+import { Chromium, P } from "../utils/Chromium.ts"
+import { loginByToken, pollUntil } from "../utils/PortalLogin.ts"
+import { readSheetRows } from "../utils/Sheets.ts"
+import { newAccount, testSimulatorLayer } from "../../src/TestSimulator.ts"
+import { bookImport, waitStable } from "../utils/WizardDriver.ts"
 
 const Env = Layer.mergeAll(Chromium.layer, testSimulatorLayer())
 

@@ -1,12 +1,12 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import type { Page } from "puppeteer"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
+import { Simulator } from "../../src/Simulator.ts"
 import { Session } from "../../../src/services/PortalSelectors.ts"
-import { Chromium, P } from "../../utils/Chromium.ts"
-import { loginByToken } from "../../utils/PortalLogin.ts"
-import { logins, newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
-import { waitStable } from "../../utils/WizardDriver.ts"
+import { Chromium, P } from "../utils/Chromium.ts"
+import { loginByToken } from "../utils/PortalLogin.ts"
+import { logins, newAccount, testSimulatorLayer } from "../../src/TestSimulator.ts"
+import { waitStable } from "../utils/WizardDriver.ts"
 
 const Env = Layer.mergeAll(Chromium.layer, testSimulatorLayer({ idleLogoutAfter: "30 minutes" }))
 

@@ -1,8 +1,8 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
-import { Chromium, P } from "../../utils/Chromium.ts"
-import { testSimulatorLayer } from "../../utils/TestSimulator.ts"
+import { Simulator } from "../../src/Simulator.ts"
+import { Chromium, P } from "../utils/Chromium.ts"
+import { SLOT_FORMAT, testSimulatorLayer } from "../../src/TestSimulator.ts"
 import {
   checkFirstUnit,
   clickNext,
@@ -12,13 +12,12 @@ import {
   optionTexts,
   pickPlate,
   selectByLabel,
-  SLOT_FORMAT,
   submitAndConfirm,
   toggleOwnChassis,
   typeChip,
   waitStable,
   waitStep
-} from "../../utils/WizardDriver.ts"
+} from "../utils/WizardDriver.ts"
 
 const Env = Layer.mergeAll(Chromium.layer, testSimulatorLayer())
 

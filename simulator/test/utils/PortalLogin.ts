@@ -6,7 +6,7 @@
  */
 import { Duration, Effect, Schedule } from "effect"
 import type { Frame, Page } from "puppeteer"
-import type { SimulatorShape } from "../../src/runtime/simulator/Simulator.ts"
+import type { SimulatorShape } from "../../src/Simulator.ts"
 import { P } from "./Chromium.ts"
 
 export const SOLVER_KEY = "demo"

@@ -5,12 +5,11 @@
 import { assert } from "@effect/vitest"
 import { Effect } from "effect"
 import type { Page } from "puppeteer"
-import type { AccountSnapshot, SimulatorShape } from "../../src/runtime/simulator/Simulator.ts"
+import type { SimulatorShape } from "../../src/Simulator.ts"
+import type { AccountSnapshot } from "../../src/Snapshot.ts"
+import { newAccount } from "../../src/TestSimulator.ts"
 import { P } from "./Chromium.ts"
 import { loginByToken } from "./PortalLogin.ts"
-import { newAccount } from "./TestSimulator.ts"
-
-export const SLOT_FORMAT = /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) \d{2}\/\d{2}\/\d{4} \d{2}:\d{2} - \d{2}:\d{2}$/
 
 export const waitStable = (page: Page) =>
   P(() => page.waitForFunction(() => (window as any).getAllAngularTestabilities().every((t: any) => t.isStable())))
