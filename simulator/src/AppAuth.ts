@@ -14,9 +14,10 @@ import { Effect } from "effect"
 import type { HttpServerResponse } from "effect/http"
 import { randomId } from "./Crypto.ts"
 import { type SimEnv, now, pageDelay } from "./Env.ts"
+import type { AppHost } from "./Hosts.ts"
 import { appPage, RUNTIME_PATH, runtimeScript, type ShellOptions, unauthorizedPage } from "./Html/Shell.ts"
 import { simplePage } from "./Html/LoginPage.ts"
-import { type AppHost, html, javascript, json, redirect, type SimRequest, withSessionCookie } from "./Http.ts"
+import { html, javascript, json, redirect, type SimRequest, withSessionCookie } from "./Http.ts"
 import {
   type Account,
   createAppSession,

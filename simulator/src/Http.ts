@@ -1,21 +1,12 @@
 /**
  * The simulator's view of a request and the response helpers its hosts share. One catch-all
  * route receives everything; `readRequest` decides which simulated host a request is for from its
- * Host header (`identity.localhost:P` → identity, …), and anything that is not a portal host is
- * the "api" host (solver and control API), reached as http://127.0.0.1:P.
+ * Host header (see `Hosts.ts`).
  */
 import { Effect, Option } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { batchDelay, type SimEnv } from "./Env.ts"
-
-export type PortalHost = "identity" | "recaptcha" | "ecp2" | "termops" | "truckerportal"
-export type AppHost = "ecp2" | "termops" | "truckerportal"
-export type HostKind = PortalHost | "api"
-
-export const APP_HOSTS: ReadonlyArray<AppHost> = ["ecp2", "termops", "truckerportal"]
-const PORTAL_HOSTS: ReadonlyArray<PortalHost> = ["identity", "recaptcha", "ecp2", "termops", "truckerportal"]
-
-export const isAppHost = (s: string): s is AppHost => (APP_HOSTS as ReadonlyArray<string>).includes(s)
+import { type HostKind, hostKindOf } from "./Hosts.ts"
 
 export interface SimRequest {
   readonly raw: HttpServerRequest.HttpServerRequest
@@ -26,13 +17,6 @@ export interface SimRequest {
   readonly query: URLSearchParams
   readonly cookies: Readonly<Record<string, string>>
   readonly remoteAddress: string | undefined
-}
-
-export const hostKindOf = (hostHeader: string): HostKind => {
-  const hostname = hostHeader.replace(/:\d+$/, "").toLowerCase()
-  const m = /^([a-z0-9-]+)\.localhost$/.exec(hostname)
-  const label = m?.[1]
-  return label !== undefined && (PORTAL_HOSTS as ReadonlyArray<string>).includes(label) ? (label as PortalHost) : "api"
 }
 
 export const readRequest = (raw: HttpServerRequest.HttpServerRequest): SimRequest => {

@@ -26,11 +26,12 @@ import { newSecret } from "./Crypto.ts"
 import type { AccountSpec, ContainerRow } from "./Dataset.ts"
 import { now, type SimEnv } from "./Env.ts"
 import type { Faults, FaultsPatch } from "./Faults.ts"
+import { type SimUrls, urlsFor } from "./Hosts.ts"
 import { resolveOptions, type SimulatorOptions, solverBalances } from "./Options.ts"
 import { serverLayer } from "./Server.ts"
 import { appointmentsOf } from "./Slots.ts"
 import { type AccountSnapshot, type AppointmentSnapshot, appointmentSnapshot, type SimulatorSnapshot, snapshot } from "./Snapshot.ts"
-import { makeState, type SimUrls, urlsFor } from "./State.ts"
+import { makeState } from "./State.ts"
 import { wallTimeAt } from "./WallClock.ts"
 
 export interface SimulatorShape {

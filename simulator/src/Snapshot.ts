@@ -18,8 +18,9 @@ import {
   platesFor
 } from "./Dataset.ts"
 import { faultsToJson } from "./Faults.ts"
+import type { SimUrls } from "./Hosts.ts"
 import { solverBalances } from "./Options.ts"
-import { type Account, type Appointment, isLive, type SimState, type SimUrls } from "./State.ts"
+import { type Account, type Appointment, isLive, type SimState } from "./State.ts"
 
 export interface AccountSnapshot {
   readonly username: string

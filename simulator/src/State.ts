@@ -10,29 +10,10 @@
 import { Duration } from "effect"
 import { type AccountData, type AccountSpec, type CaptchaMode, generateAccount, type MoveType, type TradeType } from "./Dataset.ts"
 import { NO_FAULTS, type Faults } from "./Faults.ts"
-import type { AppHost } from "./Http.ts"
+import { type AppHost, type SimUrls, urlsFor } from "./Hosts.ts"
 import type { ResolvedOptions } from "./Options.ts"
 import { makePrng } from "./Prng.ts"
 import { type WallTime } from "./WallClock.ts"
-
-export interface SimUrls {
-  readonly identity: string
-  readonly recaptcha: string
-  readonly ecp2: string
-  readonly termops: string
-  readonly truckerportal: string
-  /** The solver API and the control API (`/__sim/…`), on 127.0.0.1. */
-  readonly solver: string
-}
-
-export const urlsFor = (port: number): SimUrls => ({
-  identity: `http://identity.localhost:${port}`,
-  recaptcha: `http://recaptcha.localhost:${port}`,
-  ecp2: `http://ecp2.localhost:${port}`,
-  termops: `http://termops.localhost:${port}`,
-  truckerportal: `http://truckerportal.localhost:${port}`,
-  solver: `http://127.0.0.1:${port}`
-})
 
 export type EndReason = "idle" | "expired" | "replaced"
 

@@ -10,4 +10,4 @@ export { type AccountSpec, type CaptchaMode, type ContainerRow, GRID_COLUMNS, ty
 export type { Faults, FaultsPatch } from "./Faults.ts"
 export type { SimulatorOptions } from "./Options.ts"
 export type { AccountSnapshot, AppointmentSnapshot, SimulatorSnapshot } from "./Snapshot.ts"
-export type { SimUrls } from "./State.ts"
+export type { SimUrls } from "./Hosts.ts"
