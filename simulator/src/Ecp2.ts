@@ -8,7 +8,7 @@
 import { Effect } from "effect"
 import type { HttpServerResponse } from "effect/http"
 import { appPageResponse, authenticate, loginUrl } from "./AppAuth.ts"
-import type { ContainerRow } from "./Dataset.ts"
+import type { ContainerRow } from "./ContainerRows.ts"
 import type { SimEnv } from "./Env.ts"
 import { containersBody, CONTAINERS_SCRIPT, LANDING_SCRIPT, landingBody } from "./Html/ContainersPage.ts"
 import type { Raw } from "./Html/Escape.ts"

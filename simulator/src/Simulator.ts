@@ -22,8 +22,9 @@ import {
   resetFaultsOp,
   setFaultsOp
 } from "./Control.ts"
+import type { ContainerRow } from "./ContainerRows.ts"
 import { newSecret } from "./Crypto.ts"
-import type { AccountSpec, ContainerRow } from "./Dataset.ts"
+import type { AccountSpec } from "./Dataset.ts"
 import { now, type SimEnv } from "./Env.ts"
 import type { Faults, FaultsPatch } from "./Faults.ts"
 import { type SimUrls, urlsFor } from "./Hosts.ts"

@@ -5,8 +5,8 @@
  * days, export moves the next 21 days with some days closed (disabled in the calendar). Slots in
  * the past of the simulator clock are never offered.
  */
-import { type MoveType, type Terminal, TERMINALS, tradeTypeOfMove, MOVE_TYPES } from "./Dataset.ts"
 import { makePrng } from "./Prng.ts"
+import { MOVE_TYPES, type MoveType, type Terminal, TERMINALS, tradeTypeOfMove } from "./Reference.ts"
 import { type Appointment, nextConfirmationNumber, type SimState } from "./State.ts"
 import {
   addDays,

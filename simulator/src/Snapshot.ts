@@ -5,21 +5,11 @@
  * secrets are left out.
  */
 import { Duration } from "effect"
-import {
-  type CaptchaMode,
-  type Company,
-  type ContainerSummary,
-  lineSizes,
-  MOVE_TYPES,
-  type Samples,
-  summarize,
-  TERMINALS,
-  TRUCKING_COMPANIES,
-  platesFor
-} from "./Dataset.ts"
+import { type Company, type ContainerSummary, platesFor, type Samples, summarize } from "./Dataset.ts"
 import { faultsToJson } from "./Faults.ts"
 import type { SimUrls } from "./Hosts.ts"
 import { solverBalances } from "./Options.ts"
+import { type CaptchaMode, lineSizes, MOVE_TYPES, TERMINALS, TRUCKING_COMPANIES } from "./Reference.ts"
 import { type Account, type Appointment, isLive, type SimState } from "./State.ts"
 
 export interface AccountSnapshot {

@@ -8,11 +8,12 @@
  * handlers take the time from the Effect clock and pass it in.
  */
 import { Duration } from "effect"
-import { type AccountData, type AccountSpec, type CaptchaMode, generateAccount, type MoveType, type TradeType } from "./Dataset.ts"
+import { type AccountData, type AccountSpec, generateAccount } from "./Dataset.ts"
 import { NO_FAULTS, type Faults } from "./Faults.ts"
 import { type AppHost, type SimUrls, urlsFor } from "./Hosts.ts"
 import type { ResolvedOptions } from "./Options.ts"
 import { makePrng } from "./Prng.ts"
+import type { CaptchaMode, MoveType, TradeType } from "./Reference.ts"
 import { type WallTime } from "./WallClock.ts"
 
 export type EndReason = "idle" | "expired" | "replaced"

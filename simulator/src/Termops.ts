@@ -15,25 +15,16 @@
 import { Effect } from "effect"
 import type { HttpServerResponse } from "effect/http"
 import { appPageResponse, authenticate } from "./AppAuth.ts"
-import {
-  type AccountData,
-  LINES,
-  lineSizes,
-  MOVE_TYPES,
-  type MoveType,
-  type Terminal,
-  terminalByName,
-  TERMINALS,
-  tradeTypeOfMove
-} from "./Dataset.ts"
+import type { AccountData } from "./Dataset.ts"
 import { type SimEnv, now, pageDelay } from "./Env.ts"
 import type { WizardStage } from "./Faults.ts"
 import type { Raw } from "./Html/Escape.ts"
 import { notFoundPage } from "./Html/Shell.ts"
 import { KEEPALIVE_SCRIPT, keepAliveBody, WIZARD_SCRIPT, wizardBody } from "./Html/WizardPage.ts"
 import { html, json, readJson, type SimRequest } from "./Http.ts"
-import { nextConfirmationNumber, type Appointment, type SimState } from "./State.ts"
+import { LINES, lineSizes, MOVE_TYPES, type MoveType, type Terminal, terminalByName, TERMINALS, tradeTypeOfMove } from "./Reference.ts"
 import { openSlots, type Slot } from "./Slots.ts"
+import { nextConfirmationNumber, type Appointment, type SimState } from "./State.ts"
 
 const API = "/trucker/web/api/visit"
 

@@ -6,7 +6,9 @@
  */
 export { Simulator, type SimulatorShape } from "./Simulator.ts"
 export { AccountAlreadyExists, AccountNotFound, InvalidAccountSpec, InvalidFaults } from "./Control.ts"
-export { type AccountSpec, type CaptchaMode, type ContainerRow, GRID_COLUMNS, type Samples } from "./Dataset.ts"
+export type { ContainerRow } from "./ContainerRows.ts"
+export type { AccountSpec, Samples } from "./Dataset.ts"
+export { type CaptchaMode, GRID_COLUMNS } from "./Reference.ts"
 export type { Faults, FaultsPatch } from "./Faults.ts"
 export type { SimulatorOptions } from "./Options.ts"
 export type { AccountSnapshot, AppointmentSnapshot, SimulatorSnapshot } from "./Snapshot.ts"

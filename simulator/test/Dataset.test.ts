@@ -1,17 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { decodeChallengeAudio, encodeChallengeAudio } from "../src/Audio.ts"
+import { isoCheckDigit } from "../src/ContainerRows.ts"
 import { newSecret, signToken, verifyToken } from "../src/Crypto.ts"
-import {
-  DEFAULT_ACCOUNTS,
-  EXPORT_MILESTONES,
-  generateAccount,
-  GRID_COLUMNS,
-  IMPORT_MILESTONES,
-  isoCheckDigit,
-  LINES,
-  SAMPLE_ROWS,
-  summarize
-} from "../src/Dataset.ts"
+import { DEFAULT_ACCOUNTS, generateAccount, SAMPLE_ROWS, summarize } from "../src/Dataset.ts"
+import { EXPORT_MILESTONES, GRID_COLUMNS, IMPORT_MILESTONES, LINES } from "../src/Reference.ts"
 import { slotLabel } from "../src/Slots.ts"
 import { addDays, wallTimeAt } from "../src/WallClock.ts"
 

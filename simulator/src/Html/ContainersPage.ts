@@ -11,7 +11,7 @@
  * `tr.expanded` with the detail groups and the `app-containerflow` timeline.
  */
 import { h, jsonScript, type Raw } from "./Escape.ts"
-import { GRID_COLUMNS } from "../Dataset.ts"
+import { GRID_COLUMNS } from "../Reference.ts"
 
 export const landingBody = (): Raw =>
   h`<h2 class="page-title">Port Manager</h2>

@@ -1,7 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import type { Page } from "puppeteer"
-import { GRID_COLUMNS } from "../../src/Dataset.ts"
+import { GRID_COLUMNS } from "../../src/Reference.ts"
 import { Simulator } from "../../src/Simulator.ts"
 import { Chromium, P } from "../utils/Chromium.ts"
 import { loginByToken } from "../utils/PortalLogin.ts"
