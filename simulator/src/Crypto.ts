@@ -5,6 +5,7 @@
  * Only code holding the secret (the identity host and the bundled solver) can verify or read them.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { Predicate } from "effect"
 
 export interface TokenClaims {
   /** Site key the token is bound to. */
@@ -38,9 +39,8 @@ export const verifyToken = (secret: Buffer, token: string): TokenClaims | undefi
   const mac = Buffer.from(m[2] as string, "base64url")
   const expected = createHmac("sha256", subKey(secret, "token")).update(body).digest()
   if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined
-  const parsed: unknown = JSON.parse(Buffer.from(body, "base64url").toString("utf8"))
-  if (typeof parsed !== "object" || parsed === null) return undefined
-  const c = parsed as Record<string, unknown>
+  const c: unknown = JSON.parse(Buffer.from(body, "base64url").toString("utf8"))
+  if (!Predicate.isObject(c)) return undefined
   return typeof c["k"] === "string" && typeof c["exp"] === "number" && typeof c["n"] === "string" &&
       typeof c["via"] === "string"
     ? { k: c["k"], exp: c["exp"], n: c["n"], via: c["via"] }

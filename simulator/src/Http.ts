@@ -3,7 +3,7 @@
  * route receives everything; `readRequest` decides which simulated host a request is for from its
  * Host header (see `Hosts.ts`).
  */
-import { Effect, Option } from "effect"
+import { Effect, Option, Predicate } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { batchDelay, type SimEnv } from "./Env.ts"
 import { type HostKind, hostKindOf } from "./Hosts.ts"
@@ -76,6 +76,13 @@ export const readJson = (req: SimRequest): Effect.Effect<unknown> =>
     Effect.flatMap((text) => Effect.try(() => (text.trim() === "" ? undefined : (JSON.parse(text) as unknown)))),
     Effect.orElseSucceed(() => undefined)
   )
+
+/** A JSON object's fields as they came (values unchecked). */
+export type JsonObject = { readonly [key: string]: unknown }
+
+/** A JSON object body, or undefined when absent, not JSON, or not an object (an array, a string, …). */
+export const readJsonObject = (req: SimRequest): Effect.Effect<JsonObject | undefined> =>
+  Effect.map(readJson(req), (body) => (Predicate.isObject(body) ? body : undefined))
 
 const NO_STORE = { "cache-control": "no-store" }
 

@@ -13,7 +13,7 @@ import { randomId, signToken, verifyToken } from "./Crypto.ts"
 import { type SimEnv, now } from "./Env.ts"
 import { anchorFrame, bframe } from "./Html/RecaptchaFrames.ts"
 import { simplePage } from "./Html/LoginPage.ts"
-import { binary, html, json, readJson, type SimRequest } from "./Http.ts"
+import { binary, html, json, readJsonObject, type SimRequest } from "./Http.ts"
 import { pruneStale, type SimState } from "./State.ts"
 
 const CHALLENGE_TTL_MILLIS = 120_000
@@ -92,7 +92,7 @@ export const handleRecaptcha = Effect.fn("Simulator.recaptcha")(function*(
       return payload(env, req)
     case "POST /recaptcha/api2/reload": {
       if (!siteKeyOk) return json({ error: "invalid site key" }, 400)
-      const body = (yield* readJson(req)) as Record<string, unknown> | undefined
+      const body = yield* readJsonObject(req)
       const c = typeof body?.["c"] === "string" ? body["c"] : undefined
       pruneStale(state, at)
       if (c === undefined) {
@@ -111,7 +111,7 @@ export const handleRecaptcha = Effect.fn("Simulator.recaptcha")(function*(
     }
     case "POST /recaptcha/api2/userverify": {
       if (!siteKeyOk) return json({ error: "invalid site key" }, 400)
-      const body = (yield* readJson(req)) as Record<string, unknown> | undefined
+      const body = yield* readJsonObject(req)
       const c = typeof body?.["c"] === "string" ? body["c"] : ""
       const id = typeof body?.["challenge"] === "string" ? body["challenge"] : ""
       const response = typeof body?.["response"] === "string" ? body["response"] : ""

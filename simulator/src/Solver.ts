@@ -12,11 +12,11 @@
  * key, foreign audio, the `solverUnsolvable` fault) ends as ERROR_CAPTCHA_UNSOLVABLE. Keys come
  * from the options: unknown → ERROR_WRONG_USER_KEY, balance 0 → ERROR_ZERO_BALANCE.
  */
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Predicate } from "effect"
 import type { HttpServerResponse } from "effect/http"
 import { decodeChallengeAudio } from "./Audio.ts"
 import { type SimEnv, now } from "./Env.ts"
-import { json, readJson, readParams, type SimRequest, text } from "./Http.ts"
+import { type JsonObject, json, readJsonObject, readParams, type SimRequest, text } from "./Http.ts"
 import { mintToken } from "./Recaptcha.ts"
 import { pruneStale, type SimState, type SolverTask, type SolverTaskKind } from "./State.ts"
 
@@ -152,19 +152,18 @@ const resPhp = (state: SimState, at: number, p: Record<string, string>) => {
 const taskError = (code: SolverError) =>
   json({ errorId: 1, errorCode: code, errorDescription: DESCRIPTIONS[code] })
 
-const str = (o: Record<string, unknown> | undefined, k: string): string => {
+const str = (o: JsonObject | undefined, k: string): string => {
   const v = o?.[k]
   return typeof v === "string" ? v : typeof v === "number" ? String(v) : ""
 }
 
-const asRecord = (u: unknown): Record<string, unknown> | undefined =>
-  typeof u === "object" && u !== null && !Array.isArray(u) ? (u as Record<string, unknown>) : undefined
+const asObject = (u: unknown): JsonObject | undefined => (Predicate.isObject(u) ? u : undefined)
 
-const createTaskApi = (state: SimState, at: number, body: Record<string, unknown> | undefined) => {
+const createTaskApi = (state: SimState, at: number, body: JsonObject | undefined) => {
   const key = str(body, "clientKey")
   const check = checkKey(state, key, true)
   if (check !== "ok") return taskError(check)
-  const task = asRecord(body?.["task"])
+  const task = asObject(body?.["task"])
   const type = str(task, "type")
   if (type === "RecaptchaV2TaskProxyless" || type === "RecaptchaV2Task") {
     if (str(task, "websiteKey") === "") return taskError("ERROR_GOOGLEKEY")
@@ -179,7 +178,7 @@ const createTaskApi = (state: SimState, at: number, body: Record<string, unknown
   return taskError("ERROR_TASK_NOT_SUPPORTED")
 }
 
-const getTaskResultApi = (state: SimState, at: number, body: Record<string, unknown> | undefined) => {
+const getTaskResultApi = (state: SimState, at: number, body: JsonObject | undefined) => {
   const key = str(body, "clientKey")
   const check = checkKey(state, key, false)
   if (check !== "ok") return taskError(check)
@@ -187,7 +186,7 @@ const getTaskResultApi = (state: SimState, at: number, body: Record<string, unkn
   if (task === undefined || task.key !== key) return taskError("ERROR_NO_SUCH_CAPCHA_ID")
   const result = resolve(state, task, at)
   if (result === null) return json({ errorId: 0, status: "processing" })
-  if ("error" in result) return taskError(result.error as SolverError)
+  if ("error" in result) return taskError(result.error)
   const solution = task.kind === "recaptcha"
     ? { gRecaptchaResponse: result.ok, token: result.ok }
     : { text: result.ok }
@@ -218,11 +217,11 @@ export const handleSolver = Effect.fn("Simulator.solver")(function*(
       return resPhp(state, yield* now(env), params)
     }
     case "/createTask":
-      return createTaskApi(state, yield* now(env), asRecord(yield* readJson(req)))
+      return createTaskApi(state, yield* now(env), yield* readJsonObject(req))
     case "/getTaskResult":
-      return getTaskResultApi(state, yield* now(env), asRecord(yield* readJson(req)))
+      return getTaskResultApi(state, yield* now(env), yield* readJsonObject(req))
     case "/getBalance": {
-      const body = asRecord(yield* readJson(req))
+      const body = yield* readJsonObject(req)
       const key = str(body, "clientKey")
       const check = checkKey(state, key, false)
       return check !== "ok" ? taskError(check) : json({ errorId: 0, balance: balanceOf(state, key) })

@@ -67,7 +67,8 @@ export interface SolverTask {
   readonly audio: Uint8Array | null
   readonly createdAt: number
   readonly readyAt: number
-  result: { readonly ok: string } | { readonly error: string } | null
+  /** The answer, once decided: the token or text, or why it is unsolvable. */
+  result: { readonly ok: string } | { readonly error: "ERROR_CAPTCHA_UNSOLVABLE" } | null
 }
 
 export interface Appointment {

@@ -21,7 +21,7 @@ import type { WizardStage } from "./Faults.ts"
 import type { Raw } from "./Html/Escape.ts"
 import { notFoundPage } from "./Html/Shell.ts"
 import { KEEPALIVE_SCRIPT, keepAliveBody, WIZARD_SCRIPT, wizardBody } from "./Html/WizardPage.ts"
-import { html, json, readJson, type SimRequest } from "./Http.ts"
+import { html, json, type JsonObject, readJsonObject, type SimRequest } from "./Http.ts"
 import { LINES, lineSizes, MOVE_TYPES, type MoveType, type Terminal, terminalByName, TERMINALS, tradeTypeOfMove } from "./Reference.ts"
 import { openSlots, type Slot } from "./Slots.ts"
 import { nextConfirmationNumber, type Appointment, type SimState } from "./State.ts"
@@ -61,11 +61,16 @@ interface Step2 {
   readonly seals: ReadonlyArray<string>
 }
 
-type Body = Record<string, unknown>
+type Body = JsonObject
 
-const str = (b: Body, k: string): string => (typeof b[k] === "string" ? (b[k] as string).trim() : "")
-const strs = (b: Body, k: string): ReadonlyArray<string> =>
-  Array.isArray(b[k]) ? (b[k] as Array<unknown>).filter((x): x is string => typeof x === "string").map((s) => s.trim().toUpperCase()) : []
+const str = (b: Body, k: string): string => {
+  const v = b[k]
+  return typeof v === "string" ? v.trim() : ""
+}
+const strs = (b: Body, k: string): ReadonlyArray<string> => {
+  const v: unknown = b[k]
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string").map((s) => s.trim().toUpperCase()) : []
+}
 
 class Invalid {
   readonly message: string
@@ -153,10 +158,10 @@ const api = Effect.fnUntraced(function*(
 ) {
   const auth = yield* authenticate(env, req, "termops", "api")
   if (auth._tag === "denied") return auth.response
-  const body = (yield* readJson(req)) ?? {}
+  const body = (yield* readJsonObject(req)) ?? {}
   yield* pageDelay(env)
   const at = yield* now(env)
-  return run(auth.account.data, typeof body === "object" && body !== null ? (body as Body) : {}, at)
+  return run(auth.account.data, body, at)
 })
 
 const options = (env: SimEnv, req: SimRequest) =>

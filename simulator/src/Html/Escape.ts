@@ -16,9 +16,9 @@ type Value = string | number | Raw | ReadonlyArray<string | number | Raw> | null
 
 const render = (v: Value): string => {
   if (v === null || v === undefined || v === false) return ""
-  if (Array.isArray(v)) return v.map((x) => render(x as Value)).join("")
-  if (typeof v === "object") return (v as Raw).__raw
-  return esc(v as string | number)
+  if (typeof v === "string" || typeof v === "number") return esc(v)
+  if ("__raw" in v) return v.__raw
+  return v.map((x) => render(x)).join("")
 }
 
 /** Tagged template: interpolated strings are escaped, `raw(…)` and nested `h` results are not. */
