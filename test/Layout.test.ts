@@ -1,9 +1,10 @@
 /**
  * The repository's layout, as import rules: `src/` holds the product alone (it never imports the
  * simulator, which lives in its own workspace, `simulator/`, for the demo, the tests and the
- * bench); the simulator needs nothing from the product; and the simulator's modules form no
- * import cycle.
+ * bench); the simulator needs nothing from the product; the simulator's modules form no import
+ * cycle; and plain Node imports the package's TypeScript entries by name.
  */
+import { execFileSync } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, relative, sep } from "node:path"
@@ -83,6 +84,13 @@ describe("layout", () => {
       e.specifier.startsWith("emodal-api/")
     )
     assert.deepStrictEqual(show(outside), [])
+  })
+
+  it("plain Node imports the simulator by package name (the workspace resolves to its real path, outside node_modules)", () => {
+    const script = `const m = await import("@emodal/simulator"); const t = await import("@emodal/simulator/testing");` +
+      `console.log(typeof m.Simulator.layer, m.GRID_COLUMNS.length, typeof t.testSimulatorLayer)`
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8" })
+    assert.strictEqual(out.trim(), "function 18 function")
   })
 
   it("simulator/src has no import cycle", () => {
