@@ -68,4 +68,4 @@ const program = Effect.gen(function*() {
     }))
 )
 
-NodeRuntime.runMain(program as Effect.Effect<void, unknown>)
+NodeRuntime.runMain(program)
