@@ -15,7 +15,8 @@ import { Duration, Effect, Layer, Logger, Redacted, References } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
-import { Simulator, type SimulatorShape } from "../src/runtime/simulator/Simulator.ts"
+import { Simulator, type SimulatorShape } from "@emodal/simulator"
+import { newAccount } from "@emodal/simulator/testing"
 import { PortalConfig } from "../src/services/PortalConfig.ts"
 import { PortalOperations } from "../src/services/PortalOperations.ts"
 import * as Processes from "../src/services/Processes.ts"
@@ -23,7 +24,6 @@ import { SessionPool } from "../src/services/SessionPool.ts"
 import * as ContainersFlow from "../src/services/portal/Containers.ts"
 import { storeSection } from "./store.ts"
 import { coreLayer, credentials } from "../test/utils/ProductHarness.ts"
-import { newAccount } from "../test/utils/TestSimulator.ts"
 
 const only = new Set((process.env.BENCH_ONLY ?? "").split(",").filter((s) => s !== ""))
 const wants = (section: string) => only.size === 0 || only.has(section)

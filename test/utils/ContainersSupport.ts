@@ -8,13 +8,12 @@
 import { Effect, Layer, Redacted } from "effect"
 import ExcelJS from "exceljs"
 import { readFileSync } from "node:fs"
+import { testSimulatorLayer } from "@emodal/simulator/testing"
+import { type ContainerRow, Simulator, type SimulatorOptions } from "@emodal/simulator"
 import { CONTAINER_COLUMNS, type Container } from "../../src/domain/Operations.ts"
-import type { ContainerRow } from "../../src/runtime/simulator/Dataset.ts"
-import { Simulator, type SimulatorOptions } from "../../src/runtime/simulator/Simulator.ts"
 import { PortalOperations } from "../../src/services/PortalOperations.ts"
 import type { RequestContext } from "../../src/services/operations/Kit.ts"
 import { coreLayer } from "./ProductHarness.ts"
-import { testSimulatorLayer } from "./TestSimulator.ts"
 import { readZip, type ZipEntry } from "./ZipReader.ts"
 
 /** The simulator plus the product (pool, Chrome, files, operations) pointed at it. */

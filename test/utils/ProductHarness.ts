@@ -7,8 +7,8 @@ import { Effect, Layer, Redacted } from "effect"
 import { mkdtempSync, readdirSync, readlinkSync, rmSync, existsSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Simulator, type SimulatorShape } from "@emodal/simulator"
 import { Credentials } from "../../src/domain/Credentials.ts"
-import { Simulator, type SimulatorShape } from "../../src/runtime/simulator/Simulator.ts"
 import { AppointmentWorkflows } from "../../src/services/AppointmentWorkflows.ts"
 import { ArtifactStore } from "../../src/services/ArtifactStore.ts"
 import { Browser } from "../../src/services/Browser.ts"
@@ -110,4 +110,4 @@ export const eventually = <A>(what: string, check: Effect.Effect<A>, ok: (a: A) 
   })
 
 /** Re-exported so the product's e2e tests find it next to their other helpers. */
-export { logins } from "./TestSimulator.ts"
+export { logins } from "@emodal/simulator/testing"

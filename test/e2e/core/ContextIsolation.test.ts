@@ -3,10 +3,10 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
+import { Simulator } from "@emodal/simulator"
+import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { coreLayer, credentials, eventually, leftovers, logins, tempDataDir } from "../../utils/ProductHarness.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 layer(testSimulatorLayer(), { excludeTestServices: true })("Context isolation (real Chromium)", (it) => {
   it.effect("sessions share one Chrome but not their cookies; a crash of it ends them all and a new one starts", () =>

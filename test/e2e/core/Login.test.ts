@@ -1,10 +1,10 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
+import { Simulator } from "@emodal/simulator"
+import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import { Credentials } from "../../../src/domain/Credentials.ts"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { coreLayer, credentials, leftovers, logins, tempDataDir } from "../../utils/ProductHarness.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 /** An account whose captcha behaves as `captchaMode`, password "secret-pw"; its username. */
 const account = (captchaMode: "token" | "audio" | "trusted") =>

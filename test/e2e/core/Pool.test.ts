@@ -1,7 +1,8 @@
 import { assert, layer } from "@effect/vitest"
 import { Deferred, Duration, Effect, Fiber, Ref } from "effect"
+import { Simulator } from "@emodal/simulator"
+import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import type { PoolExhausted } from "../../../src/domain/Errors.ts"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
 import type { BrowserSession } from "../../../src/services/BrowserSession.ts"
 import type { PageHandle } from "../../../src/services/Browser.ts"
 import { PortalConfig } from "../../../src/services/PortalConfig.ts"
@@ -9,7 +10,6 @@ import { openApp } from "../../../src/services/portal/PageState.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { coreLayer, credentials, eventually, leftovers, logins, tempDataDir } from "../../utils/ProductHarness.ts"
 import { sessionUsernames } from "../../utils/PoolHarness.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 /** A trusted-captcha account with 3 containers; its username. */
 const account = (prefix: string) => Effect.map(newAccount(prefix, { captchaMode: "trusted", containerCount: 3 }), (a) => a.username)

@@ -7,11 +7,11 @@ import { assert, layer } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
+import { Simulator } from "@emodal/simulator"
+import { newAccount, type NewAccountSpec, testSimulatorLayer } from "@emodal/simulator/testing"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { call, realServer } from "../../utils/HttpHarness.ts"
 import { eventually, leftovers, logins, openHandlesUnder, tempDataDir } from "../../utils/ProductHarness.ts"
-import { newAccount, type NewAccountSpec, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 /** A token-captcha account with 5 containers unless told otherwise; its username. */
 const account = (prefix: string, spec: NewAccountSpec = {}) =>

@@ -8,11 +8,11 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { createServer, type AddressInfo } from "node:net"
+import { Simulator } from "@emodal/simulator"
+import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import * as Logging from "../../../src/runtime/Logging.ts"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
 import { call, realServer } from "../../utils/HttpHarness.ts"
 import { logins, tempDataDir } from "../../utils/ProductHarness.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 /** A token-captcha account; the get_session body for it. */
 const account = (prefix: string) =>

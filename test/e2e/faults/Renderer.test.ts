@@ -5,12 +5,12 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
+import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import * as Processes from "../../../src/services/Processes.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { snapshotFiles } from "../../../src/services/SessionSnapshots.ts"
 import { call, type HttpResult, realServer } from "../../utils/HttpHarness.ts"
 import { eventually, leftovers, tempDataDir } from "../../utils/ProductHarness.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 const creds = (username: string) => ({ username, password: "pw", captcha_api_key: "demo" })
 

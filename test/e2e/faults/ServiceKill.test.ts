@@ -9,12 +9,12 @@ import { spawn } from "node:child_process"
 import { existsSync, readdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
+import { Simulator } from "@emodal/simulator"
+import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import * as Processes from "../../../src/services/Processes.ts"
 import { snapshotFiles } from "../../../src/services/SessionSnapshots.ts"
 import { exited, freePort } from "../../utils/ChildProcesses.ts"
 import { eventually, logins, simulatorEnv, tempDataDir } from "../../utils/ProductHarness.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 const MAIN = fileURLToPath(new URL("../../../src/runtime/main.ts", import.meta.url))
 

@@ -14,7 +14,7 @@ import { join, resolve } from "node:path"
 import { promisify } from "node:util"
 import { baseUrl, realServer } from "../../utils/HttpHarness.ts"
 import { README_BASE, readmeBlocks } from "../../utils/Readme.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
+import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 
 const run = promisify(execFile)
 const ROOT = resolve(import.meta.dirname, "../../..")

@@ -17,7 +17,7 @@ import { Ajv2020 } from "ajv/dist/2020.js"
 import { Effect } from "effect"
 import { generateSync } from "json-schema-faker"
 import { baseUrl, call, realServer } from "../../utils/HttpHarness.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
+import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 
 type Json = Record<string, any>
 

@@ -8,7 +8,7 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { baseUrl, call, realServer } from "../../utils/HttpHarness.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
+import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 
 interface SseEvent {
   readonly event: string

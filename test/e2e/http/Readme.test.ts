@@ -9,7 +9,7 @@ import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { baseUrl, realServer } from "../../utils/HttpHarness.ts"
 import { README_BASE, readmeBlocks } from "../../utils/Readme.ts"
-import { testSimulatorLayer } from "../../utils/TestSimulator.ts"
+import { testSimulatorLayer } from "@emodal/simulator/testing"
 
 const run = promisify(execFile)
 

@@ -5,13 +5,13 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
+import { Simulator } from "@emodal/simulator"
+import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import * as Processes from "../../../src/services/Processes.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { baseUrl, call, realServer } from "../../utils/HttpHarness.ts"
 import { eventually, logins } from "../../utils/ProductHarness.ts"
 import { readSheetRows } from "../../utils/Sheets.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

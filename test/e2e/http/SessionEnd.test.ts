@@ -4,10 +4,10 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
+import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { call, type HttpResult, realServer } from "../../utils/HttpHarness.ts"
 import { eventually, leftovers, tempDataDir } from "../../utils/ProductHarness.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 /** Waits for `request` to answer, at most `within`: a hang fails the test with `what`. */
 const answeredWithin = (request: Fiber.Fiber<HttpResult>, within: `${number} seconds`, what: string) =>

@@ -9,12 +9,12 @@ import { FetchHttpClient } from "effect/http"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Simulator } from "@emodal/simulator"
+import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import { PortalClient } from "../../../src/http/PortalClient.ts"
 import { PortalConfig, PortalOperations, portalLayerFrom } from "../../../src/index.ts"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
 import { baseUrl, realServer } from "../../utils/HttpHarness.ts"
 import { logins, simulatorEnv } from "../../utils/ProductHarness.ts"
-import { newAccount, testSimulatorLayer } from "../../utils/TestSimulator.ts"
 
 const account = Effect.map(newAccount("rpc", { captchaMode: "token", containerCount: 60 }), (a) => a.username)
 

@@ -1,8 +1,8 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer, Ref } from "effect"
 import { existsSync } from "node:fs"
-import { GRID_COLUMNS } from "../../../src/runtime/simulator/Dataset.ts"
-import { Simulator } from "../../../src/runtime/simulator/Simulator.ts"
+import { GRID_COLUMNS, Simulator } from "@emodal/simulator"
+import { newAccount } from "@emodal/simulator/testing"
 import { ArtifactStore } from "../../../src/services/ArtifactStore.ts"
 import { PortalOperations } from "../../../src/services/PortalOperations.ts"
 import { coreLayer } from "../../utils/ProductHarness.ts"
@@ -15,7 +15,6 @@ import {
   urlPathOf,
   zipEntries
 } from "../../utils/ContainersSupport.ts"
-import { newAccount } from "../../utils/TestSimulator.ts"
 
 const FILE_NAME = /^containers_scraped_\d{8}_\d{6}\.xlsx$/
 
