@@ -112,6 +112,10 @@ interface Index {
 
 const TOMBSTONES_KEPT = 1000
 
+/** What a caller asking for an ended (or unknown) session id gets. */
+const endedFor = (id: string, reason: BrowserSession.EndReason | undefined) =>
+  isSessionId(id) ? BrowserSession.endedError(id, reason) : new SessionNotFound({ sessionId: id })
+
 interface Counters {
   readonly logins: number
   readonly restores: number
@@ -215,17 +219,14 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
         for (const [id, entry] of sessions) {
           const settings = yield* entry.session.settings
           if (settings.neverTerminate) continue
-          // Claims the session atomically: a message arriving now is refused, never half-run.
-          if (!(yield* entry.session.endIfIdle("evicted"))) continue
-          yield* Effect.logInfo("evicting least recently used idle session", {
+          // Ends the session only if it is idle (a message arriving now is refused, never half-run)
+          // and saves its snapshot, so it can come back later by restore instead of a login.
+          if (!(yield* entry.session.evict)) continue
+          yield* Effect.logInfo("evicted least recently used idle session", {
             sessionId: BrowserSession.sessionRef(id),
             username: entry.session.username
           })
-          // A snapshot first, so the session can come back later by restore instead of a login.
-          if (snapshots.enabled) {
-            yield* entry.session.snapshotClaimed
-            yield* keepRestorable(id)
-          }
+          if (snapshots.enabled) yield* keepRestorable(id)
           yield* retire(id, "evicted", entry.session)
           yield* Ref.update(counters, (c) => ({ ...c, evictions: c.evictions + 1 }))
           return true
@@ -321,7 +322,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
               driver,
               snapshots,
               restoreFrom,
-              hooks: { onIdle }
+              hooks: { idle: onIdle }
             })
             const how = yield* session.start
             return { session, how }
@@ -412,7 +413,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             if (snap !== undefined) {
               return yield* viaFingerprint(CredentialFingerprint.make(snap.fingerprint), credentialsOf(snap), request, snap)
             }
-            if (request.credentials === undefined) return yield* BrowserSession.endedError(id, found._tag === "ended" ? found.reason : undefined)
+            if (request.credentials === undefined) return yield* endedFor(id, found._tag === "ended" ? found.reason : undefined)
           }
           const credentials = request.credentials
           if (credentials === undefined) return yield* new SessionNotFound({})
@@ -480,7 +481,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           const entry = isSessionId(sessionId) ? i.sessions.get(sessionId) : undefined
           const ended = entry === undefined ? Option.none() : yield* entry.session.endReason
           if (entry !== undefined && Option.isNone(ended)) return entry.session
-          return yield* BrowserSession.endedError(sessionId, Option.getOrUndefined(ended) ?? i.tombstones.get(sessionId))
+          return yield* endedFor(sessionId, Option.getOrUndefined(ended) ?? i.tombstones.get(sessionId))
         })
 
       const close = (sessionId: string) =>
@@ -539,15 +540,9 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           const h = yield* session.health
           const now = yield* Clock.currentTimeMillis
           if (now - Math.max(h.lastUsed, h.lastRefresh ?? 0) < refreshAfterMs) return "not_due" as const
-          const outcome = yield* session.runIfIdle({
-            name: "refresh",
-            kind: "refresh",
-            skipLoginCheck: true,
-            retryOnLoggedOut: false,
-            run: (page) => driver.refresh(page)
-          }).pipe(Effect.result)
-          if (outcome._tag === "Success" && Option.isNone(outcome.success)) return "busy" as const
-          if (outcome._tag === "Success" && Option.getOrUndefined(outcome.success) === "logged_in") {
+          const outcome = yield* session.refresh.pipe(Effect.result)
+          if (outcome._tag === "Success" && outcome.success === "busy") return "busy" as const
+          if (outcome._tag === "Success" && outcome.success === "logged_in") {
             yield* Ref.update(counters, (c) => ({ ...c, refreshes: c.refreshes + 1 }))
             yield* Effect.logDebug("session refreshed", { sessionId: BrowserSession.sessionRef(session.id) })
             return "refreshed" as const
