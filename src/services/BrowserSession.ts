@@ -212,7 +212,8 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       Effect.gen(function*() {
         if (left === "ending") return
         if (yield* recycler.claim) {
-          return yield* mailbox.post("upkeep", (restore) => Effect.exit(restore(annotate(recycler.recycle))))
+          return yield* mailbox.post("upkeep", (restore) =>
+            Effect.flatMap(Ref.make("recycle:start"), (phase) => bounded("recycle", annotate(recycler.recycle(phase)), phase, restore)))
         }
         if (left === "idle") yield* hooks.idle
       })
@@ -240,17 +241,21 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
         }
       })
 
+    /** Page work named `name` under OPERATION_TIMEOUT; a page it leaves hung ends the session as crashed. */
+    const bounded = <A, E>(name: string, work: Effect.Effect<A, E>, phase: Ref.Ref<string>, restore: Mailbox.Restore) =>
+      runBounded(work, phase, restore, {
+        timeout: config.operationTimeout,
+        pageAnswers,
+        ending: Effect.map(mailbox.endReason, Option.isSome),
+        giveUp: (why, at) => Effect.logWarning(why, { operation: name, phase: at }).pipe(Effect.andThen(mailbox.end("crashed"))),
+        timedOut: (at) => new OperationTimedOut({ sessionId, operation: name, phase: at, timeoutMillis })
+      })
+
     /** An operation as a message's work: logged in, under its deadline, its outcome recorded. */
     const perform = <A, E>(op: Operation<A, E>): Mailbox.Work<A, E | SessionFailure> => (restore) =>
       Effect.gen(function*() {
         const phase = yield* Ref.make(`${op.name}:start`)
-        const exit = yield* runBounded(login.execute(op, phase), phase, restore, {
-          timeout: config.operationTimeout,
-          pageAnswers,
-          ending: Effect.map(mailbox.endReason, Option.isSome),
-          giveUp: (why, at) => Effect.logWarning(why, { operation: op.name, phase: at }).pipe(Effect.andThen(mailbox.end("crashed"))),
-          timedOut: (at) => new OperationTimedOut({ sessionId, operation: op.name, phase: at, timeoutMillis })
-        })
+        const exit = yield* bounded(op.name, login.execute(op, phase), phase, restore)
         yield* recordOutcome(op.kind ?? "operation", exit)
         return exit
       })

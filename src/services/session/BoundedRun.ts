@@ -47,8 +47,12 @@ export const runBounded = <A, E>(
     const waited = yield* Effect.exit(restore(Fiber.await(worker).pipe(Effect.timeoutOption(params.timeout))))
     if (Exit.isFailure(waited)) {
       const stopped = yield* Fiber.interrupt(worker).pipe(Effect.timeoutOption(END_GRACE))
-      if (Option.isNone(stopped) && !(yield* params.ending)) {
-        yield* params.giveUp("an abandoned operation could not be stopped; ending the session", yield* Ref.get(phase))
+      if (Option.isNone(stopped)) {
+        if (yield* params.ending) {
+          yield* Effect.logDebug("abandoned work did not stop within END_GRACE; the session is ending anyway", { phase: yield* Ref.get(phase) })
+        } else {
+          yield* params.giveUp("an abandoned operation could not be stopped; ending the session", yield* Ref.get(phase))
+        }
       }
       return Exit.failCause(waited.cause)
     }

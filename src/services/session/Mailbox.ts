@@ -76,7 +76,7 @@ export interface Mailbox {
   /** Runs `work` only when nothing holds or waits for the permit; None when the session was busy. */
   readonly runIfIdle: <A, E>(kind: OperationKind, work: Work<A, E>) => Effect.Effect<Option.Option<A>, E | EndError | PoolExhausted>
   /** Queues upkeep nobody awaits (not bounded by the limit), tracked and interrupted like any message. */
-  readonly post: (kind: OperationKind, work: Work<void, never>) => Effect.Effect<void>
+  readonly post: <E>(kind: OperationKind, work: Work<void, E>) => Effect.Effect<void>
   /** Ends the session once; false if it had already ended. */
   readonly end: (reason: EndReason) => Effect.Effect<boolean>
   /**
@@ -191,9 +191,9 @@ export const make = (params: MailboxParams): Effect.Effect<Mailbox, never, Scope
       })
 
     /** Starts a message in the session's FiberSet: at once (admission is synchronous), uninterruptible. */
-    const start = <A, E>(kind: OperationKind, mode: Mode, work: Work<A, E>) =>
+    const start = <A, E>(msg: Effect.Effect<A, E>) =>
       Effect.gen(function*() {
-        const fiber = yield* Effect.forkDetach(message(kind, mode, work), { startImmediately: true, uninterruptible: true })
+        const fiber = yield* Effect.forkDetach(msg, { startImmediately: true, uninterruptible: true })
         // A closed set interrupts the fiber, which is then refused (the session has ended).
         yield* FiberSet.add(holders, fiber)
         return fiber
@@ -209,7 +209,13 @@ export const make = (params: MailboxParams): Effect.Effect<Mailbox, never, Scope
         Fiber.await(child),
         Deferred.await(endedSignal).pipe(
           Effect.andThen(Fiber.await(child).pipe(Effect.timeoutOption(END_GRACE))),
-          Effect.map(Option.getOrElse((): Exit.Exit<A, E> => Exit.interrupt()))
+          Effect.flatMap(Option.match({
+            onSome: Effect.succeed,
+            onNone: () =>
+              Effect.logDebug("the session ended and its message did not wind down within END_GRACE; answering without it", {
+                phase: "mailbox:end"
+              }).pipe(Effect.as(Exit.interrupt()))
+          }))
         )
       ).pipe(
         Effect.flatMap((exit): Effect.Effect<A, E | EndError> =>
@@ -231,7 +237,7 @@ export const make = (params: MailboxParams): Effect.Effect<Mailbox, never, Scope
     const submit = <A, E>(kind: OperationKind, mode: Mode, work: Work<A, E>) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
-          const child = yield* start(kind, mode, work)
+          const child = yield* start(message(kind, mode, work))
           return yield* restore(outcomeOf(child)).pipe(Effect.onInterrupt(() => stop(child)))
         })
       )
@@ -239,7 +245,8 @@ export const make = (params: MailboxParams): Effect.Effect<Mailbox, never, Scope
     return {
       run: (kind, work) => submit(kind, "queue", work).pipe(Effect.map(Option.getOrThrow)),
       runIfIdle: (kind, work) => submit(kind, "ifIdle", work),
-      post: (kind, work) => Effect.asVoid(start(kind, "upkeep", work)),
+      // Nobody awaits upkeep: its outcome, or its refusal (the session ended meanwhile), is nobody's answer.
+      post: (kind, work) => Effect.asVoid(start(Effect.ignore(message(kind, "upkeep", work)))),
       end: (reason) => end(reason),
       endWhileIdle: (reason) => end(reason, false),
       ended: Deferred.await(endedSignal),

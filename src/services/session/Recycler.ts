@@ -29,8 +29,8 @@ export interface RecyclerParams {
 export interface Recycler {
   /** True (and the recycle is then pending) when one is due and none is pending yet. */
   readonly claim: Effect.Effect<boolean>
-  /** Replaces the Chrome (run holding the session's permit); clears the pending claim. */
-  readonly recycle: Effect.Effect<void>
+  /** Replaces the Chrome (run holding the session's permit; `phase` follows its steps); clears the pending claim. */
+  readonly recycle: (phase: Ref.Ref<string>) => Effect.Effect<void>
 }
 
 export const make = (params: RecyclerParams): Effect.Effect<Recycler> =>
@@ -55,7 +55,7 @@ export const make = (params: RecyclerParams): Effect.Effect<Recycler> =>
       return yield* Ref.modify(pending, (p) => [!p, true])
     })
 
-    const recycle = Effect.gen(function*() {
+    const recycle = (phase: Ref.Ref<string>) => Effect.gen(function*() {
       const state = yield* writer.capture(chrome.current().lease.page)
       const fresh = yield* chrome.open
       const swapped = yield* Effect.gen(function*() {
@@ -67,7 +67,7 @@ export const make = (params: RecyclerParams): Effect.Effect<Recycler> =>
         }
         return true
       }).pipe(
-        Effect.provideService(PhaseTracker, yield* Ref.make("recycle")),
+        Effect.provideService(PhaseTracker, phase),
         Effect.catchCause((cause) =>
           Effect.logWarning("Chrome recycling failed; keeping the current one", cause).pipe(
             Effect.andThen(chrome.discard(fresh)),
