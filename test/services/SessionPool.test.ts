@@ -94,6 +94,22 @@ describe("SessionPool eviction (MAX_SESSIONS=2)", () => {
       assert.deepStrictEqual(yield* sessionUsernames, ["b"])
     }).pipe(Effect.provide(poolLayer({ MAX_SESSIONS: "1" }))))
 
+  it.effect("a waiter gets the slot of an idle pinned session as soon as it is unpinned", () =>
+    Effect.gen(function*() {
+      const pool = yield* SessionPool
+      const a = yield* pool.acquire({ credentials: creds("a"), neverTerminate: true })
+      const waiter = yield* pool.acquire({ credentials: creds("b") }).pipe(Effect.forkChild)
+      yield* TestClock.adjust("5 seconds")
+      assert.isUndefined(waiter.pollUnsafe(), "a pinned session is never evicted")
+      yield* a.session.updateSettings({ neverTerminate: false })
+      // No clock moves: the unpin alone must let the waiter in.
+      for (let i = 0; i < 1000 && waiter.pollUnsafe() === undefined; i++) yield* Effect.yieldNow
+      assert.isDefined(waiter.pollUnsafe(), "the waiter was served after the unpin, before ACQUIRE_TIMEOUT")
+      const b = yield* Fiber.join(waiter)
+      assert.isTrue(b.isNew)
+      assert.deepStrictEqual(yield* sessionUsernames, ["b"])
+    }).pipe(Effect.provide(poolLayer({ MAX_SESSIONS: "1", ACQUIRE_TIMEOUT: "30 seconds" }))))
+
   it.effect("beyond ACQUIRE_QUEUE_LIMIT waiters, fails at once with queue_full", () =>
     Effect.gen(function*() {
       const pool = yield* SessionPool
