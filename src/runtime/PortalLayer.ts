@@ -1,8 +1,10 @@
 /**
  * The whole service without HTTP, wired once: configuration → Chrome, portal health, captcha
- * solver, portal driver → session pool, files → operations. Embedding programs provide
- * `PortalLayer` (or `portalLayerFrom(config)`) and use `PortalOperations` / `SessionPool` directly;
- * the HTTP server is one more layer on top (ServerLayer). Closing the layer closes every Chrome.
+ * solver, portal driver → session pool (with its restorer, refresher and metrics), files →
+ * operations. Embedding programs provide `PortalLayer` (or `portalLayerFrom(config)`) and use
+ * `PortalOperations` / `SessionPool` directly; the HTTP server is one more layer on top
+ * (ServerLayer). Each build has a metric registry of its own, shared by everything above it.
+ * Closing the layer closes every Chrome.
  */
 import { Layer } from "effect"
 import { AppointmentWorkflows } from "../services/AppointmentWorkflows.ts"
@@ -16,16 +18,29 @@ import { PortalHealth } from "../services/PortalHealth.ts"
 import { PortalOperations } from "../services/PortalOperations.ts"
 import { SessionPool } from "../services/SessionPool.ts"
 import { SessionSnapshots } from "../services/SessionSnapshots.ts"
+import { PoolMetrics } from "../services/pool/PoolMetrics.ts"
+import { SessionRefresher } from "../services/pool/SessionRefresher.ts"
+import { SessionRestorer } from "../services/pool/SessionRestorer.ts"
+
+/**
+ * The session pool and its parts: the refresher over the pool over the restorer and the metrics.
+ * Needs configuration, Chrome, the portal driver, the snapshot store (and a metric registry).
+ */
+export const SessionPoolLayer = SessionRefresher.layer.pipe(
+  Layer.provideMerge(SessionPool.layer),
+  Layer.provideMerge(Layer.mergeAll(SessionRestorer.layer, PoolMetrics.layer))
+)
 
 /** The service's layers over a given configuration layer. */
 export const portalLayerFrom = <E, R>(config: Layer.Layer<PortalConfig, E, R>) =>
   PortalOperations.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(SessionPool.layer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer)),
+    Layer.provideMerge(Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer)),
     Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
     Layer.provideMerge(CaptchaSolver.layerFetch),
     Layer.provideMerge(PortalHealth.layer),
     Layer.provideMerge(Browser.layer),
-    Layer.provideMerge(config)
+    Layer.provideMerge(config),
+    Layer.provideMerge(PoolMetrics.registryLayer)
   )
 
 /** The service's layers configured from the environment. */

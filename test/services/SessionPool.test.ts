@@ -94,6 +94,22 @@ describe("SessionPool eviction (MAX_SESSIONS=2)", () => {
       assert.deepStrictEqual(yield* sessionUsernames, ["b"])
     }).pipe(Effect.provide(poolLayer({ MAX_SESSIONS: "1" }))))
 
+  it.effect("a waiter gets the slot of an idle pinned session as soon as it is unpinned", () =>
+    Effect.gen(function*() {
+      const pool = yield* SessionPool
+      const a = yield* pool.acquire({ credentials: creds("a"), neverTerminate: true })
+      const waiter = yield* pool.acquire({ credentials: creds("b") }).pipe(Effect.forkChild)
+      yield* TestClock.adjust("5 seconds")
+      assert.isUndefined(waiter.pollUnsafe(), "a pinned session is never evicted")
+      yield* a.session.updateSettings({ neverTerminate: false })
+      // No clock moves: the unpin alone must let the waiter in.
+      for (let i = 0; i < 1000 && waiter.pollUnsafe() === undefined; i++) yield* Effect.yieldNow
+      assert.isDefined(waiter.pollUnsafe(), "the waiter was served after the unpin, before ACQUIRE_TIMEOUT")
+      const b = yield* Fiber.join(waiter)
+      assert.isTrue(b.isNew)
+      assert.deepStrictEqual(yield* sessionUsernames, ["b"])
+    }).pipe(Effect.provide(poolLayer({ MAX_SESSIONS: "1", ACQUIRE_TIMEOUT: "30 seconds" }))))
+
   it.effect("beyond ACQUIRE_QUEUE_LIMIT waiters, fails at once with queue_full", () =>
     Effect.gen(function*() {
       const pool = yield* SessionPool
@@ -200,51 +216,4 @@ describe("SessionPool acquisition", () => {
       assert.strictEqual(again._tag, "SessionNotFound")
       assert.isTrue((yield* pool.acquire({ credentials: creds("a") })).isNew)
     }).pipe(Effect.provide(poolLayer())))
-})
-
-describe("SessionPool refresher (TestClock, fake portal)", () => {
-  const env = { REFRESH_CHECK_INTERVAL: "60 seconds", SESSION_REFRESH_AFTER: "5 minutes", OPERATION_TIMEOUT: "1 hour" }
-
-  it.effect("refreshes idle keep-alive sessions once they are due, on the schedule", () =>
-    Effect.gen(function*() {
-      const pool = yield* SessionPool
-      const fake = yield* FakePortal
-      yield* pool.acquire({ credentials: creds("a") })
-      yield* TestClock.adjust("4 minutes")
-      assert.strictEqual((yield* fake.state).refreshes, 0)
-      yield* TestClock.adjust("2 minutes")
-      assert.strictEqual((yield* fake.state).refreshes, 1)
-      assert.strictEqual((yield* pool.stats).refreshesTotal, 1)
-      yield* TestClock.adjust("5 minutes")
-      assert.strictEqual((yield* fake.state).refreshes, 2)
-    }).pipe(Effect.provide(poolLayer(env))))
-
-  it.effect("skips busy sessions and sessions with keep_alive false", () =>
-    Effect.gen(function*() {
-      const pool = yield* SessionPool
-      const fake = yield* FakePortal
-      const a = yield* pool.acquire({ credentials: creds("a") })
-      yield* pool.acquire({ credentials: creds("b"), keepAlive: false })
-      const busy = yield* holdBusy(a.session)
-      yield* TestClock.adjust("6 minutes")
-      assert.strictEqual((yield* fake.state).refreshes, 0)
-      yield* busy.release
-      // Released just now: a is "used" at minute 6 and due again at minute 11.
-      yield* TestClock.adjust("5 minutes")
-      assert.strictEqual((yield* fake.state).refreshes, 1)
-    }).pipe(Effect.provide(poolLayer(env))))
-
-  it.effect("a failed refresh closes an unpinned session and re-logs in a pinned one", () =>
-    Effect.gen(function*() {
-      const pool = yield* SessionPool
-      const fake = yield* FakePortal
-      yield* pool.acquire({ credentials: creds("free") })
-      const pinned = yield* pool.acquire({ credentials: creds("pinned"), neverTerminate: true })
-      yield* fake.update((s) => ({ ...s, refreshFails: true }))
-      yield* TestClock.adjust("6 minutes")
-      assert.deepStrictEqual(yield* sessionUsernames, ["pinned"])
-      assert.strictEqual((yield* fake.state).logins.pinned, 2, "the pinned session logged in again")
-      assert.strictEqual((yield* pool.acquire({ sessionId: pinned.session.id })).session.id, pinned.session.id)
-      assert.strictEqual((yield* pool.stats).refreshFailuresTotal, 2)
-    }).pipe(Effect.provide(poolLayer(env))))
 })

@@ -1,5 +1,5 @@
 /**
- * Layers for unit tests of the session actor and the pool: the real SessionPool and BrowserSession
+ * Layers for unit tests of the session actor and the pool: the real SessionPool (with its parts) and BrowserSession
  * over a fake Browser (no Chrome) and a fake portal, configured from plain env records; waits that
  * yield (no clock) until the actor or the pool gets somewhere, and the pool's usernames.
  */
@@ -10,12 +10,15 @@ import type { BrowserSession } from "../../src/services/BrowserSession.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
 import { FakePortal, PortalDriver } from "../../src/services/PortalDriver.ts"
 import { SessionPool } from "../../src/services/SessionPool.ts"
+import { PoolMetrics } from "../../src/services/pool/PoolMetrics.ts"
+import { SessionPoolLayer } from "../../src/runtime/PortalLayer.ts"
 import { SessionSnapshots } from "../../src/services/SessionSnapshots.ts"
 
 export const poolLayer = (env: Record<string, string> = {}) =>
-  SessionPool.layer.pipe(
+  SessionPoolLayer.pipe(
     Layer.provideMerge(Layer.mergeAll(Browser.layerTest, PortalDriver.layerTest, SessionSnapshots.layer)),
-    Layer.provideMerge(PortalConfig.layerTest({ DATA_DIR: "/nonexistent-test-data-dir", ...env }))
+    Layer.provideMerge(PortalConfig.layerTest({ DATA_DIR: "/nonexistent-test-data-dir", ...env })),
+    Layer.provideMerge(PoolMetrics.registryLayer)
   )
 
 export const creds = (username: string, password = "pw") =>

@@ -17,7 +17,8 @@ import { PortalConfig } from "../../src/services/PortalConfig.ts"
 import { Idempotency } from "../../src/services/Idempotency.ts"
 import { PortalDriver } from "../../src/services/PortalDriver.ts"
 import { PortalHealth } from "../../src/services/PortalHealth.ts"
-import { SessionPool } from "../../src/services/SessionPool.ts"
+import { SessionPoolLayer } from "../../src/runtime/PortalLayer.ts"
+import { PoolMetrics } from "../../src/services/pool/PoolMetrics.ts"
 import { SessionSnapshots } from "../../src/services/SessionSnapshots.ts"
 import * as Processes from "../../src/services/Processes.ts"
 
@@ -61,12 +62,13 @@ export const coreLayer = (env: Record<string, string> = {}, dataDir?: string) =>
     const sim = yield* Simulator
     const dir = dataDir ?? (yield* tempDataDir)
     const config = PortalConfig.layerTest({ ...simulatorEnv(sim, dir), ...env })
-    return Layer.mergeAll(SessionPool.layer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer).pipe(
+    return Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer).pipe(
       Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
       Layer.provideMerge(CaptchaSolver.layerFetch),
       Layer.provideMerge(PortalHealth.layer),
       Layer.provideMerge(Browser.layer),
-      Layer.provideMerge(config)
+      Layer.provideMerge(config),
+      Layer.provideMerge(PoolMetrics.registryLayer)
     )
   }))
 

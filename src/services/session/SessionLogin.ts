@@ -1,0 +1,104 @@
+/**
+ * Keeping a session logged in: the first login or the restore of a snapshot (verified on the
+ * keep-alive page), the cheap logged-in check each operation starts with, and the one re-login a
+ * logged-out session gets before it gives up with SessionExpired. All of it runs inside messages,
+ * so concurrent callers of one session never start a second login: the session's permit is the
+ * single-flight path for an existing session.
+ */
+import { Effect, Ref } from "effect"
+import type { Credentials } from "../../domain/Credentials.ts"
+import { type CaptchaFailed, type LoginFailed, type PortalUnavailable, SessionExpired, withContext } from "../../domain/Errors.ts"
+import type { SessionId } from "../../domain/Ids.ts"
+import type { BrowserError, PageHandle } from "../Browser.ts"
+import { LoggedOut } from "../portal/PageState.ts"
+import { PhaseTracker } from "../portal/Phase.ts"
+import * as Snapshot from "../portal/Snapshot.ts"
+import type { PortalDriverShape } from "../PortalDriver.ts"
+import type { SnapshotData } from "../SessionSnapshots.ts"
+import { translate, type TranslateContext } from "./SessionFailures.ts"
+import type { Operation, SessionFailure, StartOutcome } from "./SessionProtocol.ts"
+
+export interface SessionLoginParams {
+  readonly sessionId: SessionId
+  readonly credentials: Credentials
+  readonly driver: PortalDriverShape
+  /** The session's current page (it changes when the session recycles its Chrome). */
+  readonly page: () => PageHandle
+  /** Records a successful login in the session's health. */
+  readonly loggedIn: Effect.Effect<void>
+  readonly failures: TranslateContext
+}
+
+export interface SessionLogin {
+  /** Restores `from` (verified) or, without it or when it no longer holds, logs in. */
+  readonly start: (from: SnapshotData | undefined) => Effect.Effect<StartOutcome, LoginFailed | CaptchaFailed | PortalUnavailable | BrowserError>
+  /** Logs in again; a failure is SessionExpired (a portal outage stays PortalUnavailable). */
+  readonly relogin: Effect.Effect<void, SessionExpired | PortalUnavailable>
+  /** An operation's page work: the logged-in check first, one re-login on LoggedOut, errors translated. */
+  readonly execute: <A, E>(op: Operation<A, E>, phase: Ref.Ref<string>) => Effect.Effect<A, E | SessionFailure>
+}
+
+export const make = (params: SessionLoginParams): SessionLogin => {
+  const { driver, credentials, sessionId } = params
+
+  const login = Effect.suspend(() => driver.login(params.page(), credentials)).pipe(Effect.tap(() => params.loggedIn))
+
+  const relogin = Effect.gen(function*() {
+    yield* Effect.logWarning("portal session logged out; logging in again")
+    yield* login.pipe(
+      Effect.mapError((e) =>
+        e._tag === "PortalUnavailable"
+          ? withContext(e, { sessionId })
+          : new SessionExpired({ sessionId, detail: `re-login failed: ${e.reason}` })
+      )
+    )
+  })
+
+  const ensureLoggedIn = Effect.gen(function*() {
+    const verdict = yield* driver.probe(params.page()).pipe(
+      Effect.catch((e) => Effect.logDebug("login probe failed; assuming logged in", { phase: "session:probe", detail: e.detail }).pipe(Effect.as("unknown" as const)))
+    )
+    if (verdict === "logged_out") yield* relogin
+  })
+
+  /** Puts the snapshot into the page and asks the keep-alive page whether it still holds. */
+  const restore = (from: SnapshotData) =>
+    Effect.gen(function*() {
+      yield* Snapshot.apply(params.page(), { cookies: from.cookies, storage: from.storage })
+      const verdict = yield* driver.refresh(params.page()).pipe(
+        Effect.catch((e) => Effect.logDebug("restored session could not be verified", { phase: "session:restore", error: e._tag }).pipe(Effect.as("logged_out" as const)))
+      )
+      return verdict === "logged_in"
+    })
+
+  const start = (from: SnapshotData | undefined) =>
+    Effect.gen(function*() {
+      if (from !== undefined) {
+        if (yield* restore(from)) {
+          yield* Effect.logInfo("session restored from its snapshot (no login)")
+          return "restored" as const
+        }
+        yield* Effect.logInfo("snapshot no longer logged in; logging in")
+      }
+      yield* login
+      return "logged_in" as const
+    })
+
+  const execute = <A, E>(op: Operation<A, E>, phase: Ref.Ref<string>): Effect.Effect<A, E | SessionFailure> => {
+    const attempt = Effect.suspend(() => op.run(params.page()))
+    return Effect.gen(function*() {
+      if (op.skipLoginCheck !== true) yield* ensureLoggedIn
+      return yield* attempt.pipe(
+        Effect.catchIf(
+          (e): e is LoggedOut => e instanceof LoggedOut && op.retryOnLoggedOut !== false,
+          () => relogin.pipe(Effect.andThen(attempt))
+        )
+      )
+    }).pipe(
+      Effect.provideService(PhaseTracker, phase),
+      Effect.catch(translate<E | SessionExpired | PortalUnavailable>(params.failures, op.name, phase, op.name !== "login"))
+    )
+  }
+
+  return { start, relogin, execute }
+}

@@ -1,0 +1,53 @@
+import { describe, it, assert } from "@effect/vitest"
+import { Deferred, Effect, Fiber } from "effect"
+import { RpcTest } from "effect/rpc"
+import { handlersOf } from "../../../src/services/BrowserSession.ts"
+import { FakePortal } from "../../../src/services/PortalDriver.ts"
+import { SessionPool } from "../../../src/services/SessionPool.ts"
+import { SessionRpcs } from "../../../src/services/session/SessionProtocol.ts"
+import { creds, poolLayer, untilState } from "../../utils/PoolHarness.ts"
+
+/** A client of one session's protocol, as a fleet would hold it (in memory: no wire). */
+const clientOf = Effect.gen(function*() {
+  const pool = yield* SessionPool
+  const { session } = yield* pool.acquire({ credentials: creds("alice") })
+  const handlers = SessionRpcs.toLayer(handlersOf(session))
+  return { session, client: yield* RpcTest.makeClient(SessionRpcs).pipe(Effect.provide(handlers)) }
+})
+
+describe("SessionProtocol", () => {
+  it.effect("a session answers every message of its protocol through an RPC client", () =>
+    Effect.gen(function*() {
+      const { session, client } = yield* clientOf
+      const summary = yield* client.Summary()
+      assert.strictEqual(summary.session_id, session.id)
+      assert.strictEqual(summary.state, "ready")
+      assert.strictEqual(yield* client.Run({ operation: { name: "op", run: () => Effect.succeed(7) } }), 7)
+      assert.strictEqual((yield* client.Health()).uses, 1)
+      assert.deepStrictEqual(yield* client.UpdateSettings({ neverTerminate: true }), { neverTerminate: true, keepAlive: true })
+      assert.strictEqual(yield* client.Refresh(), "logged_in")
+      assert.strictEqual((yield* (yield* FakePortal).state).refreshes, 1)
+      yield* client.Relogin()
+      assert.strictEqual((yield* client.Health()).logins, 2)
+      assert.isNumber(yield* client.Touch())
+      yield* client.Snapshot()
+      assert.isTrue(yield* client.End({ reason: "closed" }))
+      assert.isFalse(yield* client.End({ reason: "closed" }), "a session ends once")
+      const error = yield* client.Summary().pipe(Effect.andThen(client.Refresh()), Effect.flip)
+      assert.strictEqual(error._tag, "SessionNotFound")
+    }).pipe(Effect.provide(poolLayer())))
+
+  it.effect("Evict refuses a busy session and ends an idle one", () =>
+    Effect.gen(function*() {
+      const { session, client } = yield* clientOf
+      const latch = yield* Deferred.make<void>()
+      const busy = yield* session.run({ name: "hold", run: () => Deferred.await(latch) }).pipe(Effect.forkChild)
+      yield* untilState(session, "busy")
+      assert.isFalse(yield* client.Evict(), "a busy session is never evicted")
+      yield* Deferred.succeed(latch, undefined)
+      yield* Fiber.join(busy)
+      assert.isTrue(yield* client.Evict())
+      assert.strictEqual(yield* session.ended, "evicted")
+      assert.isFalse(yield* client.Evict(), "an ended session is not evicted twice")
+    }).pipe(Effect.provide(poolLayer())))
+})
