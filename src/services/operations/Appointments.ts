@@ -46,7 +46,8 @@ import type { PageHandle } from "../Browser.ts"
 import type { IdempotencyShape } from "../Idempotency.ts"
 import { debugNote } from "../portal/Debug.ts"
 import { setRequestPhase } from "../portal/Phase.ts"
-import * as Wizard from "../portal/Wizard.ts"
+import { dateOf, ownChassisTarget } from "../portal/wizard/Matching.ts"
+import type { AvailableTimes, WizardFields } from "../PortalDriver.ts"
 import { type Acquired, type Kit, onSession, type RequestContext, type SessionSelector, withContextIfPortal } from "./Kit.ts"
 
 export interface AppointmentOperations {
@@ -122,7 +123,7 @@ export const missingFields = (phase: 1 | 2 | 3, type: ContainerType, d: PhaseDat
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v.trim() : undefined)
 
 /** The stored fields as the wizard needs them. */
-export const wizardFields = (type: ContainerType, d: PhaseData): Wizard.WizardFields => ({
+export const wizardFields = (type: ContainerType, d: PhaseData): WizardFields => ({
   containerType: type,
   truckingCompany: str(d.trucking_company) ?? "",
   terminal: str(d.terminal) ?? "",
@@ -133,7 +134,7 @@ export const wizardFields = (type: ContainerType, d: PhaseData): Wizard.WizardFi
   equipSize: str(d.equip_size),
   quantity: typeof d.quantity === "number" ? d.quantity : undefined,
   truckPlate: typeof d.truck_plate === "string" ? d.truck_plate : undefined,
-  ownChassis: Wizard.ownChassisTarget(d.own_chassis),
+  ownChassis: ownChassisTarget(d.own_chassis),
   pinCode: str(d.pin_code),
   unitNumber: str(d.unit_number),
   sealValue: str(d.seal_value)
@@ -227,7 +228,7 @@ export const afterSubmit = (cause: Cause.Cause<unknown>): Effect.Effect<never, P
 }
 
 type DriveResult =
-  | { readonly kind: "check"; readonly times: Wizard.AvailableTimes }
+  | { readonly kind: "check"; readonly times: AvailableTimes }
   | { readonly kind: "make"; readonly chosenTime: string; readonly confirmation: string }
 
 export const makeAppointmentOperations = (
@@ -235,7 +236,7 @@ export const makeAppointmentOperations = (
   workflows: AppointmentWorkflowsShape,
   idempotency: IdempotencyShape
 ): AppointmentOperations => {
-  const urls = kit.config.portal
+  const wizard = kit.driver.wizard
 
   /** Adds the workflow's id and current phase (read now) to an error. */
   const withWorkflow = (id: string) => <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, E> =>
@@ -253,11 +254,13 @@ export const makeAppointmentOperations = (
     Effect.gen(function*() {
       const wf = yield* workflows.use(id)
       const f = wizardFields(wf.containerType, wf.phaseData)
-      const inPlace = wf.currentPhase > 1 && (yield* Wizard.isAt(page, wf.pageToken, wf.currentPhase))
+      // A stored workflow is at phase 1, 2 or 3 (it ends with the booking).
+      const resumeAt = wf.currentPhase >= 3 ? 3 : 2
+      const inPlace = wf.currentPhase > 1 && (yield* wizard.isAt(page, wf.pageToken, resumeAt))
       let phase = wf.currentPhase
       if (inPlace) {
         yield* debugNote("resuming the wizard in place", { phase })
-        yield* Wizard.tidy(page)
+        yield* wizard.tidy(page, resumeAt)
       } else {
         const missing = missingFields(1, wf.containerType, wf.phaseData)
         if (missing.length > 0) return yield* new AppointmentFieldsMissing({ phase: 1, missing })
@@ -265,29 +268,29 @@ export const makeAppointmentOperations = (
         const token = yield* workflows.newPageToken
         yield* workflows.update(id, { pageToken: token, currentPhase: 1 })
         phase = 1
-        yield* Wizard.open(page, urls, token)
+        yield* wizard.open(page, token)
       }
       if (phase === 1) {
-        const fill = Wizard.phase1(page, f)
+        const fill = wizard.phase1(page, f)
         yield* fill
-        yield* Wizard.next(page, 1, fill)
+        yield* wizard.next(page, 1, fill)
         yield* workflows.update(id, { currentPhase: 2 })
         phase = 2
       }
       if (phase === 2) {
         const missing = missingFields(2, wf.containerType, wf.phaseData)
         if (missing.length > 0) return yield* new AppointmentFieldsMissing({ phase: 2, missing })
-        const fill = Wizard.phase2(page, f)
+        const fill = wizard.phase2(page, f)
         const plate = yield* fill
-        yield* Wizard.next(page, 2, fill)
+        yield* wizard.next(page, 2, fill)
         yield* workflows.update(id, { currentPhase: 3, selectedPlate: plate })
       }
       if (mode.kind === "check") {
-        const times = yield* Wizard.readTimes(page, wf.containerType)
+        const times = yield* wizard.readTimes(page, wf.containerType)
         return { kind: "check", times } satisfies DriveResult
       }
-      const chosenTime = yield* Wizard.chooseTime(page, wf.containerType, mode.time)
-      const confirmation = yield* Wizard.submit(page, mode.commit)
+      const chosenTime = yield* wizard.chooseTime(page, wf.containerType, mode.time)
+      const confirmation = yield* wizard.submit(page, mode.commit)
       return { kind: "make", chosenTime, confirmation } satisfies DriveResult
     })
 
@@ -432,7 +435,7 @@ export const makeAppointmentOperations = (
         if (missing.length > 0) {
           return yield* new InvalidOperationInput({ detail: `Missing required fields: ${missing.join(", ")}`, missingFields: missing })
         }
-        if (type === "export" && Wizard.dateOf(time) === undefined) {
+        if (type === "export" && dateOf(time) === undefined) {
           return yield* new InvalidOperationInput({
             detail: "appointment_time must name its date (MM/DD/YYYY) for an export, e.g. 'Friday 10/24/2025 18:30 - 19:30'",
             field: "appointment_time"
