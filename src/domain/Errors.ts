@@ -8,6 +8,7 @@
  * operations layer attaches that context with `withContext` before the error leaves the service.
  */
 import { Schema } from "effect"
+import type { SessionId } from "./Ids.ts"
 
 /** Where an error happened, attached by the operations layer (all optional). */
 const ContextFields = {
@@ -598,7 +599,7 @@ export const toSeedBody = (e: PortalError): SeedErrorBody => {
 
 /** Context the operations layer knows and an inner error does not. */
 export interface ErrorContext {
-  readonly sessionId?: string | undefined
+  readonly sessionId?: SessionId | undefined
   readonly isNewSession?: boolean | undefined
   readonly appointmentSessionId?: string | undefined
   readonly currentPhase?: number | undefined
@@ -630,3 +631,25 @@ const taggedWithoutContext = new Set<PortalErrorTag>(["PayloadTooLarge", "Unauth
 const hasContextFields = (e: PortalError): boolean => !taggedWithoutContext.has(e._tag)
 
 export const isPortalError = Schema.is(PortalError)
+
+/** The context fields as an error carries them (a SessionNotFound echoes whatever id it was sent). */
+export interface CarriedContext {
+  readonly sessionId?: string | undefined
+  readonly isNewSession?: boolean | undefined
+  readonly appointmentSessionId?: string | undefined
+  readonly currentPhase?: number | undefined
+  readonly debugBundleUrl?: string | undefined
+}
+
+/** The context `e` carries already (to pass on to an error that replaces it). */
+export const contextOf = (e: PortalError): CarriedContext => {
+  if (!hasContextFields(e)) return {}
+  const c = e as Extract<PortalError, CarriedContext>
+  return {
+    sessionId: c.sessionId,
+    isNewSession: c.isNewSession,
+    appointmentSessionId: c.appointmentSessionId,
+    currentPhase: c.currentPhase,
+    debugBundleUrl: c.debugBundleUrl
+  }
+}

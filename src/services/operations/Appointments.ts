@@ -28,12 +28,12 @@ import { Cause, Effect, Option, Ref } from "effect"
 import {
   AppointmentFieldsMissing,
   AppointmentPhaseFailed,
-  type ErrorContext,
+  type CarriedContext,
+  contextOf,
   InvalidOperationInput,
   isPortalError,
   type PortalError,
-  toSeedBody,
-  withContext
+  toSeedBody
 } from "../../domain/Errors.ts"
 import type {
   CheckAppointmentsRequest,
@@ -89,12 +89,9 @@ export const submitNotDone = (e: unknown): boolean =>
 
 const UNKNOWN_OUTCOME = "the appointment may have been booked — check My Appointments before trying again"
 
-/** The final answer for a Submit whose outcome is unknown (`what` says why). */
-const notConfirmed = (what: string, context: ErrorContext = {}) =>
-  withContext(
-    new AppointmentPhaseFailed({ phase: 3, step: SUBMIT_STEP, reason: "not_confirmed", detail: `${what}; ${UNKNOWN_OUTCOME}` }),
-    context
-  )
+/** The final answer for a Submit whose outcome is unknown (`what` says why), with the context it replaces. */
+const notConfirmed = (what: string, context: CarriedContext = {}) =>
+  new AppointmentPhaseFailed({ ...context, phase: 3, step: SUBMIT_STEP, reason: "not_confirmed", detail: `${what}; ${UNKNOWN_OUTCOME}` })
 
 /**
  * Makes a failure after Submit was clicked final. The Submit step's own verdicts stay as they are
@@ -110,7 +107,7 @@ export const afterSubmit = (cause: Cause.Cause<unknown>): Effect.Effect<never, P
   if (Option.isSome(error) && isPortalError(error.value)) {
     const e = error.value
     if (e._tag === "AppointmentPhaseFailed" && e.step === SUBMIT_STEP) return Effect.fail(e)
-    return Effect.fail(notConfirmed(`Submit was clicked, then: ${toSeedBody(e).error}`, e as ErrorContext))
+    return Effect.fail(notConfirmed(`Submit was clicked, then: ${toSeedBody(e).error}`, contextOf(e)))
   }
   return Effect.logError("make_appointment failed unexpectedly after Submit", cause).pipe(
     Effect.andThen(Effect.fail(notConfirmed("Submit was clicked, then the service failed while waiting for the answer")))
