@@ -616,13 +616,13 @@ export const withContext = <E extends PortalError>(e: E, ctx: ErrorContext): E =
   if (!hasContextFields(e)) return e
   const patch: Record<string, unknown> = {}
   for (const key of contextKeys) {
-    const current = (e as unknown as Record<string, unknown>)[key]
+    const current: unknown = Reflect.get(e, key)
     const next = ctx[key]
     if (current === undefined && next !== undefined) patch[key] = next
   }
   if (Object.keys(patch).length === 0) return e
   const Ctor = e.constructor as new (args: Record<string, unknown>) => E
-  const { _tag: _, ...fields } = { ...(e as unknown as Record<string, unknown>) }
+  const fields = Object.fromEntries(Object.entries(e).filter(([k]) => k !== "_tag"))
   return new Ctor({ ...fields, ...patch })
 }
 

@@ -343,7 +343,7 @@ const download = <E, R>(
         cdp.off("Browser.downloadProgress", onProgress)
         await cdp.send("Browser.setDownloadBehavior", { behavior: "default", ...inContext }).catch(() => undefined)
         await cdp.detach()
-      }).pipe(Effect.ignore))
+      }).pipe(Effect.catchCause((cause) => Effect.logDebug("the download watch did not detach cleanly", { phase: "appointments:export", cause }))))
     )
   })
 

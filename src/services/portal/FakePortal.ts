@@ -238,8 +238,11 @@ export const makeFakeDriver = Effect.gen(function*() {
       return { selected, rowsLoaded: listed.length, scrollCycles: 0, download: { path, suggestedFilename: "appointments.xlsx", bytes: bytes.length }, format: "xlsx" as const }
     }),
     wizard: {
-      isAt: (page, token, step) => Effect.sync(() => token !== undefined && wizards.get(page)?.token === token && wizards.get(page)?.step === step),
-      tidy: () => Effect.void,
+      isAt: Effect.fn("PortalDriver.wizard.isAt")(function*(page, token, step) {
+        const at = wizards.get(page)
+        return token !== undefined && at?.token === token && at.step === step
+      }),
+      tidy: Effect.fn("PortalDriver.wizard.tidy")(function*() {}),
       open: Effect.fn("PortalDriver.wizard.open")(function*(page, token) {
         yield* fault("wizardOpen", "appointment:open")
         wizards.set(page, { token, step: 1 })

@@ -6,7 +6,7 @@
 import { Effect } from "effect"
 import type { PageHandle } from "../../Browser.ts"
 import { Wizard } from "../../PortalSelectors.ts"
-import { bestEffort } from "../Phase.ts"
+import { bestEffort, gaveUp } from "../Phase.ts"
 import { monthIndex } from "./Matching.ts"
 import { click, closePanels, failed, inspect, onTimeout, PANEL_TIMEOUT, SETTLE_TIMEOUT, until } from "./WizardPage.ts"
 
@@ -69,7 +69,10 @@ export const pickDate = (page: PageHandle, date: string) =>
       if (first === undefined) break
       if (!(yield* pageCalendar(page, monthIndex(date) > monthIndex(first)))) break
     }
-    const open = yield* openDates(page).pipe(Effect.orElseSucceed(() => [] as Array<string>))
+    // Only for the error's detail: when the open dates cannot be read, the refusal names none.
+    const open = yield* openDates(page).pipe(
+      Effect.catch((e) => gaveUp("appointment:3", "the calendar's open dates", { error: e._tag }).pipe(Effect.as<ReadonlyArray<string>>([])))
+    )
     yield* closePanels(page, "appointment:3")
     return yield* failed(3, "Appointment date", "slot_unavailable", `No appointments can be made on ${date}`, open.slice(0, 10))
   })
