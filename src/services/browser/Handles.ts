@@ -160,8 +160,9 @@ export interface PageHandle {
   ) => Effect.Effect<DownloadedFile, BrowserError | WaitTimedOut | E, R>
 }
 
-/** What watches a page: `crashed` completes when it dies without its owner closing it. */
+/** The owner of a page: told (once or more) when the page dies while it is not closing it. */
 export interface PageWatch {
+  /** True once the owner began closing the page (or what holds it): a close is then no crash. */
   readonly isClosing: () => boolean
   readonly onCrash: (why: string) => void
 }

@@ -4,8 +4,8 @@
  * goes through `use`, which turns a throw into an internal `BrowserError` (and puppeteer's wait
  * timeouts into `WaitTimedOut`). Each page it opens gets the page runtime installed — as a script
  * of every new document and once in the current one — so a runtime call is one round trip, the
- * same as the page function it replaces; a document that somehow lacks the runtime (Chrome's own
- * error page) gets it on first use.
+ * same as the page function it replaces. A document that lacks the runtime anyway (none is known:
+ * even Chrome's error pages run the script) gets it on first use rather than failing.
  */
 import { Deferred, Duration, Effect, Exit } from "effect"
 import puppeteer, {

@@ -68,13 +68,24 @@ export const gridRuntime = (dom: DomRuntime) => {
   /** The body rows of `table` itself (not of tables nested in a detail). */
   const gridRows = (s: Sel, table: Element): Array<Element> => dom.all(table, s.bodyRows).filter((r) => r.closest("table") === table)
 
+  /** The id pattern, compiled once per document (the grid reads it for every row). */
+  const idPatterns = new Map<string, RegExp>()
+  const idPattern = (s: Sel): RegExp => {
+    let re = idPatterns.get(s.idCorePattern)
+    if (re === undefined) {
+      re = new RegExp(`^(${s.idCorePattern})[A-Z]?$`)
+      idPatterns.set(s.idCorePattern, re)
+    }
+    return re
+  }
+
   /** The container id in a row's first cell (icon text left out, the L/E suffix dropped), or null. */
   const containerIdOf = (s: Sel, row: Element): string | null => {
     const cell = row.querySelector(s.cell)
     if (cell === null) return null
     let text = cell.textContent ?? ""
     for (const icon of dom.all(cell, s.icon)) text = text.replace(icon.textContent ?? "", "")
-    return new RegExp(`^(${s.idCorePattern})[A-Z]?$`).exec(text.replace(/\s+/g, "").toUpperCase())?.[1] ?? null
+    return idPattern(s).exec(text.replace(/\s+/g, "").toUpperCase())?.[1] ?? null
   }
 
   /** The grid row of container `target` (a normalised id). */

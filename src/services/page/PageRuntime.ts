@@ -40,10 +40,22 @@ export const RUNTIME_PARTS = {
   wizardRuntime
 } as const
 
+/**
+ * A part's source as it is shipped: without its whole-line comments and indentation (every
+ * document parses the script, iframes included). Only whole lines change — a line break is never
+ * removed and no line's content is touched — so the code means exactly what it meant.
+ */
+const compact = (source: string): string =>
+  source
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("//") && !(line.startsWith("/*") && line.endsWith("*/")) && !line.startsWith("* ") && line !== "*" && line !== "/**" && line !== "*/")
+    .join("\n")
+
 /** The script that installs the runtime in a document (a no-op where it is installed already). */
-export const PAGE_RUNTIME_SOURCE = `(() => {
+export const PAGE_RUNTIME_SOURCE = compact(`(() => {
   if (window.__emodalApi !== undefined) return;
   const dom = (${domRuntime.toString()})();
   const runtime = Object.assign({}, ${Object.values(RUNTIME_PARTS).map((part) => `(${part.toString()})(dom)`).join(", ")});
   Object.defineProperty(window, "__emodalApi", { value: Object.freeze(runtime), configurable: false, writable: false, enumerable: false });
-})();`
+})();`)
