@@ -36,6 +36,7 @@ import { settingsPatch } from "./BrowserSession.ts"
 import { ArtifactStore } from "./ArtifactStore.ts"
 import { Idempotency } from "./Idempotency.ts"
 import { PortalConfig } from "./PortalConfig.ts"
+import { PortalDriver } from "./PortalDriver.ts"
 import { PortalHealth } from "./PortalHealth.ts"
 import { SessionPool } from "./SessionPool.ts"
 import * as ContainerOperations from "./operations/Containers.ts"
@@ -92,7 +93,7 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
       const pool = yield* SessionPool
       const artifacts = yield* ArtifactStore
       const portalHealth = yield* PortalHealth
-      const kit = makeKit(config, artifacts, pool, portalHealth)
+      const kit = makeKit(config, artifacts, pool, yield* PortalDriver)
       const workflows = yield* AppointmentWorkflows
       const appointments = makeAppointmentOperations(kit, workflows, yield* Idempotency)
       const startedAt = yield* Clock.currentTimeMillis
@@ -185,20 +186,52 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
         }
       })
 
+      const getContainers = Effect.fn("PortalOperations.getContainers")(function*(
+        request: GetContainersRequest,
+        context: RequestContext,
+        onProgress?: ContainerOperations.ProgressListener
+      ) {
+        return yield* ContainerOperations.getContainers(kit, request, context, onProgress)
+      })
+
+      const getContainerTimeline = Effect.fn("PortalOperations.getContainerTimeline")(function*(request: ContainerLookupRequest, context: RequestContext) {
+        return yield* ContainerOperations.getContainerTimeline(kit, request, context)
+      })
+
+      const getBookingNumber = Effect.fn("PortalOperations.getBookingNumber")(function*(request: ContainerLookupRequest, context: RequestContext) {
+        return yield* ContainerOperations.getBookingNumber(kit, request, context)
+      })
+
+      const getAppointments = Effect.fn("PortalOperations.getAppointments")(function*(
+        request: GetAppointmentsRequest,
+        context: RequestContext,
+        onProgress?: RowsListener
+      ) {
+        return yield* getAppointmentsOperation(kit, request, context, onProgress)
+      })
+
+      const getInfoBulk = Effect.fn("PortalOperations.getInfoBulk")(function*(
+        request: GetInfoBulkRequest,
+        context: RequestContext,
+        onProgress?: ContainerOperations.BulkListener
+      ) {
+        return yield* ContainerOperations.getInfoBulk(kit, request, context, onProgress)
+      })
+
       return PortalOperations.of({
         getSession,
         closeSession,
         pingSession,
-        listSessions,
-        health,
+        listSessions: listSessions.pipe(Effect.withSpan("PortalOperations.listSessions")),
+        health: health.pipe(Effect.withSpan("PortalOperations.health")),
         cleanup,
-        getContainers: (request, context, onProgress) => ContainerOperations.getContainers(kit, request, context, onProgress),
-        getContainerTimeline: (request, context) => ContainerOperations.getContainerTimeline(kit, request, context),
-        getBookingNumber: (request, context) => ContainerOperations.getBookingNumber(kit, request, context),
-        getAppointments: (request, context, onProgress) => getAppointmentsOperation(kit, request, context, onProgress),
+        getContainers,
+        getContainerTimeline,
+        getBookingNumber,
+        getAppointments,
         checkAppointments: appointments.checkAppointments,
         makeAppointment: appointments.makeAppointment,
-        getInfoBulk: (request, context, onProgress) => ContainerOperations.getInfoBulk(kit, request, context, onProgress)
+        getInfoBulk
       })
     })
   )
