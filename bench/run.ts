@@ -24,6 +24,9 @@ import { SessionPool } from "../src/services/SessionPool.ts"
 import { PortalDriver } from "../src/services/PortalDriver.ts"
 import { bookingValue } from "../src/services/portal/containers/ContainerDetail.ts"
 import { storeSection } from "./store.ts"
+import { BATCH_LATENCY, type Row } from "./limit/Harness.ts"
+import { remoteSimulatorLayer } from "./limit/RemoteSimulator.ts"
+import { warmLimitSection } from "./limit/WarmLimit.ts"
 import { coreLayer, credentials } from "../test/utils/ProductHarness.ts"
 
 const only = new Set((process.env.BENCH_ONLY ?? "").split(",").filter((s) => s !== ""))
@@ -48,20 +51,6 @@ const time = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     return { value, ms: performance.now() - started }
   })
 
-interface Row {
-  readonly section: string
-  readonly metric: string
-  readonly runs: number
-  readonly p50: number
-  readonly p95?: number
-  readonly p99?: number
-  readonly unit: string
-  readonly target?: string
-  readonly met?: boolean
-  /** What the original service's fixed sleeps alone cost for the same flow (SEED-SYSTEM §5.2/5.3). */
-  readonly seed?: string
-  readonly note?: string
-}
 const rows: Array<Row> = []
 
 interface StatsOptions {
@@ -369,6 +358,8 @@ const program = Effect.gen(function*() {
     ["containers", containersSection(sim, BATCH_LATENCY_MS)],
     ["memory", memorySection()],
     ["concurrency", concurrencySection()],
+    // The limit: the service against minimal puppeteer scripts, on a simulator in its own process.
+    ["limit", warmLimitSection((row) => rows.push(row)).pipe(Effect.provide(remoteSimulatorLayer({ batchLatency: BATCH_LATENCY })))],
     ["store", storeSection(stats, (section, metric, why) => {
       rows.push({ section, metric: `${metric}: NOT RUN (${why})`, runs: 0, p50: Number.NaN, unit: "" })
     })]

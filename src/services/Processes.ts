@@ -130,3 +130,23 @@ export const killAll = (pids: ReadonlyArray<number>, signal: NodeJS.Signals = "S
   }
   return n
 }
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ: 100 on Linux). */
+const USER_HZ = 100
+
+/**
+ * CPU time a process tree has used so far, in ms: each live process's own user + system time, plus
+ * what its reaped children used (cutime + cstime, so a renderer that already exited still counts).
+ * 0 when `root` is gone. For the benchmarks: the difference of two readings is the CPU spent between.
+ */
+export const treeCpuMs = (root: number, table: ReadonlyArray<ProcessEntry> = listProcesses()): number => {
+  let ticks = 0
+  for (const p of processTree(root, table)) {
+    const stat = readText(`/proc/${p.pid}/stat`)
+    if (stat === undefined) continue
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    // Fields 14-17 (utime, stime, cutime, cstime) are at 11-14 after the state field.
+    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])
+  }
+  return (ticks * 1000) / USER_HZ
+}
