@@ -50,8 +50,6 @@ export type AppointmentsError = MyAppointments.FlowError
 
 export interface LoadedContainers {
   readonly loaded: Grid.LoadResult
-  /** The loaded rows with a container id, in grid order. */
-  readonly rows: ReadonlyArray<Container>
 }
 
 /** The appointment wizard's steps, each on the page as the previous one left it. */
@@ -88,7 +86,7 @@ export interface PortalDriverShape {
   readonly refresh: (page: PageHandle) => Effect.Effect<RefreshVerdict, PortalUnavailable | BrowserError | WaitTimedOut>
   /** Opens the containers grid (the direct URL, else the menu link). */
   readonly openContainers: (page: PageHandle) => Effect.Effect<void, ContainersError>
-  /** On the open grid: loads rows until `mode` holds and reads them. */
+  /** On the open grid: loads rows until `mode` holds, handing each batch's rows to `options.onRows`. */
   readonly loadContainers: (page: PageHandle, mode: Grid.LoadMode, options: Grid.LoadOptions) => Effect.Effect<LoadedContainers, ContainersError>
   /** On the open grid: one container's Booking #, timeline, and (when asked) pregate and screenshot. */
   readonly inspectContainer: (
@@ -142,8 +140,7 @@ export class PortalDriver extends Context.Service<PortalDriver, PortalDriverShap
 
       const loadContainers = Effect.fn("PortalDriver.loadContainers")(function*(page: PageHandle, mode: Grid.LoadMode, options: Grid.LoadOptions) {
         const loaded = yield* reporting(Grid.loadRows(page, urls, mode, options))
-        const rows = yield* reporting(Grid.readContainers(page, urls))
-        return { loaded, rows }
+        return { loaded }
       })
 
       const openContainers = Effect.fn("PortalDriver.openContainers")(function*(page: PageHandle) {

@@ -2,7 +2,10 @@ import { assert, it } from "@effect/vitest"
 import { Effect } from "effect"
 import ExcelJS from "exceljs"
 import { CONTAINER_COLUMNS, type Container } from "../../src/domain/Operations.ts"
-import { buildContainerWorkbook, columnWidth } from "../../src/services/ContainerWorkbook.ts"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { buildContainerWorkbook, columnWidth, openContainerWorkbook } from "../../src/services/ContainerWorkbook.ts"
 
 const container = (id: string, overrides: Partial<Container> = {}): Container => ({
   container_id: id,
@@ -98,3 +101,36 @@ it("columnWidth", () => {
   assert.strictEqual(columnWidth(["a".repeat(48)]), 50)
   assert.strictEqual(columnWidth(["a".repeat(49)]), 50)
 })
+
+it.effect("written as rows arrive: each batch goes to the spill on disk (no rows kept in memory), then a valid xlsx is streamed out", () =>
+  Effect.gen(function*() {
+    const dir = mkdtempSync(join(tmpdir(), "wb-test-"))
+    yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+    const writer = yield* openContainerWorkbook(dir)
+    const spill = () => {
+      const spillDir = readdirSync(dir).find((n) => n.startsWith(".xlsx-spill-"))!
+      return readFileSync(join(dir, spillDir, "rows.jsonl"), "utf8").split("\n").filter((l) => l !== "")
+    }
+    const ids = Array.from({ length: 120 }, (_, i) => `MSDU${String(1000000 + i)}`)
+    let previous = 0
+    for (let b = 0; b < 3; b++) {
+      const batch = ids.slice(b * 40, b * 40 + 40).map((id, i) => container(id, i === 7 && b === 2 ? { vessel_name: "A".repeat(30) } : {}))
+      yield* writer.add(batch)
+      assert.strictEqual(writer.rows(), (b + 1) * 40)
+      assert.strictEqual(spill().length, (b + 1) * 40, "the batch is on disk as soon as it is added")
+      assert.isAbove(writer.spilledBytes(), previous)
+      previous = writer.spilledBytes()
+    }
+    assert.deepStrictEqual(JSON.parse(spill()[41]!), CONTAINER_COLUMNS.map(([k]) => container(ids[41]!)[k]))
+    const out = join(dir, "out.xlsx")
+    yield* writer.finish(out)
+    assert.isUndefined(readdirSync(dir).find((n) => n.startsWith(".xlsx-spill-")), "the spill is removed")
+    const workbook = yield* load(new Uint8Array(readFileSync(out)))
+    const sheet = workbook.getWorksheet("Containers")!
+    assert.strictEqual(sheet.rowCount, 121)
+    assert.deepStrictEqual((sheet.getRow(1).values as Array<unknown>).slice(1), CONTAINER_COLUMNS.map(([, h]) => h))
+    assert.deepStrictEqual((sheet.getRow(2).values as Array<unknown>).slice(1), CONTAINER_COLUMNS.map(([k]) => container(ids[0]!)[k]))
+    assert.strictEqual(sheet.getCell("A121").value, ids[119])
+    assert.strictEqual(sheet.getColumn(CONTAINER_COLUMNS.findIndex(([k]) => k === "vessel_name") + 1).width, 32, "widths over every batch")
+    assert.strictEqual((sheet.getRow(1).getCell(1).fill as ExcelJS.FillPattern).fgColor?.argb, "FF366092")
+  }).pipe(Effect.scoped))

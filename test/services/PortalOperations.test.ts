@@ -33,8 +33,8 @@ const ops = Effect.gen(function*() {
   return yield* PortalOperations
 })
 
-const browserFailed = new BrowserError({ operation: "call:gridStatus", detail: "Protocol error", disconnected: false })
-const chromeGone = new BrowserError({ operation: "call:gridStatus", detail: "Target closed", disconnected: true })
+const browserFailed = new BrowserError({ operation: "call:gridRowsFrom", detail: "Protocol error", disconnected: false })
+const chromeGone = new BrowserError({ operation: "call:gridRowsFrom", detail: "Target closed", disconnected: true })
 
 describe("PortalOperations on the fake portal", () => {
   describe("sessions", () => {

@@ -20,6 +20,7 @@ import {
   PortalChanged,
   type PortalError,
   PortalRejected,
+  type StorageFailed,
   toSeedBody
 } from "../../domain/Errors.ts"
 import type {
@@ -35,7 +36,7 @@ import type {
   TimelineResponse
 } from "../../domain/Operations.ts"
 import type { StoredFile } from "../ArtifactStore.ts"
-import { buildContainerWorkbook } from "../ContainerWorkbook.ts"
+import { openContainerWorkbook } from "../ContainerWorkbook.ts"
 import { bookingValue, buildTimeline, type RawMilestone } from "../portal/containers/ContainerDetail.ts"
 import { normalizeContainerId } from "../portal/containers/ContainerGrid.ts"
 import type { ContainersError, LoadMode, LoadResult } from "../PortalDriver.ts"
@@ -114,21 +115,39 @@ export const getContainers = (
       Effect.gen(function*() {
         const { result, debugBundleUrl } = yield* kit.withDebug({ enabled: request.debug === true, session, label: "containers", context },
           Effect.gen(function*() {
-            const read = yield* onSession(session, "get_containers", (page) =>
-              Effect.gen(function*() {
-                yield* kit.driver.openContainers(page)
-                return yield* kit.driver.loadContainers(page, load, {
-                  deadline: scrollBudget(kit),
-                  onProgress: onProgress === undefined
-                    ? undefined
-                    : (p) => onProgress({ type: "progress", rows_loaded: p.containers, scroll_cycles: p.scrollCycles })
+            // The workbook is written as the rows land: each batch goes to the writer's spill (only
+            // the columns' widths stay in memory), and the xlsx is streamed out at the end.
+            const scratch = yield* kit.artifacts.scratch(session.id)
+            return yield* Effect.gen(function*() {
+              const writer = yield* openContainerWorkbook(scratch)
+              const wanted = load._tag === "target_count" ? load.count : Number.POSITIVE_INFINITY
+              const kept: Array<Container> | undefined = request.include_rows === true ? [] : undefined
+              let spillFailed: StorageFailed | undefined
+              const onRows = (batch: ReadonlyArray<Container>) =>
+                Effect.suspend(() => {
+                  const take = batch.slice(0, Math.max(0, wanted - writer.rows()))
+                  if (take.length === 0 || spillFailed !== undefined) return Effect.void
+                  kept?.push(...take)
+                  return writer.add(take).pipe(Effect.catch((e) => Effect.sync(() => void (spillFailed = e))))
                 })
-              }))
-            const rows: ReadonlyArray<Container> = load._tag === "target_count" ? read.rows.slice(0, load.count) : read.rows
-            const bytes = yield* buildContainerWorkbook(rows)
-            const name = yield* freeName(kit, session.id, `containers_scraped_${yield* kit.stamp}`, "xlsx")
-            const file = yield* kit.artifacts.save(session.id, name, bytes)
-            return { rows, loaded: read.loaded, file }
+              const read = yield* onSession(session, "get_containers", (page) =>
+                Effect.gen(function*() {
+                  yield* kit.driver.openContainers(page)
+                  return yield* kit.driver.loadContainers(page, load, {
+                    deadline: scrollBudget(kit),
+                    onRows,
+                    onProgress: onProgress === undefined
+                      ? undefined
+                      : (p) => onProgress({ type: "progress", rows_loaded: p.containers, scroll_cycles: p.scrollCycles })
+                  })
+                }))
+              if (spillFailed !== undefined) return yield* spillFailed
+              const name = yield* freeName(kit, session.id, `containers_scraped_${yield* kit.stamp}`, "xlsx")
+              const out = join(scratch, "containers.xlsx")
+              yield* writer.finish(out)
+              const file = yield* kit.artifacts.adopt(session.id, out, name)
+              return { total: writer.rows(), rows: kept, loaded: read.loaded, file }
+            }).pipe(Effect.scoped, Effect.ensuring(kit.artifacts.discardScratch(scratch)))
           })
         )
         const response: GetContainersResponse = {
@@ -138,13 +157,13 @@ export const getContainers = (
           file_url: kit.url(context, result.file),
           file_name: result.file.name,
           file_size: result.file.bytes,
-          total_containers: result.rows.length,
+          total_containers: result.total,
           scroll_cycles: result.loaded.scrollCycles,
           mode,
           ...(load._tag === "find" ? { found_target_container: result.loaded.stop === "found" } : {}),
-          stopped_reason: stoppedReason(load, result.loaded.stop, result.rows.length),
+          stopped_reason: stoppedReason(load, result.loaded.stop, result.total),
           ...(debugBundleUrl !== undefined ? { debug_bundle_url: debugBundleUrl } : {}),
-          ...(request.include_rows === true ? { containers: result.rows } : {})
+          ...(result.rows !== undefined ? { containers: result.rows } : {})
         }
         return { response, file: result.file }
       }))

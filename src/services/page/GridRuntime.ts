@@ -10,16 +10,17 @@ import type { DomRuntime } from "./DomRuntime.ts"
 
 type Sel = typeof Containers
 
-export interface GridStatus {
+/** The rows of the grid from index `from` on (the rows before it were read already). */
+export interface GridSlice {
   readonly present: boolean
-  readonly rows: number
-  readonly containers: number
-  readonly targetFound: boolean
-}
-
-export interface RawGrid {
+  /** Body rows in the grid now. */
+  readonly total: number
+  /** Header texts (only with `from` 0, when cells are asked for). */
   readonly headers: ReadonlyArray<string>
-  readonly rows: ReadonlyArray<ReadonlyArray<string>>
+  /** The container id of each new row (null for a placeholder row). */
+  readonly ids: ReadonlyArray<string | null>
+  /** Each new row's cell texts (icon text left out), when asked for; else empty. */
+  readonly cells: ReadonlyArray<ReadonlyArray<string>>
 }
 
 export type RowState = "missing" | "collapsed" | "expanding" | "expanded" | "unknown"
@@ -113,6 +114,16 @@ export const gridRuntime = (dom: DomRuntime) => {
   const milestoneRows = (s: Sel, timeline: Element): Array<Element> =>
     dom.all(timeline, s.milestoneRow).filter((r) => r.querySelector(s.milestoneRow) === null)
 
+  const headersOf = (s: Sel, table: Element): Array<string> =>
+    dom.all(table, s.headerCells).filter((e) => e.closest("table") === table).map((h) => dom.norm(h.textContent))
+
+  const cellsOf = (s: Sel, row: Element): Array<string> =>
+    Array.from(row.children).filter((c) => c.matches(s.cell)).map((cell) => {
+      let text = cell.textContent ?? ""
+      for (const icon of dom.all(cell, s.icon)) text = text.replace(icon.textContent ?? "", " ")
+      return text
+    })
+
   const rowState = (s: Sel, target: string): RowState => {
     const row = rowByContainerId(s, target)
     if (row === undefined) return "missing"
@@ -147,15 +158,6 @@ export const gridRuntime = (dom: DomRuntime) => {
   }
 
   return {
-    /** Rows, containers (rows with an id) and whether `target` is among them. */
-    gridStatus(s: Sel, target: string | null): GridStatus {
-      const table = gridTable(s)
-      if (table === null) return { present: false, rows: 0, containers: 0, targetFound: false }
-      const rows = gridRows(s, table)
-      const ids = rows.map((r) => containerIdOf(s, r)).filter((id) => id !== null)
-      return { present: true, rows: rows.length, containers: ids.length, targetFound: target !== null && ids.includes(target) }
-    },
-
     /**
      * Ready once the grid is there with rows, or there and idle (an empty list); "absent" once idle
      * without it for `quietMs` (the quiet window `quietKey`).
@@ -168,20 +170,22 @@ export const gridRuntime = (dom: DomRuntime) => {
       return dom.quietFor(quietKey, isBusy, quietMs) ? { state: "absent", rows: 0 } : null
     },
 
-    /** Header texts and every body row's cell texts (icon elements' text left out). */
-    readGrid(s: Sel): RawGrid | null {
+    /**
+     * Only the rows from index `from` on: their ids, and their cells when `withCells` (a loader
+     * that has read rows 0..from-1 asks for the rest; no row is read twice).
+     */
+    gridRowsFrom(s: Sel, from: number, withCells: boolean): GridSlice {
       const table = gridTable(s)
-      if (table === null) return null
-      const own = (e: Element) => e.closest("table") === table
-      const headers = dom.all(table, s.headerCells).filter(own).map((h) => dom.norm(h.textContent))
-      const rows = gridRows(s, table).map((row) =>
-        Array.from(row.children).filter((c) => c.matches(s.cell)).map((cell) => {
-          let text = cell.textContent ?? ""
-          for (const icon of dom.all(cell, s.icon)) text = text.replace(icon.textContent ?? "", " ")
-          return text
-        })
-      )
-      return { headers, rows }
+      if (table === null) return { present: false, total: 0, headers: [], ids: [], cells: [] }
+      const rows = gridRows(s, table)
+      const fresh = rows.slice(from)
+      return {
+        present: true,
+        total: rows.length,
+        headers: withCells && from === 0 ? headersOf(s, table) : [],
+        ids: fresh.map((r) => containerIdOf(s, r)),
+        cells: withCells ? fresh.map((r) => cellsOf(s, r)) : []
+      }
     },
 
     /** The expand/collapse icon of `target`'s row, when its text is one of `texts`. */

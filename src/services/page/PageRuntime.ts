@@ -1,7 +1,7 @@
 /**
  * The page runtime: the code the service runs inside the portal's pages, installed once per page
  * when its lease opens (a script of every new document, and once in the current one) and reached
- * through the page handle by name — `page.call("gridStatus", Containers, id)` — with this module's
+ * through the page handle by name — `page.call("rowState", Containers, id, "")` — with this module's
  * `PageRuntime` type as the map from names to argument and result types. Page code cannot import
  * anything, which used to tempt copying helpers into each page function; here the helpers
  * (`./DomRuntime.ts`) exist once and every part receives them. Selectors and texts still come from

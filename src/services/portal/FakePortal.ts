@@ -198,7 +198,7 @@ export const makeFakeDriver = Effect.gen(function*() {
     openContainers: Effect.fn("PortalDriver.openContainers")(function*() {
       yield* fault("openContainers", "containers:open")
     }),
-    loadContainers: Effect.fn("PortalDriver.loadContainers")(function*(_page, mode) {
+    loadContainers: Effect.fn("PortalDriver.loadContainers")(function*(_page, mode, options) {
       yield* fault("loadContainers", "containers:scroll")
       const all = (yield* Ref.get(state)).containers.map((c) => c.row)
       const found = mode._tag === "find" ? all.findIndex((c) => c.container_id === normalizeContainerId(mode.containerId)) : -1
@@ -207,7 +207,8 @@ export const makeFakeDriver = Effect.gen(function*() {
         : mode._tag === "find" && found >= 0
         ? [all.slice(0, found + 1), "found" as const]
         : [all, mode._tag === "first_page" ? "first_page" as const : "end" as const]
-      return { loaded: { rows: rows.length, containers: rows.length, scrollCycles: stop === "end" ? 1 : 0, stop }, rows }
+      if (options.onRows !== undefined) yield* options.onRows(rows)
+      return { loaded: { rows: rows.length, containers: rows.length, scrollCycles: stop === "end" ? 1 : 0, stop } }
     }),
     inspectContainer: Effect.fn("PortalDriver.inspectContainer")(function*(_page, containerId, options) {
       yield* fault("inspectContainer", "containers:detail")

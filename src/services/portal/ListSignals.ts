@@ -93,14 +93,14 @@ export const scrollUntil = <S extends { readonly present: boolean }, Stop extend
       if (!(yield* loop.scroll)) return yield* loop.gone
       cycles++
       const before = loop.count(state)
-      const outcome = yield* page.until(
-        loop.what,
-        { timeout: Duration.millis(Math.min(millis(tuning.attemptTimeout), budgetMs - elapsed)), polling: 50 },
-        "awaitGrowth",
-        loop.list,
-        before,
-        quietMs
-      ).pipe(
+      const attemptMs = Math.min(millis(tuning.attemptTimeout), budgetMs - elapsed)
+      const wait = (timeoutMs: number, polling: "mutation" | number) =>
+        page.until(loop.what, { timeout: Duration.millis(timeoutMs), polling }, "awaitGrowth", loop.list, before, quietMs)
+      // Mutation-driven first: a batch landing is a DOM mutation, so the wait ends the moment the
+      // rows grow (no polling interval between batches). A quiet page makes no mutations, so once
+      // `quietPeriod` has passed without growth the rest of the attempt polls for the quiet window.
+      const outcome = yield* wait(Math.min(quietMs, attemptMs), "mutation").pipe(
+        Effect.catchTag("WaitTimedOut", () => attemptMs > quietMs ? wait(attemptMs - quietMs, 50) : Effect.fail(new WaitTimedOut({ what: loop.what, timeoutMillis: attemptMs }))),
         // An attempt that outlasts its bound counts as quiet (the page kept showing it was busy).
         Effect.catchTag("WaitTimedOut", () =>
           gaveUp(loop.what, "rows or a quiet page after a scroll", { rows: before }).pipe(Effect.as<Growth>({ kind: "quiet", rows: before })))

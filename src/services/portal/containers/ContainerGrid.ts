@@ -9,6 +9,7 @@ import { Duration, Effect } from "effect"
 import { PortalChanged, type PortalUnavailable } from "../../../domain/Errors.ts"
 import { CONTAINER_COLUMNS, type Container } from "../../../domain/Operations.ts"
 import type { BrowserError, PageHandle, WaitTimedOut } from "../../Browser.ts"
+import type { GridSlice } from "../../page/GridRuntime.ts"
 import type { PortalUrls } from "../../PortalConfig.ts"
 import { Containers, Paths } from "../../PortalSelectors.ts"
 import { debugNote, debugStep } from "../Debug.ts"
@@ -165,6 +166,11 @@ export interface LoadOptions {
   /** Overall budget of the scrolling; past it the flow fails with WaitTimedOut("containers:scroll"). */
   readonly deadline: Duration.Duration
   readonly onProgress?: ((progress: LoadProgress) => Effect.Effect<void>) | undefined
+  /**
+   * Receives the containers of each batch as it lands (in grid order, each row once). Without it
+   * the rows' cells are not read at all (only their ids, for the stop conditions).
+   */
+  readonly onRows?: ((rows: ReadonlyArray<Container>) => Effect.Effect<void>) | undefined
   readonly tuning?: Partial<ScrollTuning> | undefined
 }
 
@@ -175,6 +181,59 @@ export interface LoadResult {
   readonly scrollCycles: number
   /** What ended the loading. */
   readonly stop: "target_count" | "found" | "end" | "first_page"
+}
+
+export interface GridState {
+  readonly present: boolean
+  /** Body rows read so far. */
+  readonly rows: number
+  /** Of which rows with a container id. */
+  readonly containers: number
+  readonly targetFound: boolean
+}
+
+/**
+ * The grid read incrementally: each `read` asks the page only for the rows after those already
+ * read (`fetch(from, withCells)`), counts their ids, and hands the new rows' containers to
+ * `onRows` (cells are fetched only when there is an `onRows`). Headers are read with the first
+ * rows; a missing header fails with PortalChanged.
+ */
+export const gridReader = <E>(
+  fetch: (from: number, withCells: boolean) => Effect.Effect<GridSlice, E>,
+  options: { readonly target: string | null; readonly onRows?: ((rows: ReadonlyArray<Container>) => Effect.Effect<void>) | undefined }
+) => {
+  let state: GridState = { present: false, rows: 0, containers: 0, targetFound: false }
+  let headers: ReadonlyArray<string> | undefined
+  const withCells = options.onRows !== undefined
+  const read: Effect.Effect<GridState, E | PortalChanged> = Effect.gen(function*() {
+    const slice = yield* fetch(state.rows, withCells)
+    if (!slice.present) {
+      state = { ...state, present: false }
+      return state
+    }
+    if (slice.total < state.rows) {
+      // The grid lost rows (re-rendered): what was read stays read; nothing new.
+      state = { ...state, present: true }
+      return state
+    }
+    if (withCells && state.rows === 0) headers = slice.headers
+    const ids = slice.ids.filter((id) => id !== null)
+    state = {
+      present: true,
+      rows: state.rows + slice.ids.length,
+      containers: state.containers + ids.length,
+      targetFound: state.targetFound || (options.target !== null && ids.includes(options.target))
+    }
+    if (withCells && slice.cells.length > 0) {
+      const parsed = parseGrid(headers ?? [], slice.cells)
+      if (parsed._tag === "MissingHeaders") {
+        return yield* new PortalChanged({ selector: `${Containers.headerCells} "${parsed.missing.join("\", \"")}"`, phase: "containers:read" })
+      }
+      yield* options.onRows!(parsed.containers)
+    }
+    return state
+  })
+  return { read, state: () => state }
 }
 
 /**
@@ -189,13 +248,14 @@ export const loadRows = (page: PageHandle, urls: PortalUrls, mode: LoadMode, opt
     yield* setPhase("containers:scroll")
     const target = mode._tag === "find" ? normalizeContainerId(mode.containerId) : null
     const onProgress = options.onProgress
+    const reader = gridReader((from, withCells) => page.call("gridRowsFrom", Containers, from, withCells), { target, onRows: options.onRows })
     const { state, cycles, stop } = yield* scrollUntil(page, {
       what: "containers:scroll",
       label: "containers",
       list: GRID_ROWS,
       tuning: { ...DEFAULT_TUNING, ...options.tuning },
       deadline: options.deadline,
-      read: page.call("gridStatus", Containers, target),
+      read: reader.read,
       count: (st) => st.rows,
       stop: (st): LoadResult["stop"] | null =>
         mode._tag === "first_page"
@@ -209,22 +269,9 @@ export const loadRows = (page: PageHandle, urls: PortalUrls, mode: LoadMode, opt
       gone: gridGone(page, urls, "containers:scroll"),
       progress: onProgress === undefined ? undefined : (st, scrollCycles) => onProgress({ containers: st.containers, scrollCycles })
     })
+    if (options.onRows !== undefined) yield* debugStep(page, "containers: rows read", { containers: state.containers })
     return { rows: state.rows, containers: state.containers, scrollCycles: cycles, stop }
   }).pipe(
     Effect.tap((r) => debugNote("containers: loading stopped", r)),
     Effect.withSpan("Containers.loadRows")
   )
-
-/** Every loaded row with a container id, read from the table cells, in grid order. */
-export const readContainers = (page: PageHandle, urls: PortalUrls): Effect.Effect<ReadonlyArray<Container>, FlowError> =>
-  Effect.gen(function*() {
-    yield* setPhase("containers:read")
-    const grid = yield* page.call("readGrid", Containers)
-    if (grid === null) return yield* gridGone(page, urls, "containers:read")
-    const parsed = parseGrid(grid.headers, grid.rows)
-    if (parsed._tag === "MissingHeaders") {
-      return yield* new PortalChanged({ selector: `${Containers.headerCells} "${parsed.missing.join("\", \"")}"`, phase: "containers:read" })
-    }
-    yield* debugStep(page, "containers: rows read", { containers: parsed.containers.length, placeholdersSkipped: parsed.skipped })
-    return parsed.containers
-  }).pipe(Effect.withSpan("Containers.read"))

@@ -1,6 +1,8 @@
 import { assert, it } from "@effect/vitest"
 import { CONTAINER_COLUMNS } from "../../../../src/domain/Operations.ts"
-import { cleanCell, isContainerId, normalizeContainerId, parseGrid } from "../../../../src/services/portal/containers/ContainerGrid.ts"
+import { Effect } from "effect"
+import type { GridSlice } from "../../../../src/services/page/GridRuntime.ts"
+import { cleanCell, gridReader, isContainerId, normalizeContainerId, parseGrid } from "../../../../src/services/portal/containers/ContainerGrid.ts"
 
 const HEADERS = CONTAINER_COLUMNS.map(([, h]) => h)
 
@@ -73,3 +75,48 @@ it("parseGrid: a missing header is reported (the portal changed)", () => {
   const parsed = parseGrid(HEADERS.filter((h) => h !== "Vessel Code" && h !== "Tags"), [])
   assert.deepStrictEqual(parsed, { _tag: "MissingHeaders", missing: ["Vessel Code", "Tags"] })
 })
+
+/** A grid that grows by `batch` rows per read, answering `gridRowsFrom(from, withCells)` like the page does. */
+const growingGrid = (all: ReadonlyArray<ReadonlyArray<string>>, batch: number, headers: ReadonlyArray<string> = HEADERS) => {
+  const asked: Array<{ from: number; withCells: boolean }> = []
+  let shown = 0
+  const fetch = (from: number, withCells: boolean) =>
+    Effect.sync((): GridSlice => {
+      shown = Math.min(all.length, shown + batch)
+      asked.push({ from, withCells })
+      const fresh = all.slice(from, shown)
+      return {
+        present: true,
+        total: shown,
+        headers: withCells && from === 0 ? headers : [],
+        ids: fresh.map((r) => (isContainerId(cleanCell(r[0]!, true)) ? normalizeContainerId(cleanCell(r[0]!, true)) : null)),
+        cells: withCells ? fresh : []
+      }
+    })
+  return { fetch, asked }
+}
+
+it.effect("gridReader: asks the page only for rows it has not read, hands each row to onRows once, in order", () =>
+  Effect.gen(function*() {
+    const ids = Array.from({ length: 100 }, (_, i) => `MSDU${String(2000000 + i)}L`)
+    const all = ids.map((id, i) => (i === 50 ? HEADERS.map(() => "N/A") : row(id)))
+    const grid = growingGrid(all, 40)
+    const received: Array<string> = []
+    const reader = gridReader(grid.fetch, { target: "MSDU2000099", onRows: (rows) => Effect.sync(() => void received.push(...rows.map((r) => r.container_id))) })
+    const states = [yield* reader.read, yield* reader.read, yield* reader.read, yield* reader.read]
+    assert.deepStrictEqual(grid.asked.map((a) => a.from), [0, 40, 80, 100], "each read starts where the last one ended")
+    assert.isTrue(grid.asked.every((a) => a.withCells))
+    assert.deepStrictEqual(received, ids.filter((_, i) => i !== 50).map(normalizeContainerId), "every container once, in grid order")
+    assert.deepStrictEqual(states.map((s) => [s.rows, s.containers, s.targetFound]), [[40, 40, false], [80, 79, false], [100, 99, true], [100, 99, true]])
+  }))
+
+it.effect("gridReader: without onRows no cells are asked for; a missing header fails with PortalChanged", () =>
+  Effect.gen(function*() {
+    const grid = growingGrid([row("MSDU5772413L")], 40)
+    const reader = gridReader(grid.fetch, { target: "MSDU5772413" })
+    assert.isTrue((yield* reader.read).targetFound)
+    assert.deepStrictEqual(grid.asked, [{ from: 0, withCells: false }])
+    const broken = growingGrid([row("MSDU5772413L")], 40, HEADERS.slice(1))
+    const error = yield* Effect.flip(gridReader(broken.fetch, { target: null, onRows: () => Effect.void }).read)
+    assert.strictEqual(error._tag, "PortalChanged")
+  }))
