@@ -12,7 +12,7 @@
  * and Postgres, see bench/store.ts).
  */
 import { Duration, Effect, Layer, Logger, Redacted, References } from "effect"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
 import { Simulator, type SimulatorShape } from "@emodal/simulator"
@@ -27,8 +27,11 @@ import { storeSection } from "./store.ts"
 import { BATCH_LATENCY, type Row } from "./limit/Harness.ts"
 import { remoteSimulatorLayer } from "./limit/RemoteSimulator.ts"
 import { warmLimitSection } from "./limit/WarmLimit.ts"
+import { containersLimitSection } from "./limit/ContainersLimit.ts"
+import { concurrencyLimitSection, memoryLimitSection } from "./limit/Capacity.ts"
 import { coreLayer, credentials } from "../test/utils/ProductHarness.ts"
 
+const RESULTS = new URL("./results.json", import.meta.url)
 const only = new Set((process.env.BENCH_ONLY ?? "").split(",").filter((s) => s !== ""))
 const wants = (section: string) => only.size === 0 || only.has(section)
 const RUNS = Number(process.env.BENCH_RUNS ?? 8)
@@ -349,6 +352,26 @@ const concurrencySection = () =>
 
 const BATCH_LATENCY_MS = 20
 
+/** The limit's parts (BENCH_LIMIT_PARTS=warm,containers,concurrency,memory to run some). */
+const limitSection = () =>
+  Effect.gen(function*() {
+    const parts = new Set((process.env.BENCH_LIMIT_PARTS ?? "warm,containers,concurrency,memory").split(","))
+    const record = (row: Row) => void rows.push(row)
+    for (const [name, run] of [
+      ["warm", warmLimitSection(record)],
+      ["containers", containersLimitSection(record)],
+      ["concurrency", concurrencyLimitSection(record)],
+      ["memory", memoryLimitSection(record)]
+    ] as const) {
+      if (!parts.has(name)) continue
+      const started = performance.now()
+      yield* (run as Effect.Effect<void, unknown, Simulator>).pipe(Effect.catchCause((cause) =>
+        Effect.sync(() => rows.push({ section: "limit", metric: `limit/${name} FAILED: ${String(cause).split("\n")[0]}`, runs: 0, p50: Number.NaN, unit: "" }))
+      ))
+      console.error(`limit/${name} done in ${round((performance.now() - started) / 1000)} s`)
+    }
+  })
+
 const program = Effect.gen(function*() {
   const sim = yield* Simulator
   const sections: ReadonlyArray<readonly [string, Effect.Effect<void, unknown, Simulator>]> = [
@@ -359,7 +382,7 @@ const program = Effect.gen(function*() {
     ["memory", memorySection()],
     ["concurrency", concurrencySection()],
     // The limit: the service against minimal puppeteer scripts, on a simulator in its own process.
-    ["limit", warmLimitSection((row) => rows.push(row)).pipe(Effect.provide(remoteSimulatorLayer({ batchLatency: BATCH_LATENCY })))],
+    ["limit", limitSection().pipe(Effect.provide(remoteSimulatorLayer({ batchLatency: BATCH_LATENCY })))],
     ["store", storeSection(stats, (section, metric, why) => {
       rows.push({ section, metric: `${metric}: NOT RUN (${why})`, runs: 0, p50: Number.NaN, unit: "" })
     })]
@@ -384,15 +407,21 @@ const program = Effect.gen(function*() {
     target: r.target === undefined ? "" : `${r.target} ${r.met === true ? "✔" : "✘"}`
   })))
   for (const r of rows) if (r.note !== undefined || r.seed !== undefined) console.log(`- ${r.metric}: ${[r.note, r.seed === undefined ? undefined : `seed: ${r.seed}`].filter(Boolean).join("; ")}`)
+  // With BENCH_ONLY, the other sections' rows of the last full run are kept.
+  const previous: ReadonlyArray<Row> = only.size === 0 || !existsSync(RESULTS) ? [] : (JSON.parse(readFileSync(RESULTS, "utf8")) as { rows: Array<Row> }).rows
+  const kept = previous.filter((r) => !only.has(r.section))
   const results = {
     generated_at: new Date().toISOString(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     cpus: cpus().length,
-    rows,
-    targets_missed: rows.filter((r) => r.met === false).map((r) => `${r.metric}: ${r.p50} ${r.unit} (target ${r.target})`)
+    ...(kept.length > 0 ? { note: `sections ${[...only].join(", ")} from this run; the others from the previous run` } : {}),
+    rows: [...kept, ...rows],
+    targets_missed: [...kept, ...rows].filter((r) => r.met === false).map((r) =>
+      `${r.metric}: ${r.p50} ${r.unit} (target ${r.target})${r.why_missed === undefined ? "" : ` — ${r.why_missed}`}`
+    )
   }
-  writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify(results, null, 2) + "\n")
+  writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n")
   console.log("\nwritten to bench/results.json")
 }).pipe(
   Effect.scoped,

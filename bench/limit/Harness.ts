@@ -37,6 +37,8 @@ export interface Row {
     /** Where the service's time went: exclusive ms by span name, medians over the runs. */
     readonly phases?: Readonly<Record<string, number>>
   }
+  /** For a missed target: why (what the figure is bound by). */
+  readonly why_missed?: string
   /** Load average (1, 5, 15 min) while the row was measured. */
   readonly load?: readonly [number, number, number]
 }

@@ -140,7 +140,14 @@ export interface PageHandle {
   /** The frames of the page whose URL contains `urlIncludes`. */
   readonly frames: (urlIncludes: string) => Effect.Effect<ReadonlyArray<FrameHandle>, BrowserError>
   /** PNG of the viewport or of the whole page. */
-  readonly screenshot: (options?: { readonly fullPage?: boolean }) => Effect.Effect<Uint8Array, BrowserError>
+  /**
+   * A PNG of the viewport, the full page, or only `clip` (viewport CSS pixels: one capture of that
+   * rectangle, what an element screenshot is).
+   */
+  readonly screenshot: (options?: {
+    readonly fullPage?: boolean
+    readonly clip?: { readonly x: number; readonly y: number; readonly width: number; readonly height: number }
+  }) => Effect.Effect<Uint8Array, BrowserError>
   /** Every cookie of this session's browser context, session cookies included. */
   readonly cookies: () => Effect.Effect<ReadonlyArray<Cookie>, BrowserError>
   readonly setCookies: (cookies: ReadonlyArray<Cookie>) => Effect.Effect<void, BrowserError>

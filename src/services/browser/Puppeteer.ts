@@ -290,7 +290,12 @@ const makePageHandle = (browser: PuppeteerBrowser, context: PuppeteerContext, pa
     frames: (urlIncludes) =>
       Effect.sync(() => page.frames().filter((f) => f.url().includes(urlIncludes)).map((f) => makeFrameHandle(f, connected))),
     screenshot: (options) =>
-      use("screenshot", connected, async () => new Uint8Array(await page.screenshot({ type: "png", fullPage: options?.fullPage ?? false }))),
+      use("screenshot", connected, async () =>
+        new Uint8Array(
+          await page.screenshot(
+            options?.clip !== undefined ? { type: "png", clip: { ...options.clip } } : { type: "png", fullPage: options?.fullPage ?? false }
+          )
+        )),
     cookies: () => use("cookies", connected, async () => (await context.cookies()).map(toCookie)),
     setCookies: (cookies) => use("setCookies", connected, () => context.setCookie(...cookies.map(fromCookie))),
     storage: () => use("storage", connected, () => page.evaluate(readStorage)),

@@ -204,6 +204,7 @@ export const getContainerTimeline = (
                 return yield* kit.driver.inspectContainer(page, containerId, {
                   pregate: true,
                   screenshot: true,
+                  leaveExpanded: true,
                   deadline: scrollBudget(kit)
                 })
               }))
@@ -253,6 +254,7 @@ export const getBookingNumber = (
               const detail = yield* kit.driver.inspectContainer(page, containerId, {
                 pregate: false,
                 screenshot: false,
+                leaveExpanded: true,
                 deadline: scrollBudget(kit)
               })
               if (!detail.booking.label) return yield* missingBookingLabel

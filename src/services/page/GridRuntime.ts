@@ -60,6 +60,8 @@ export interface CaptureFrame {
   /** The part of the viewport where the scroll box shows its content (below its sticky header). */
   readonly band: { readonly top: number; readonly bottom: number; readonly left: number; readonly right: number }
   readonly viewportWidth: number
+  /** The viewport's offset in the document (a clipped screenshot takes document coordinates). */
+  readonly scroll: { readonly x: number; readonly y: number }
 }
 
 export const gridRuntime = (dom: DomRuntime) => {
@@ -264,7 +266,12 @@ export const gridRuntime = (dom: DomRuntime) => {
       if (r.left < band.left || r.right > band.right) box.scrollLeft += r.left - band.left
       band = bandOf()
       r = el.getBoundingClientRect()
-      return { el: { x: r.left, y: r.top, width: r.width, height: r.height }, band, viewportWidth: window.innerWidth }
+      return {
+        el: { x: r.left, y: r.top, width: r.width, height: r.height },
+        band,
+        viewportWidth: window.innerWidth,
+        scroll: { x: window.visualViewport?.pageLeft ?? window.scrollX, y: window.visualViewport?.pageTop ?? window.scrollY }
+      }
     },
 
     /** The first rendered `elements` whose text is exactly `text` (the side menu's "Containers"). */

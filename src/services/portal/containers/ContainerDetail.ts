@@ -13,9 +13,8 @@ import { Containers } from "../../PortalSelectors.ts"
 import { debugStep } from "../Debug.ts"
 import { failLoggedOutOr } from "../PageState.ts"
 import { setPhase } from "../Phase.ts"
-import * as Png from "../Png.ts"
 import { type FlowError, type LoadOptions, loadRows, normalizeContainerId, normHeader } from "./ContainerGrid.ts"
-import { captureDetail, pregateByImage, type PregateVerdict } from "./PregateImage.ts"
+import { captureDetailPng, pregateByImage, type PregateVerdict } from "./PregateImage.ts"
 
 export type { BookingRead, RawMilestone } from "../../page/GridRuntime.ts"
 
@@ -100,7 +99,8 @@ const toggle = (page: PageHandle, urls: PortalUrls, id: string, to: "expanded" |
         const clicked = yield* page.click(to === "expanded" ? "expand row" : "collapse row", "rowIcon", Containers, id, texts)
         if (!clicked) return yield* new PortalChanged({ selector: `${Containers.icon} ${texts.join(" | ")}`, phase })
       }
-      const done = yield* page.until(`row ${to}`, { timeout: TOGGLE_TIMEOUT, polling: 50 }, "rowState", Containers, id, to).pipe(
+      // The row's state is DOM alone (arrow text, detail row): re-checked on every mutation.
+      const done = yield* page.until(`row ${to}`, { timeout: TOGGLE_TIMEOUT, polling: "mutation" }, "rowState", Containers, id, to).pipe(
         Effect.as(true),
         Effect.catchTag("WaitTimedOut", () => Effect.succeed(false))
       )
@@ -114,11 +114,11 @@ const toggle = (page: PageHandle, urls: PortalUrls, id: string, to: "expanded" |
  * that fails is logged, not raised: the result was already read, and the next lookup copes with an
  * open row.
  */
-const withExpandedRow = <A, E>(page: PageHandle, urls: PortalUrls, id: string, use: Effect.Effect<A, E>) =>
+const withExpandedRow = <A, E>(page: PageHandle, urls: PortalUrls, id: string, use: Effect.Effect<A, E>, collapse: boolean) =>
   toggle(page, urls, id, "expanded").pipe(
     Effect.withSpan("Containers.expand"),
     Effect.andThen(use),
-    Effect.ensuring(
+    collapse ? Effect.ensuring(
       toggle(page, urls, id, "collapsed").pipe(
         Effect.withSpan("Containers.collapse"),
         // Finalizers run uninterruptibly; let the budget cut a collapse that hangs (e.g. after an
@@ -128,7 +128,7 @@ const withExpandedRow = <A, E>(page: PageHandle, urls: PortalUrls, id: string, u
         Effect.tap(() => debugStep(page, "containers: row collapsed", { containerId: id })),
         Effect.catchCause((cause) => Effect.logWarning("could not collapse a container row", { containerId: id, cause }))
       )
-    )
+    ) : (self) => self
   )
 
 export interface InspectOptions {
@@ -136,6 +136,11 @@ export interface InspectOptions {
   readonly pregate: boolean
   /** Screenshot the timeline (only taken when the container has a Pregate milestone). */
   readonly screenshot: boolean
+  /**
+   * Leave the row expanded: for a lookup after which the page is left (every operation opens the
+   * grid afresh), so collapsing it would be work nobody sees. Default false (collapse).
+   */
+  readonly leaveExpanded?: boolean | undefined
 }
 
 export interface ContainerDetail {
@@ -181,8 +186,7 @@ export const inspectContainer = (
       let screenshot: Uint8Array | undefined
       if (options.screenshot && pregate !== null) {
         yield* setPhase("containers:screenshot")
-        const image = yield* captureDetail(page, id, "timeline")
-        if (image !== null) screenshot = Png.encode(image)
+        screenshot = (yield* captureDetailPng(page, id, "timeline")) ?? undefined
       }
       yield* debugStep(page, "containers: detail read", {
         containerId: id,
@@ -191,5 +195,5 @@ export const inspectContainer = (
         pregate: pregate ?? null
       })
       return { booking: detail.booking, milestones: detail.milestones, pregate, screenshot }
-    }))
+    }), options.leaveExpanded !== true)
   }).pipe(Effect.withSpan("Containers.inspect"))

@@ -33,9 +33,8 @@ export const captureDetail = (page: PageHandle, target: string, what: CaptureWha
       const left = Math.max(el.x, band.left)
       const right = Math.min(el.x + el.width, band.right)
       if (bottom - top < 1 || right - left < 1) break
-      const shot = yield* Png.decode(yield* page.screenshot())
-      const scale = shot.width / frame.viewportWidth
-      pieces.push(Png.crop(shot, left * scale, top * scale, (right - left) * scale, (bottom - top) * scale))
+      // Only the piece is captured (and decoded), not the whole viewport.
+      pieces.push(yield* Png.decode(yield* page.screenshot({ clip: { x: left + frame.scroll.x, y: top + frame.scroll.y, width: right - left, height: bottom - top } })))
       offset = bottom - el.y
       if (offset >= el.height - 0.5) break
     }
@@ -46,6 +45,23 @@ export const captureDetail = (page: PageHandle, target: string, what: CaptureWha
     Effect.catchTag("PngUnsupported", (e) => Effect.die(e)),
     Effect.withSpan("Containers.capture")
   )
+
+/**
+ * The timeline's screenshot as PNG bytes: one clipped capture of the element when it fits in the
+ * grid's visible band (the usual case: what an element screenshot costs, no decoding), else the
+ * pieces of `captureDetail` stacked and encoded. Null when the element is not there.
+ */
+export const captureDetailPng = (page: PageHandle, target: string, what: CaptureWhat): Effect.Effect<Uint8Array | null, BrowserError> =>
+  Effect.gen(function*() {
+    const frame = yield* page.call("frameForCapture", Containers, target, what, 0)
+    if (frame === null) return null
+    const { el, band } = frame
+    const fits = el.width >= 1 && el.height >= 1 && el.y >= band.top - 0.5 && el.y + el.height <= band.bottom + 0.5 &&
+      el.x >= band.left - 0.5 && el.x + el.width <= band.right + 0.5
+    if (fits) return yield* page.screenshot({ clip: { x: el.x + frame.scroll.x, y: el.y + frame.scroll.y, width: el.width, height: el.height } })
+    const image = yield* captureDetail(page, target, what)
+    return image === null ? null : Png.encode(image)
+  }).pipe(Effect.withSpan("Containers.capturePng"))
 
 export interface ImageAnalysis {
   readonly average_brightness: number
