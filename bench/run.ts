@@ -28,7 +28,7 @@ import { BATCH_LATENCY, type Row } from "./limit/Harness.ts"
 import { remoteSimulatorLayer } from "./limit/RemoteSimulator.ts"
 import { warmLimitSection } from "./limit/WarmLimit.ts"
 import { containersLimitSection } from "./limit/ContainersLimit.ts"
-import { concurrencyLimitSection, memoryLimitSection } from "./limit/Capacity.ts"
+import { concurrencyLimitSection, memoryInChild } from "./limit/Capacity.ts"
 import { coreLayer, credentials } from "../test/utils/ProductHarness.ts"
 
 const RESULTS = new URL("./results.json", import.meta.url)
@@ -361,7 +361,7 @@ const limitSection = () =>
       ["warm", warmLimitSection(record)],
       ["containers", containersLimitSection(record)],
       ["concurrency", concurrencyLimitSection(record)],
-      ["memory", memoryLimitSection(record)]
+      ["memory", memoryInChild(record)]
     ] as const) {
       if (!parts.has(name)) continue
       const started = performance.now()

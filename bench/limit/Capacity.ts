@@ -10,6 +10,7 @@
  * share of the cores while measuring.
  */
 import { Duration, Effect } from "effect"
+import { spawn } from "node:child_process"
 import { cpus } from "node:os"
 import { join } from "node:path"
 import { newAccount } from "@emodal/simulator/testing"
@@ -130,3 +131,22 @@ export const memoryLimitSection = (record: Record_) =>
       }
     }).pipe(Effect.provide(serviceLayer({ MAX_SESSIONS: String(Math.max(1, max)), BROWSER_ISOLATION: "context", CHROME_PROFILE: "aggressive" }, dir)))
   }).pipe(Effect.scoped)
+
+/** Runs `memoryLimitSection` in a fresh Node process (see `MemoryMain.ts`) and records its rows. */
+export const memoryInChild = (record: Record_) =>
+  Effect.promise(() =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [new URL("./MemoryMain.ts", import.meta.url).pathname], { stdio: ["ignore", "pipe", "inherit"] })
+      let out = ""
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString("utf8")
+        let nl: number
+        while ((nl = out.indexOf("\n")) >= 0) {
+          const line = out.slice(0, nl)
+          out = out.slice(nl + 1)
+          if (line.startsWith("ROW ")) record(JSON.parse(line.slice(4)))
+        }
+      })
+      child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`the memory process exited with ${code}`))))
+    })
+  )

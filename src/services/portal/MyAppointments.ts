@@ -120,7 +120,7 @@ const openMyAppointments = (page: PageHandle, urls: PortalUrls, timeout: Duratio
   Effect.gen(function*() {
     yield* setPhase("appointments:open")
     yield* openApp(page, new URL(Paths.myAppointments, urls.truckerportal).href, urls, { timeout, what: "My Appointments page" })
-    const ready = yield* page.until("appointments list", { timeout: LIST_TIMEOUT, polling: 50 }, "listReady", MyAppointments, millis(DEFAULT_TUNING.quietPeriod))
+    const ready = yield* page.until("appointments list", { timeout: LIST_TIMEOUT, polling: "raf" }, "listReady", MyAppointments, millis(DEFAULT_TUNING.quietPeriod))
     if (ready.state === "absent") {
       yield* debugStep(page, "appointments: list missing")
       return yield* listGone(page, urls, "appointments:open")
@@ -197,7 +197,7 @@ const selectRows = (
   Effect.gen(function*() {
     yield* setPhase("appointments:select")
     const settled = (timeout: Duration.Duration) =>
-      page.until("appointments:select", { timeout, polling: 50 }, "selectionIs", MyAppointments, want).pipe(
+      page.until("appointments:select", { timeout, polling: "raf" }, "selectionIs", MyAppointments, want).pipe(
         Effect.as(true),
         Effect.catchTag("WaitTimedOut", () => gaveUp("appointments:select", "the checkboxes to take their state").pipe(Effect.as(false)))
       )

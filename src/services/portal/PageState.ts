@@ -60,7 +60,7 @@ export const failLoggedOutOr = <E>(
 
 /** Waits until the page settles as a ready app page, a 401 or login page, or a 403. */
 export const settled = (page: PageHandle, urls: PortalUrls, what: string, timeout: Duration.Duration) =>
-  page.until(what, { timeout, polling: 50 }, "settledVerdict", SESSION_MARKERS, appHosts(urls), urls.identity.host)
+  page.until(what, { timeout, polling: "raf" }, "settledVerdict", SESSION_MARKERS, appHosts(urls), urls.identity.host)
 
 // ---------------------------------------------------------------------------------------------
 // What a navigation says about the portal's hosts (reported to PortalHealth)

@@ -126,7 +126,7 @@ const gridGone = (page: PageHandle, urls: PortalUrls, phase: FlowPhase) =>
 const waitGrid = (page: PageHandle) =>
   page.call("resetQuiet", [GRID_READY_QUIET_KEY, GRID_ROWS.quietKey]).pipe(
     Effect.andThen(
-      page.until("containers grid", { timeout: GRID_TIMEOUT, polling: 50 }, "gridReady", Containers, millis(DEFAULT_TUNING.quietPeriod), GRID_READY_QUIET_KEY)
+      page.until("containers grid", { timeout: GRID_TIMEOUT, polling: "raf" }, "gridReady", Containers, millis(DEFAULT_TUNING.quietPeriod), GRID_READY_QUIET_KEY)
     )
   )
 

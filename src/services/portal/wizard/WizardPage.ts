@@ -64,7 +64,7 @@ export const inspect = (page: PageHandle): Effect.Effect<WizardSnapshot, Browser
 
 /** Waits until `want` holds; the 401 page ends the wait with LoggedOut. */
 export const until = (page: PageHandle, what: string, want: Want, timeout: Duration.Duration) =>
-  page.until(what, { timeout, polling: 50 }, "wizardProbe", Wizard, Session.unauthorizedTexts, want).pipe(
+  page.until(what, { timeout, polling: "raf" }, "wizardProbe", Wizard, Session.unauthorizedTexts, want).pipe(
     Effect.flatMap((snap) => (snap.loggedOut ? Effect.fail(new LoggedOut({ detail: "the appointment wizard showed the 401 page" })) : Effect.succeed(snap)))
   )
 
