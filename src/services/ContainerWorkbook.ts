@@ -12,7 +12,7 @@
  */
 import { Effect } from "effect"
 import ExcelJS from "exceljs"
-import { appendFileSync, createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import { appendFileSync, createReadStream, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
@@ -127,6 +127,3 @@ export const buildContainerWorkbook = (rows: ReadonlyArray<Container>): Effect.E
     Effect.orDie,
     Effect.withSpan("ContainerWorkbook.build")
   )
-
-/** The size of a written file (for callers that stream to disk). */
-export const fileSize = (path: string): number => statSync(path).size
