@@ -359,8 +359,9 @@ const WHY_MISSED: ReadonlyArray<readonly [string, string]> = [
   ["get_container_timeline with its screenshot", "as get_booking_number, plus the screenshot (see the screenshot row)"],
   ["timeline screenshot", "the simulator's timeline is taller than the grid's scroll box: the service captures it whole, in clipped pieces stitched together (decoded and encoded in JS); the minimal's one element screenshot shows only the part inside the box"],
   ["check_appointments", "wizard phases 1-2 verify every field after setting it (value read back, overlay closed, step state re-read) where the minimal script trusts each click"],
-  ["get_containers, 2,000 rows: service ÷ the simulator's total batch latency", "the time goes to Chrome's work on the growing table: the minimal script itself needs about 14× the batch latency on this machine; the service adds CDP round trips per batch and the end-of-list detection (3 idle scrolls × the 750 ms quiet window: the portal shows no total)"],
-  ["get_containers, all", "Chrome's per-batch cost grows with the table (layout of every row on each scroll), so time grows faster than the row count"],
+  ["get_containers, 2,000 rows: service ÷ the simulator's total batch latency", "the time goes to Chrome's work on the growing table: the minimal script itself needs 14-20× the batch latency on this machine (load 9-13); the service adds CDP round trips per batch and the end-of-list detection (3 idle scrolls × the 750 ms quiet window: the portal shows no total)"],
+  ["get_containers, all", "superlinear, not separated further: Chrome's per-batch cost grows with the table (layout on every scroll), and the page-side row counts (awaitGrowth on each mutation, gridRowsFrom) are O(rows) per batch; the minimal script was not run at this size"],
+  ["get_containers: the service's peak PSS growth", "not flat, not investigated further: the rows go to the disk spill as they land (the heap keeps only the column widths), so the growth is likely garbage V8 collects lazily over a long run (per-batch CDP replies); unverified"],
   ["memory: the service's own PSS", "the Node process's baseline (effect, puppeteer, exceljs and the simulator client the bench imports) is already ≈ 180 MB PSS with 0 sessions; a session adds ≈ 1 MB"]
 ]
 
