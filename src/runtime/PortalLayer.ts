@@ -3,8 +3,9 @@
  * solver, portal driver → session pool (with its restorer, refresher and metrics), files →
  * operations. Embedding programs provide `PortalLayer` (or `portalLayerFrom(config)`) and use
  * `PortalOperations` / `SessionPool` directly; the HTTP server is one more layer on top
- * (ServerLayer). Each build has a metric registry of its own, shared by everything above it.
- * Closing the layer closes every Chrome.
+ * (ServerLayer). Each build has a metric registry of its own, shared by everything above it, and
+ * the service's logging (JSON lines by default, see Observability.ts), under which every service is
+ * built. Closing the layer closes every Chrome.
  */
 import { Layer } from "effect"
 import { AppointmentWorkflows } from "../services/AppointmentWorkflows.ts"
@@ -21,6 +22,7 @@ import { SessionSnapshots } from "../services/SessionSnapshots.ts"
 import { PoolMetrics } from "../services/pool/PoolMetrics.ts"
 import { SessionRefresher } from "../services/pool/SessionRefresher.ts"
 import { SessionRestorer } from "../services/pool/SessionRestorer.ts"
+import { ObservabilityLayer } from "./Observability.ts"
 
 /**
  * The session pool and its parts: the refresher over the pool over the restorer and the metrics.
@@ -39,6 +41,7 @@ export const portalLayerFrom = <E, R>(config: Layer.Layer<PortalConfig, E, R>) =
     Layer.provideMerge(CaptchaSolver.layerFetch),
     Layer.provideMerge(PortalHealth.layer),
     Layer.provideMerge(Browser.layer),
+    Layer.provideMerge(ObservabilityLayer),
     Layer.provideMerge(config),
     Layer.provideMerge(PoolMetrics.registryLayer)
   )

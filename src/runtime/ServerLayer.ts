@@ -33,7 +33,7 @@ export const ServerLayer = Layer.unwrap(Effect.gen(function*() {
 
 /**
  * Runs the service until interrupted (SIGINT/SIGTERM under NodeRuntime): PortalLayer + server over
- * `config`, JSON logs at LOG_LEVEL, `onReady` once listening.
+ * `config`, logs as LOG_FORMAT at LOG_LEVEL, `onReady` once listening.
  */
 export const runService = (
   config: PortalConfigShape,
@@ -47,5 +47,5 @@ export const runService = (
     return yield* Effect.never
   }).pipe(
     Effect.provide(ServerLayer.pipe(Layer.provideMerge(portalLayerFrom(Layer.succeed(PortalConfig, config))))),
-    Effect.provide(Logging.layer(config.logLevel))
+    Effect.provide(Logging.layer(config.logLevel, config.logFormat))
   )

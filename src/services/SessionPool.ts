@@ -23,6 +23,7 @@ import { CredentialFingerprint, type Credentials, fingerprint } from "../domain/
 import { BrowserCrashed, type CaptchaFailed, type LoginFailed, type PoolExhausted, SessionNotFound } from "../domain/Errors.ts"
 import { isSessionId, makeSessionId, type SessionId } from "../domain/Ids.ts"
 import type { SessionSummary } from "../domain/Operations.ts"
+import { background } from "./Background.ts"
 import { Browser, BrowserError } from "./Browser.ts"
 import * as BrowserSession from "./BrowserSession.ts"
 import { PortalConfig } from "./PortalConfig.ts"
@@ -196,7 +197,9 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           const id = restoreFrom !== undefined && isSessionId(restoreFrom.sessionId) ? restoreFrom.sessionId : makeSessionId()
           const { session, how } = yield* Effect.gen(function*() {
             yield* admission.take
-            const session = yield* BrowserSession.make({
+            // The session's own fibers (Chrome watch, snapshot timer) are nobody's request: made in
+            // the background, so what they log never carries the id of the request that created it.
+            const session = yield* background(BrowserSession.make({
               id,
               credentials,
               fingerprint: fp,
@@ -207,7 +210,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
               snapshots,
               restoreFrom,
               hooks: { idle: admission.sessionIdle }
-            })
+            }))
             return { session, how: yield* session.start }
           }).pipe(
             Scope.provide(scope),
@@ -217,7 +220,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           yield* Ref.update(index, (i) => SessionIndex.add(i, id, { session, scope, fingerprint: fp }))
           if (restoreFrom !== undefined) yield* restorer.restored(restoreFrom.sessionId)
           yield* metrics.count(how === "logged_in" ? "logins" : "restores")
-          yield* Effect.forkIn(watchEnd(session), layerScope)
+          yield* Effect.forkIn(background(watchEnd(session)), layerScope)
           yield* Effect.logInfo(how === "restored" ? "session restored" : "session created", {
             sessionId: BrowserSession.sessionRef(id),
             username: credentials.username
