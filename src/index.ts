@@ -23,6 +23,8 @@ export type { BrowserSession, SessionHealth, SessionSettings } from "./services/
 export { SessionRpcs } from "./services/session/SessionProtocol.ts"
 export { SessionRefresher, type SessionRefresherShape, type RefreshReport } from "./services/pool/SessionRefresher.ts"
 export { PoolMetrics, PoolMetricDefinitions } from "./services/pool/PoolMetrics.ts"
+export { MetricList, Metrics } from "./services/metrics/MetricCatalog.ts"
+export { MetricsExporter, type MetricsExporterShape } from "./services/metrics/MetricsExporter.ts"
 export { ArtifactStore, type ArtifactStoreShape } from "./services/ArtifactStore.ts"
 export { AppointmentWorkflows } from "./services/AppointmentWorkflows.ts"
 export { Idempotency } from "./services/Idempotency.ts"

@@ -1,6 +1,7 @@
 /**
  * The HTTP surface, on one HttpRouter: every REST endpoint of `PortalApi`, the files route,
- * /openapi.json and /docs, typed RPC at /rpc, and a JSON 404 for anything else. One global
+ * /openapi.json and /docs, typed RPC at /rpc, the operator's routes (OperatorRoutes: /metrics…),
+ * and a JSON 404 for anything else. One global
  * middleware is the edge of the service: it assigns the request id (and hands it on in the
  * request's X-Request-Id header, so RPC errors carry the logged id), caps bodies at 1 MB, enforces
  * API_TOKEN (constant-time, every route but /health, and /docs and /openapi.json unless
@@ -27,6 +28,7 @@ import {
   requestIdOf,
   tokenMatches
 } from "./PortalApiHandlers.ts"
+import { OperatorRoutes } from "./OperatorRoutes.ts"
 import { PortalRpcHandlers, PortalRpcsServer } from "./PortalRpcHandlers.ts"
 
 /** The documentation: open without API_TOKEN unless DOCS_PUBLIC=false. */
@@ -189,4 +191,4 @@ export const RpcRoutes = RpcServer.layerHttp({ group: PortalRpcsServer, path: "/
 )
 
 /** Everything the server serves. */
-export const AllRoutes = Layer.mergeAll(ApiRoutes, Fallbacks, RpcRoutes, EdgeMiddleware)
+export const AllRoutes = Layer.mergeAll(ApiRoutes, OperatorRoutes, Fallbacks, RpcRoutes, EdgeMiddleware)

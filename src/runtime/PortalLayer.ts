@@ -19,6 +19,7 @@ import { PortalHealth } from "../services/PortalHealth.ts"
 import { PortalOperations } from "../services/PortalOperations.ts"
 import { SessionPool } from "../services/SessionPool.ts"
 import { SessionSnapshots } from "../services/SessionSnapshots.ts"
+import { MetricsExporter } from "../services/metrics/MetricsExporter.ts"
 import { PoolMetrics } from "../services/pool/PoolMetrics.ts"
 import { SessionRefresher } from "../services/pool/SessionRefresher.ts"
 import { SessionRestorer } from "../services/pool/SessionRestorer.ts"
@@ -36,6 +37,7 @@ export const SessionPoolLayer = SessionRefresher.layer.pipe(
 /** The service's layers over a given configuration layer. */
 export const portalLayerFrom = <E, R>(config: Layer.Layer<PortalConfig, E, R>) =>
   PortalOperations.layer.pipe(
+    Layer.provideMerge(MetricsExporter.layer),
     Layer.provideMerge(Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer)),
     Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
     Layer.provideMerge(CaptchaSolver.layerFetch),

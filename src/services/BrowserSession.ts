@@ -92,6 +92,8 @@ export interface BrowserSession {
   // ---- Reads of the local actor's state (not messages) -------------------------------------------
   readonly settings: Effect.Effect<SessionSettings>
   readonly state: Effect.Effect<SessionState>
+  /** Messages waiting for their turn. */
+  readonly queued: Effect.Effect<number>
   /** Nothing running and nothing queued. */
   readonly isIdle: Effect.Effect<boolean>
   /** Completes with the reason once the session has ended. */
@@ -123,6 +125,14 @@ export interface SessionHooks {
   readonly idle: Effect.Effect<void>
 }
 
+/** What the session reports for the metrics (see pool/PoolMetrics.ts); absent, nothing is recorded. */
+export interface SessionObserver {
+  /** A login attempt (the first login or a re-login) took `seconds` and ended ok or with its failure's kind. */
+  readonly loginTimed: (seconds: number, outcome: string) => Effect.Effect<void>
+  /** A message of `kind` waited `seconds` in the mailbox before it ran. */
+  readonly mailboxWaited: (seconds: number, kind: OperationKind) => Effect.Effect<void>
+}
+
 export interface SessionParams {
   readonly id: SessionId
   readonly credentials: Credentials
@@ -133,6 +143,7 @@ export interface SessionParams {
   readonly config: PortalConfigShape
   readonly driver: PortalDriverShape
   readonly hooks: SessionHooks
+  readonly observer?: SessionObserver | undefined
   readonly snapshots?: SessionSnapshotsShape | undefined
   /** Start from this snapshot instead of logging in (restart, eviction, crash recovery). */
   readonly restoreFrom?: SnapshotData | undefined
@@ -189,6 +200,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       driver,
       page,
       loggedIn: loggedIn(true),
+      loginTimed: params.observer?.loginTimed,
       failures: {
         sessionId,
         chromeGone: Effect.map(mailbox.endReason, (r) => !chrome.current().lease.isConnected() || Option.getOrUndefined(r) === "crashed")
@@ -251,9 +263,15 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
         timedOut: (at) => new OperationTimedOut({ sessionId, operation: name, phase: at, timeoutMillis })
       })
 
-    /** An operation as a message's work: logged in, under its deadline, its outcome recorded. */
-    const perform = <A, E>(op: Operation<A, E>): Mailbox.Work<A, E | SessionFailure> => (restore) =>
+    /**
+     * An operation as a message's work: logged in, under its deadline, its outcome recorded. With
+     * `queuedAt`, the time it waited for its turn is reported too.
+     */
+    const perform = <A, E>(op: Operation<A, E>, queuedAt?: number): Mailbox.Work<A, E | SessionFailure> => (restore) =>
       Effect.gen(function*() {
+        if (queuedAt !== undefined && params.observer !== undefined) {
+          yield* params.observer.mailboxWaited(Math.max(0, (yield* Clock.currentTimeMillis) - queuedAt) / 1000, op.kind ?? "operation")
+        }
         const phase = yield* Ref.make(`${op.name}:start`)
         const exit = yield* bounded(op.name, login.execute(op, phase), phase, restore)
         yield* recordOutcome(op.kind ?? "operation", exit)
@@ -261,7 +279,10 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       })
 
     const run = <A, E>(op: Operation<A, E>): Effect.Effect<A, E | SessionFailure> =>
-      mailbox.run(op.kind ?? "operation", perform(op)).pipe(Effect.withSpan(`BrowserSession.${op.name}`), annotate)
+      Effect.flatMap(Clock.currentTimeMillis, (queuedAt) => mailbox.run(op.kind ?? "operation", perform(op, queuedAt))).pipe(
+        Effect.withSpan(`BrowserSession.${op.name}`),
+        annotate
+      )
 
     const runIfIdle = <A, E>(op: Operation<A, E>): Effect.Effect<Option.Option<A>, E | SessionFailure> =>
       mailbox.runIfIdle(op.kind ?? "operation", perform(op)).pipe(Effect.withSpan(`BrowserSession.${op.name}`), annotate)
@@ -337,6 +358,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       }),
       settings: Ref.get(settings),
       state: mailbox.state,
+      queued: mailbox.queued,
       isIdle: mailbox.isIdle,
       ended: mailbox.ended,
       endReason: mailbox.endReason

@@ -5,7 +5,7 @@
  * its session through the pool and runs as one message on that session's actor; the flows
  * themselves live in `./operations/` (one module per portal area) on top of the shared `Kit`.
  */
-import { Clock, Context, Duration, Effect, Layer } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Metric } from "effect"
 import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed } from "../domain/Errors.ts"
 import type {
   CheckAppointmentsRequest,
@@ -38,6 +38,7 @@ import { Idempotency } from "./Idempotency.ts"
 import { PortalConfig } from "./PortalConfig.ts"
 import { PortalHealth } from "./PortalHealth.ts"
 import { SessionPool } from "./SessionPool.ts"
+import { makeOperationMetrics } from "./metrics/OperationMetrics.ts"
 import * as ContainerOperations from "./operations/Containers.ts"
 import { makeAppointmentOperations } from "./operations/Appointments.ts"
 import { makeKit, type RequestContext } from "./operations/Kit.ts"
@@ -96,6 +97,7 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
       const workflows = yield* AppointmentWorkflows
       const appointments = makeAppointmentOperations(kit, workflows, yield* Idempotency)
       const startedAt = yield* Clock.currentTimeMillis
+      const { measure } = makeOperationMetrics(yield* Metric.MetricRegistry, config.metricsAccountLabel, config.serverSecret)
 
       const getSession = Effect.fn("PortalOperations.getSession")(function*(request: GetSessionRequest) {
         return yield* kit.withSession(request, (acquired) =>
@@ -185,20 +187,23 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
         }
       })
 
+      // Business operations are measured by endpoint (the seed's route names) and outcome.
       return PortalOperations.of({
-        getSession,
+        getSession: (request) => measure("get_session")(getSession(request)),
         closeSession,
         pingSession,
         listSessions,
         health,
         cleanup,
-        getContainers: (request, context, onProgress) => ContainerOperations.getContainers(kit, request, context, onProgress),
-        getContainerTimeline: (request, context) => ContainerOperations.getContainerTimeline(kit, request, context),
-        getBookingNumber: (request, context) => ContainerOperations.getBookingNumber(kit, request, context),
-        getAppointments: (request, context, onProgress) => getAppointmentsOperation(kit, request, context, onProgress),
-        checkAppointments: appointments.checkAppointments,
-        makeAppointment: appointments.makeAppointment,
-        getInfoBulk: (request, context, onProgress) => ContainerOperations.getInfoBulk(kit, request, context, onProgress)
+        getContainers: (request, context, onProgress) =>
+          measure("get_containers")(ContainerOperations.getContainers(kit, request, context, onProgress)),
+        getContainerTimeline: (request, context) => measure("get_container_timeline")(ContainerOperations.getContainerTimeline(kit, request, context)),
+        getBookingNumber: (request, context) => measure("get_booking_number")(ContainerOperations.getBookingNumber(kit, request, context)),
+        getAppointments: (request, context, onProgress) =>
+          measure("get_appointments")(getAppointmentsOperation(kit, request, context, onProgress)),
+        checkAppointments: (request, context) => measure("check_appointments")(appointments.checkAppointments(request, context)),
+        makeAppointment: (request, context) => measure("make_appointment")(appointments.makeAppointment(request, context)),
+        getInfoBulk: (request, context, onProgress) => measure("get_info_bulk")(ContainerOperations.getInfoBulk(kit, request, context, onProgress))
       })
     })
   )

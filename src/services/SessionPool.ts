@@ -30,7 +30,7 @@ import { PortalConfig } from "./PortalConfig.ts"
 import { PortalDriver } from "./PortalDriver.ts"
 import { SessionSnapshots, type SnapshotData } from "./SessionSnapshots.ts"
 import * as Admission from "./pool/Admission.ts"
-import { PoolMetrics } from "./pool/PoolMetrics.ts"
+import { PoolMetrics, type SessionStateLabel, stateLabel } from "./pool/PoolMetrics.ts"
 import * as SessionIndex from "./pool/SessionIndex.ts"
 import { credentialsOf, SessionRestorer } from "./pool/SessionRestorer.ts"
 
@@ -57,6 +57,8 @@ export interface PoolStats {
   readonly idle: number
   readonly pinned: number
   readonly loggingIn: number
+  /** Messages waiting in the sessions' mailboxes. */
+  readonly queued: number
   readonly waitingForSlot: number
   readonly loginsTotal: number
   readonly restoresTotal: number
@@ -160,7 +162,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           })
           if (restorer.enabled) yield* restorer.keep(id)
           yield* retire(id, "evicted", entry.session)
-          yield* metrics.count("evictions")
+          yield* metrics.count("evictions", entry.session.username)
           return true
         }
         return false
@@ -171,7 +173,8 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
         acquireTimeout: config.acquireTimeout,
         queueLimit: config.acquireQueueLimit,
         evictOne,
-        waitersChanged: metrics.slotWaiters
+        waitersChanged: metrics.slotWaiters,
+        waited: metrics.slotWaited
       })
 
       /**
@@ -183,7 +186,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
       const watchEnd = (session: BrowserSession.BrowserSession) =>
         Effect.gen(function*() {
           const reason = yield* session.ended
-          if (reason === "crashed") yield* metrics.count("crashes")
+          if (reason === "crashed") yield* metrics.count("crashes", session.username)
           if (reason === "crashed" || reason === "retired") yield* sweep(session, reason)
         })
 
@@ -209,7 +212,13 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
               driver,
               snapshots,
               restoreFrom,
-              hooks: { idle: admission.sessionIdle }
+              hooks: { idle: admission.sessionIdle },
+              observer: {
+                // Every login of the session counts (the first one, and re-logins later), and is timed.
+                loginTimed: (seconds, outcome) =>
+                  metrics.loginTimed(seconds, outcome).pipe(Effect.andThen(outcome === "ok" ? metrics.count("logins", credentials.username) : Effect.void)),
+                mailboxWaited: metrics.mailboxWaited
+              }
             }))
             return { session, how: yield* session.start }
           }).pipe(
@@ -219,7 +228,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           )
           yield* Ref.update(index, (i) => SessionIndex.add(i, id, { session, scope, fingerprint: fp }))
           if (restoreFrom !== undefined) yield* restorer.restored(restoreFrom.sessionId)
-          yield* metrics.count(how === "logged_in" ? "logins" : "restores")
+          if (how === "restored") yield* metrics.count("restores", credentials.username)
           yield* Effect.forkIn(background(watchEnd(session)), layerScope)
           yield* Effect.logInfo(how === "restored" ? "session restored" : "session created", {
             sessionId: BrowserSession.sessionRef(id),
@@ -353,22 +362,27 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
 
       const stats = Effect.gen(function*() {
         const i = yield* Ref.get(index)
-        let busy = 0
+        const byState: Record<SessionStateLabel, number> = { idle: 0, busy: 0, logging_in: 0, refreshing: 0, closing: 0 }
         let pinned = 0
-        let loggingIn = 0
+        let queued = 0
         for (const e of i.sessions.values()) {
-          const st = yield* e.session.state
-          if (st !== "ready") busy++
-          if (st === "logging_in") loggingIn++
+          byState[stateLabel(yield* e.session.state)]++
+          queued += yield* e.session.queued
           if ((yield* e.session.settings).neverTerminate) pinned++
         }
-        const sampled = { busy, idle: i.sessions.size - busy, pinned, loggingIn: loggingIn + i.pending.size, fingerprints: i.byFingerprint.size }
-        yield* metrics.sample(sampled)
+        // Logins in flight have no session in the index yet: they are logging in too.
+        byState.logging_in += i.pending.size
+        yield* metrics.sample({ tier: "hot", byState, pinned, queued, fingerprints: i.byFingerprint.size })
         const c = yield* metrics.counts
         return {
           maxSessions: config.maxSessions,
           active: i.sessions.size,
-          ...sampled,
+          fingerprints: i.byFingerprint.size,
+          busy: i.sessions.size - byState.idle,
+          idle: byState.idle,
+          pinned,
+          loggingIn: byState.logging_in,
+          queued,
           waitingForSlot: yield* admission.waiting,
           loginsTotal: c.logins,
           restoresTotal: c.restores,

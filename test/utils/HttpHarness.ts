@@ -17,13 +17,16 @@ import { Idempotency } from "../../src/services/Idempotency.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
 import { PortalOperations } from "../../src/services/PortalOperations.ts"
 import { PortalHealth } from "../../src/services/PortalHealth.ts"
+import { MetricsExporter } from "../../src/services/metrics/MetricsExporter.ts"
 import { poolLayer } from "./PoolHarness.ts"
 import { coreLayer } from "./ProductHarness.ts"
 
-const serve = <A, E, R>(services: Layer.Layer<A | PortalOperations | PortalConfig | ArtifactStore, E, R>) =>
+type Served = PortalOperations | PortalConfig | ArtifactStore | MetricsExporter
+
+const serve = <A, E, R>(services: Layer.Layer<A | Served, E, R>) =>
   HttpRouter.serve(AllRoutes, { disableLogger: true, disableListenLog: true }).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
-    Layer.provideMerge(services as Layer.Layer<A | PortalOperations | PortalConfig | ArtifactStore, E, R>)
+    Layer.provideMerge(services as Layer.Layer<A | Served, E, R>)
   )
 
 /** The routes over the fake pool and a temporary DATA_DIR. */
@@ -35,14 +38,14 @@ export const fakeServer = (env: Record<string, string> = {}) =>
     )
     const base = poolLayer({ DATA_DIR: dir, ...env })
     return serve(PortalOperations.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, PortalHealth.layerTest)),
+      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, PortalHealth.layerTest, MetricsExporter.layer)),
       Layer.provideMerge(base)
     ))
   }))
 
 /** The routes over the real product (Chrome) against the simulator in context. */
 export const realServer = (env: Record<string, string> = {}, dataDir?: string) =>
-  serve(PortalOperations.layer.pipe(Layer.provideMerge(coreLayer(env, dataDir))))
+  serve(PortalOperations.layer.pipe(Layer.provideMerge(MetricsExporter.layer), Layer.provideMerge(coreLayer(env, dataDir))))
 
 /** The server's base URL. */
 export const baseUrl = Effect.map(Effect.service(HttpServer.HttpServer), (server) => {

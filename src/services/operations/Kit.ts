@@ -25,6 +25,7 @@ import type { PortalConfigShape } from "../PortalConfig.ts"
 import { PortalHealth, type PortalHealthShape } from "../PortalHealth.ts"
 import type { Acquired, SessionPoolShape } from "../SessionPool.ts"
 import { DebugRecorder, makeRecorder } from "../portal/Debug.ts"
+import { setOperationAccount } from "../metrics/OperationMetrics.ts"
 
 /** Per-request facts the transport knows. */
 export interface RequestContext {
@@ -157,6 +158,7 @@ export const makeKit = (
         })
       yield* setRequestPhase("session:acquire")
       const acquired = yield* attempt(hasId ? request.session_id : undefined)
+      yield* setOperationAccount(acquired.session.username)
       const context = { sessionId: acquired.session.id, isNewSession: acquired.isNew }
       // The operation's page flows report the portal's answers (onSession hands it to the actor).
       const run = (a: Acquired) => Effect.provideService(f(a), PortalHealth, health)
