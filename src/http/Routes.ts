@@ -4,8 +4,8 @@
  * and a JSON 404 for anything else. One global
  * middleware is the edge of the service: it assigns the request id (and hands it on in the
  * request's X-Request-Id header, so RPC errors carry the logged id), caps bodies at 1 MB, enforces
- * API_TOKEN (constant-time, every route but /health, and /docs and /openapi.json unless
- * DOCS_PUBLIC=false), and writes one access-log line with timings.
+ * API_TOKEN (constant-time, every route but /health and /ready, and /docs and /openapi.json
+ * unless DOCS_PUBLIC=false), and writes one access-log line with timings.
  */
 import { Cause, Effect, Exit, Layer, Option, Redacted, Ref } from "effect"
 import { Headers, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
@@ -30,6 +30,9 @@ import {
 } from "./PortalApiHandlers.ts"
 import { OperatorRoutes } from "./OperatorRoutes.ts"
 import { PortalRpcHandlers, PortalRpcsServer } from "./PortalRpcHandlers.ts"
+
+/** The probes: always open without API_TOKEN (they show no secret, no session, no account). */
+const OPEN_PATHS = new Set(["/health", "/ready"])
 
 /** The documentation: open without API_TOKEN unless DOCS_PUBLIC=false. */
 const DOCS_PATHS = new Set(["/docs", "/openapi.json"])
@@ -121,7 +124,7 @@ export const EdgeMiddleware = HttpRouter.middleware(
             ms: Math.round((performance.now() - started) * 10) / 10,
             ...extra
           })
-        const open = request.method === "GET" && (path === "/health" || (config.docsPublic && DOCS_PATHS.has(path)))
+        const open = request.method === "GET" && (OPEN_PATHS.has(path) || (config.docsPublic && DOCS_PATHS.has(path)))
         const authorized = open || Option.isNone(token) || tokenMatches(bearerOf(request), token.value)
         const response = yield* (authorized
           ? effect.pipe(

@@ -17,8 +17,10 @@ import { Idempotency } from "../services/Idempotency.ts"
 import { PortalDriver } from "../services/PortalDriver.ts"
 import { PortalHealth } from "../services/PortalHealth.ts"
 import { PortalOperations } from "../services/PortalOperations.ts"
+import { Readiness } from "../services/Readiness.ts"
 import { SessionPool } from "../services/SessionPool.ts"
 import { SessionSnapshots } from "../services/SessionSnapshots.ts"
+import { StoreCheck } from "../services/health/StoreCheck.ts"
 import { MetricsExporter } from "../services/metrics/MetricsExporter.ts"
 import { PoolMetrics } from "../services/pool/PoolMetrics.ts"
 import { SessionRefresher } from "../services/pool/SessionRefresher.ts"
@@ -26,18 +28,21 @@ import { SessionRestorer } from "../services/pool/SessionRestorer.ts"
 import { ObservabilityLayer } from "./Observability.ts"
 
 /**
- * The session pool and its parts: the refresher over the pool over the restorer and the metrics.
+ * The session pool and its parts: the refresher over the pool over the restorer, the metrics and
+ * the readiness (its boot work).
  * Needs configuration, Chrome, the portal driver, the snapshot store (and a metric registry).
  */
 export const SessionPoolLayer = SessionRefresher.layer.pipe(
   Layer.provideMerge(SessionPool.layer),
-  Layer.provideMerge(Layer.mergeAll(SessionRestorer.layer, PoolMetrics.layer))
+  Layer.provideMerge(Layer.mergeAll(SessionRestorer.layer, PoolMetrics.layer, Readiness.layer))
 )
 
 /** The service's layers over a given configuration layer. */
 export const portalLayerFrom = <E, R>(config: Layer.Layer<PortalConfig, E, R>) =>
   PortalOperations.layer.pipe(
     Layer.provideMerge(MetricsExporter.layer),
+    // The store's /health check: `StoreCheck.layerSql` once the SQL store is wired here.
+    Layer.provideMerge(StoreCheck.notConfigured),
     Layer.provideMerge(Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer)),
     Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
     Layer.provideMerge(CaptchaSolver.layerFetch),

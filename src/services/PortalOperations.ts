@@ -5,7 +5,7 @@
  * its session through the pool and runs as one message on that session's actor; the flows
  * themselves live in `./operations/` (one module per portal area) on top of the shared `Kit`.
  */
-import { Clock, Context, Duration, Effect, Layer, Metric } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Metric, Option } from "effect"
 import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed } from "../domain/Errors.ts"
 import type {
   CheckAppointmentsRequest,
@@ -39,6 +39,8 @@ import { PortalConfig } from "./PortalConfig.ts"
 import { PortalHealth } from "./PortalHealth.ts"
 import { SessionPool } from "./SessionPool.ts"
 import { makeOperationMetrics } from "./metrics/OperationMetrics.ts"
+import { poolCheck, reasonsOf, solverCheck } from "./health/HealthChecks.ts"
+import { StoreCheck } from "./health/StoreCheck.ts"
 import * as ContainerOperations from "./operations/Containers.ts"
 import { makeAppointmentOperations } from "./operations/Appointments.ts"
 import { makeKit, type RequestContext } from "./operations/Kit.ts"
@@ -93,6 +95,8 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
       const pool = yield* SessionPool
       const artifacts = yield* ArtifactStore
       const portalHealth = yield* PortalHealth
+      // The store's check is a contributor: without one wired, the store is "not configured".
+      const storeCheck = Option.getOrElse(yield* Effect.serviceOption(StoreCheck), () => StoreCheck.notConfiguredCheck)
       const kit = makeKit(config, artifacts, pool, portalHealth)
       const workflows = yield* AppointmentWorkflows
       const appointments = makeAppointmentOperations(kit, workflows, yield* Idempotency)
@@ -144,9 +148,15 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
         const s = yield* pool.stats
         const portal = yield* portalHealth.status
         const now = yield* Clock.currentTimeMillis
+        const checks = {
+          store: yield* storeCheck.check,
+          solver: solverCheck(portal, Option.isSome(config.captchaApiKey)),
+          pool: poolCheck(s)
+        }
+        const reasons = reasonsOf({ portal, ...checks })
         return {
-          // Still 200 (the process serves); "degraded" says the portal or the solver is failing now.
-          status: portal.status === "degraded" ? "degraded" as const : "healthy" as const,
+          // Still 200 (the process serves); "degraded" says what fails now (`reasons`).
+          status: reasons.length > 0 ? "degraded" as const : "healthy" as const,
           service: SERVICE_NAME,
           version: SERVICE_VERSION,
           active_sessions: s.active,
@@ -168,9 +178,11 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
           },
           appointment_workflows: yield* workflows.count,
           uptime_seconds: Math.floor((now - startedAt) / 1000),
-          portal
+          portal,
+          reasons,
+          checks
         }
-      })
+      }).pipe(Effect.withSpan("PortalOperations.health"))
 
       const cleanup = Effect.fn("PortalOperations.cleanup")(function*(request: CleanupRequest) {
         const report = yield* artifacts.cleanup(

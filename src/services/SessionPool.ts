@@ -28,6 +28,7 @@ import { Browser, BrowserError } from "./Browser.ts"
 import * as BrowserSession from "./BrowserSession.ts"
 import { PortalConfig } from "./PortalConfig.ts"
 import { PortalDriver } from "./PortalDriver.ts"
+import { Readiness } from "./Readiness.ts"
 import { SessionSnapshots, type SnapshotData } from "./SessionSnapshots.ts"
 import * as Admission from "./pool/Admission.ts"
 import { PoolMetrics, type SessionStateLabel, stateLabel } from "./pool/PoolMetrics.ts"
@@ -59,6 +60,10 @@ export interface PoolStats {
   readonly loggingIn: number
   /** Messages waiting in the sessions' mailboxes. */
   readonly queued: number
+  /** Idle, unpinned sessions: what eviction can free for a new session now. */
+  readonly evictable: number
+  /** Logins of new sessions in flight (each holds a slot, or waits for one). */
+  readonly pendingLogins: number
   readonly waitingForSlot: number
   readonly loginsTotal: number
   readonly restoresTotal: number
@@ -110,7 +115,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
   static readonly layer: Layer.Layer<
     SessionPool,
     never,
-    PortalConfig | Browser | PortalDriver | SessionSnapshots | SessionRestorer | PoolMetrics
+    PortalConfig | Browser | PortalDriver | SessionSnapshots | SessionRestorer | PoolMetrics | Readiness
   > = Layer.effect(
     SessionPool,
     Effect.gen(function*() {
@@ -120,6 +125,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
       const snapshots = yield* SessionSnapshots
       const restorer = yield* SessionRestorer
       const metrics = yield* PoolMetrics
+      const readiness = yield* Readiness
       const layerScope = yield* Effect.scope
       // Sessions live in a child scope closed in parallel at shutdown: every Chrome closes at once.
       const sessionsScope = yield* Scope.fork(layerScope, "parallel")
@@ -365,10 +371,14 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
         const byState: Record<SessionStateLabel, number> = { idle: 0, busy: 0, logging_in: 0, refreshing: 0, closing: 0 }
         let pinned = 0
         let queued = 0
+        let evictable = 0
         for (const e of i.sessions.values()) {
-          byState[stateLabel(yield* e.session.state)]++
+          const state = stateLabel(yield* e.session.state)
+          byState[state]++
           queued += yield* e.session.queued
-          if ((yield* e.session.settings).neverTerminate) pinned++
+          const isPinned = (yield* e.session.settings).neverTerminate
+          if (isPinned) pinned++
+          else if (state === "idle") evictable++
         }
         // Logins in flight have no session in the index yet: they are logging in too.
         byState.logging_in += i.pending.size
@@ -383,6 +393,8 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           pinned,
           loggingIn: byState.logging_in,
           queued,
+          evictable,
+          pendingLogins: i.pending.size,
           waitingForSlot: yield* admission.waiting,
           loginsTotal: c.logins,
           restoresTotal: c.restores,
@@ -412,11 +424,12 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
 
       // Pinned sessions come back at boot, without waiting for a request.
       if (restorer.pinnedAtBoot.length > 0) {
-        yield* Effect.forEach(restorer.pinnedAtBoot, (snap) =>
+        // Boot work: /ready answers "starting" until it is done.
+        yield* readiness.boot(Effect.forEach(restorer.pinnedAtBoot, (snap) =>
           acquire({ sessionId: snap.sessionId }).pipe(
             Effect.tap(() => Effect.logInfo("pinned session restored at boot", { sessionId: BrowserSession.sessionRef(snap.sessionId) })),
             Effect.catchCause((cause) => Effect.logWarning("pinned session not restored at boot", cause))
-          ), { concurrency: 2, discard: true }).pipe(Effect.forkIn(layerScope))
+          ), { concurrency: 2, discard: true }))
       }
 
       return SessionPool.of({ acquire, get, close, expire, sessions, list, stats })

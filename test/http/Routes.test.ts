@@ -301,12 +301,16 @@ describe("REST routes (fake pool, real HTTP)", () => {
         assert.isTrue(allowed.debug_bundle_url.startsWith(`http://localhost:${own.port}/files/`), allowed.debug_bundle_url)
       }))
 
-    it.effect("/health polls log at debug level; other requests at info", () =>
+    it.effect("/health, /ready and /metrics polls log at debug level; other requests at info", () =>
       Effect.gen(function*() {
         yield* call("GET", "/health", undefined, { "x-request-id": "health-poll" })
+        yield* call("GET", "/ready", undefined, { "x-request-id": "ready-poll" })
+        yield* call("GET", "/metrics", undefined, { "x-request-id": "metrics-poll" })
         yield* call("GET", "/sessions", undefined, { "x-request-id": "list-call" })
         const of = (id: string) => accessLines(lines).find((l) => l.requestId === id)
         assert.strictEqual(of("health-poll")?.level, "DEBUG")
+        assert.deepInclude(of("ready-poll"), { level: "DEBUG", status: 200 })
+        assert.deepInclude(of("metrics-poll"), { level: "DEBUG", status: 200 })
         assert.strictEqual(of("list-call")?.level, "INFO")
       }))
   })
