@@ -8,7 +8,7 @@
  * unless DOCS_PUBLIC=false), and writes one access-log line with timings.
  */
 import { Cause, Effect, Exit, Layer, Option, Redacted, Ref } from "effect"
-import { Headers, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Headers, HttpMiddleware, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse, HttpTraceContext } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { RpcSerialization, RpcServer } from "effect/rpc"
 import { FileNotFound, InvalidOperationInput } from "../domain/Errors.ts"
@@ -39,6 +39,32 @@ const DOCS_PATHS = new Set(["/docs", "/openapi.json"])
 
 /** Probes and scrapes: their access-log lines are debug level, so polling them does not flood the log. */
 const QUIET_PATHS = new Set(["/health", "/ready", "/metrics"])
+
+/** Routes with parameters, as templates: a span names its route, never a session id or a file's folder. */
+const TEMPLATES: ReadonlyArray<readonly [RegExp, string]> = [
+  ...Endpoints.filter((e) => e.path.includes(":")).map((e) =>
+    [new RegExp("^" + e.path.replace(/:[a-z_]+/g, "[^/]+") + "$"), e.path] as const
+  ),
+  [/^\/files\/.*$/, "/files/:folder/:name"],
+  [/^\/dashboard\/sessions\/[^/]+\/[a-z]+$/, "/dashboard/sessions/:session_id/:action"]
+]
+
+/** The paths served as they are (no parameters). */
+const PLAIN = new Set([
+  ...Endpoints.filter((e) => !e.path.includes(":")).map((e) => e.path),
+  "/rpc", "/docs", "/openapi.json", "/metrics", "/ready", "/dashboard", "/dashboard/state"
+])
+
+/** The route a path matched, as a template; "unmatched" for anything else (no unbounded names). */
+export const routeOf = (path: string): string =>
+  PLAIN.has(path) ? path : TEMPLATES.find(([re]) => re.test(path))?.[1] ?? "unmatched"
+
+/**
+ * Turns off the HTTP server's own request spans: they record the full URL, and a URL may hold a
+ * session id or a file's folder (bearer secrets). The edge opens the request's span instead, named
+ * by its route template.
+ */
+export const ServerTracingOff = Layer.succeed(HttpMiddleware.TracerDisabledWhen)(() => true)
 
 /** Whether the path has a malformed percent-encoding (`/files/%ZZ`), which no route can match. */
 const malformedPath = (path: string): boolean => {
@@ -101,10 +127,20 @@ export const EdgeMiddleware = HttpRouter.middleware(
         const request = received.headers["x-request-id"] === requestId
           ? received
           : received.modify({ headers: Headers.set(received.headers, "x-request-id", requestId) })
-        return yield* edge(effect, request, requestId).pipe(
+        const path = pathOf(request)
+        const served = edge(effect, request, requestId).pipe(
           Effect.provideService(HttpServerRequest.HttpServerRequest, request),
           Effect.annotateLogs({ requestId })
         )
+        // Every request but the probes' polls is a trace's server span (a caller's traceparent is its
+        // parent); a poll every few seconds traces nothing.
+        if (QUIET_PATHS.has(path)) return yield* Effect.withTracerEnabled(served, false)
+        const route = routeOf(path)
+        return yield* served.pipe(Effect.withSpan(`${request.method} ${route}`, {
+          kind: "server",
+          parent: Option.getOrUndefined(HttpTraceContext.fromHeaders(request.headers)),
+          attributes: { "http.request.method": request.method, "http.route": route, "emodal.request_id": requestId }
+        }))
       })
 
     function edge<E, R>(
@@ -142,6 +178,7 @@ export const EdgeMiddleware = HttpRouter.middleware(
             )
           )
         yield* access(response.status)
+        yield* Effect.annotateCurrentSpan({ "http.response.status_code": response.status })
         return HttpServerResponse.setHeader(response, "x-request-id", requestId)
       })
     }

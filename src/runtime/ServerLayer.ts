@@ -8,7 +8,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Duration, Effect, Layer, Option } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { createServer } from "node:http"
-import { AllRoutes } from "../http/Routes.ts"
+import { AllRoutes, ServerTracingOff } from "../http/Routes.ts"
 import { PortalConfig, type PortalConfigShape } from "../services/PortalConfig.ts"
 import { Readiness } from "../services/Readiness.ts"
 import * as Logging from "./Logging.ts"
@@ -49,6 +49,7 @@ export const ServerLayer = Layer.unwrap(Effect.gen(function*() {
   }
   return ReadinessLifecycle.pipe(
     Layer.provideMerge(HttpRouter.serve(AllRoutes, { disableLogger: true, disableListenLog: true })),
+    Layer.provide(ServerTracingOff),
     Layer.provideMerge(NodeHttpServer.layer(createServer, {
       port: config.port,
       host: config.host,

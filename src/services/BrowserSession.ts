@@ -38,12 +38,14 @@ import type {
   RefreshOutcome,
   SessionFailure,
   SessionHandlers,
+  SessionActivityInfo,
   SessionHealth,
   SessionSettings,
   SessionState,
   SettingsPatch,
   StartOutcome
 } from "./session/SessionProtocol.ts"
+import * as SessionActivity from "./session/SessionActivity.ts"
 import * as Recycler from "./session/Recycler.ts"
 import * as SnapshotWriter from "./session/SnapshotWriter.ts"
 
@@ -88,6 +90,10 @@ export interface BrowserSession {
   readonly updateSettings: (patch: SettingsPatch) => Effect.Effect<SessionSettings>
   readonly health: Effect.Effect<SessionHealth>
   readonly summary: Effect.Effect<SessionSummary>
+  /** The message running now and its phase (null while idle). */
+  readonly activity: Effect.Effect<SessionActivityInfo>
+  /** A fresh PNG of the page, taken as a message between operations (never during one). */
+  readonly peek: Effect.Effect<Uint8Array, SessionFailure>
 
   // ---- Reads of the local actor's state (not messages) -------------------------------------------
   readonly settings: Effect.Effect<SessionSettings>
@@ -114,7 +120,9 @@ export const handlersOf = (session: BrowserSession): SessionHandlers => ({
   Touch: () => session.touch,
   UpdateSettings: (patch) => session.updateSettings(patch),
   Health: () => session.health,
-  Summary: () => session.summary
+  Summary: () => session.summary,
+  Activity: () => session.activity,
+  Peek: () => session.peek
 })
 
 export interface SessionHooks {
@@ -160,6 +168,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       Effect.annotateLogs(e, { sessionId: sessionRef(sessionId), username: credentials.username })
     const now = yield* Clock.currentTimeMillis
     const health = yield* Ref.make(Health.initial(params.restoreFrom?.createdAt ?? now, now))
+    const activity = yield* SessionActivity.make
     const settings = yield* Ref.make(params.settings)
     const timeoutMillis = Math.round(Duration.toMillis(config.operationTimeout))
 
@@ -225,7 +234,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
         if (left === "ending") return
         if (yield* recycler.claim) {
           return yield* mailbox.post("upkeep", (restore) =>
-            Effect.flatMap(Ref.make("recycle:start"), (phase) => bounded("recycle", annotate(recycler.recycle(phase)), phase, restore)))
+            Effect.flatMap(Ref.make("recycle:start"), (phase) => bounded("recycle", activity.track("recycle", "upkeep", annotate(recycler.recycle(phase))), phase, restore)))
         }
         if (left === "idle") yield* hooks.idle
       })
@@ -273,7 +282,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
           yield* params.observer.mailboxWaited(Math.max(0, (yield* Clock.currentTimeMillis) - queuedAt) / 1000, op.kind ?? "operation")
         }
         const phase = yield* Ref.make(`${op.name}:start`)
-        const exit = yield* bounded(op.name, login.execute(op, phase), phase, restore)
+        const exit = yield* bounded(op.name, activity.track(op.name, op.kind ?? "operation", login.execute(op, phase)), phase, restore)
         yield* recordOutcome(op.kind ?? "operation", exit)
         return exit
       })
@@ -356,6 +365,8 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
           url: page().url()
         })
       }),
+      activity: Effect.map(activity.current, Option.getOrNull),
+      peek: run<Uint8Array, never>({ name: "peek", kind: "upkeep", skipLoginCheck: true, run: (page) => page.screenshot() }),
       settings: Ref.get(settings),
       state: mailbox.state,
       queued: mailbox.queued,

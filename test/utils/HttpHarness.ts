@@ -10,7 +10,7 @@ import { createServer, request as httpRequest } from "node:http"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { AllRoutes } from "../../src/http/Routes.ts"
+import { AllRoutes, ServerTracingOff } from "../../src/http/Routes.ts"
 import { ReadinessLifecycle } from "../../src/runtime/ServerLayer.ts"
 import { AppointmentWorkflows } from "../../src/services/AppointmentWorkflows.ts"
 import { ArtifactStore } from "../../src/services/ArtifactStore.ts"
@@ -29,6 +29,7 @@ type Served = PortalOperations | PortalConfig | ArtifactStore | MetricsExporter 
 const serve = <A, E, R>(services: Layer.Layer<A | Served, E, R>) =>
   ReadinessLifecycle.pipe(
     Layer.provideMerge(HttpRouter.serve(AllRoutes, { disableLogger: true, disableListenLog: true })),
+    Layer.provide(ServerTracingOff),
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
     Layer.provideMerge(services as Layer.Layer<A | Served, E, R>)
   )

@@ -30,7 +30,7 @@ export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): string => {
 }
 
 export interface OperationMetrics {
-  /** Runs `effect` as the operation `endpoint`, recording its duration, outcome and account. */
+  /** Runs `effect` as the operation `endpoint` (a span of its own), recording its duration, outcome and account. */
   readonly measure: (endpoint: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 
@@ -54,6 +54,6 @@ export const makeOperationMetrics = (
               Metric.update(Metric.withAttributes(Metrics.operationSeconds, { endpoint, outcome }), seconds),
               Metric.update(Metric.withAttributes(Metrics.operations, { endpoint, outcome, ...who }), 1)
             ], { discard: true }))
-          })))
+          }))).pipe(Effect.withSpan(`PortalOperations.${endpoint}`, { attributes: { "emodal.endpoint": endpoint } }))
   }
 }
