@@ -31,14 +31,17 @@ import {
 import { OperatorRoutes } from "./OperatorRoutes.ts"
 import { PortalRpcHandlers, PortalRpcsServer } from "./PortalRpcHandlers.ts"
 
-/** The probes: always open without API_TOKEN (they show no secret, no session, no account). */
-const OPEN_PATHS = new Set(["/health", "/ready"])
+/**
+ * Open without API_TOKEN: the probes (they show no secret, no session, no account) and the
+ * dashboard's page (it holds no data: it asks for the token and sends it with its own requests).
+ */
+const OPEN_PATHS = new Set(["/health", "/ready", "/dashboard"])
 
 /** The documentation: open without API_TOKEN unless DOCS_PUBLIC=false. */
 const DOCS_PATHS = new Set(["/docs", "/openapi.json"])
 
 /** Probes and scrapes: their access-log lines are debug level, so polling them does not flood the log. */
-const QUIET_PATHS = new Set(["/health", "/ready", "/metrics"])
+const QUIET_PATHS = new Set(["/health", "/ready", "/metrics", "/dashboard/state"])
 
 /** Routes with parameters, as templates: a span names its route, never a session id or a file's folder. */
 const TEMPLATES: ReadonlyArray<readonly [RegExp, string]> = [
@@ -46,7 +49,7 @@ const TEMPLATES: ReadonlyArray<readonly [RegExp, string]> = [
     [new RegExp("^" + e.path.replace(/:[a-z_]+/g, "[^/]+") + "$"), e.path] as const
   ),
   [/^\/files\/.*$/, "/files/:folder/:name"],
-  [/^\/dashboard\/sessions\/[^/]+\/[a-z]+$/, "/dashboard/sessions/:session_id/:action"]
+  [/^\/dashboard\/sessions\/[^/]+\/peek$/, "/dashboard/sessions/:session_id/peek"]
 ]
 
 /** The paths served as they are (no parameters). */

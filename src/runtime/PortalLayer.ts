@@ -22,6 +22,8 @@ import { SessionPool } from "../services/SessionPool.ts"
 import { SessionSnapshots } from "../services/SessionSnapshots.ts"
 import { StoreCheck } from "../services/health/StoreCheck.ts"
 import { MetricsExporter } from "../services/metrics/MetricsExporter.ts"
+import { Dashboard } from "../services/operator/Dashboard.ts"
+import { RecentErrors } from "../services/operator/RecentErrors.ts"
 import { PoolMetrics } from "../services/pool/PoolMetrics.ts"
 import { SessionRefresher } from "../services/pool/SessionRefresher.ts"
 import { SessionRestorer } from "../services/pool/SessionRestorer.ts"
@@ -40,10 +42,10 @@ export const SessionPoolLayer = SessionRefresher.layer.pipe(
 /** The service's layers over a given configuration layer. */
 export const portalLayerFrom = <E, R>(config: Layer.Layer<PortalConfig, E, R>) =>
   PortalOperations.layer.pipe(
-    Layer.provideMerge(MetricsExporter.layer),
+    Layer.provideMerge(Layer.mergeAll(MetricsExporter.layer, Dashboard.layer)),
     // The store's /health check: `StoreCheck.layerSql` once the SQL store is wired here.
     Layer.provideMerge(StoreCheck.notConfigured),
-    Layer.provideMerge(Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer)),
+    Layer.provideMerge(Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, RecentErrors.layer)),
     Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
     Layer.provideMerge(CaptchaSolver.layerFetch),
     Layer.provideMerge(PortalHealth.layer),

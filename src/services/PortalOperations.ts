@@ -41,6 +41,7 @@ import { SessionPool } from "./SessionPool.ts"
 import { makeOperationMetrics } from "./metrics/OperationMetrics.ts"
 import { poolCheck, reasonsOf, solverCheck } from "./health/HealthChecks.ts"
 import { StoreCheck } from "./health/StoreCheck.ts"
+import { RecentErrors } from "./operator/RecentErrors.ts"
 import * as ContainerOperations from "./operations/Containers.ts"
 import { makeAppointmentOperations } from "./operations/Appointments.ts"
 import { makeKit, type RequestContext } from "./operations/Kit.ts"
@@ -101,7 +102,12 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
       const workflows = yield* AppointmentWorkflows
       const appointments = makeAppointmentOperations(kit, workflows, yield* Idempotency)
       const startedAt = yield* Clock.currentTimeMillis
-      const { measure } = makeOperationMetrics(yield* Metric.MetricRegistry, config.metricsAccountLabel, config.serverSecret)
+      const { measure } = makeOperationMetrics(
+        yield* Metric.MetricRegistry,
+        config.metricsAccountLabel,
+        config.serverSecret,
+        Option.getOrUndefined(yield* Effect.serviceOption(RecentErrors))
+      )
 
       const getSession = Effect.fn("PortalOperations.getSession")(function*(request: GetSessionRequest) {
         return yield* kit.withSession(request, (acquired) =>

@@ -20,10 +20,12 @@ import { PortalOperations } from "../../src/services/PortalOperations.ts"
 import { PortalHealth } from "../../src/services/PortalHealth.ts"
 import type { Readiness } from "../../src/services/Readiness.ts"
 import { MetricsExporter } from "../../src/services/metrics/MetricsExporter.ts"
+import { Dashboard } from "../../src/services/operator/Dashboard.ts"
+import { RecentErrors } from "../../src/services/operator/RecentErrors.ts"
 import { poolLayer } from "./PoolHarness.ts"
 import { coreLayer } from "./ProductHarness.ts"
 
-type Served = PortalOperations | PortalConfig | ArtifactStore | MetricsExporter | Readiness
+type Served = PortalOperations | PortalConfig | ArtifactStore | MetricsExporter | Readiness | Dashboard
 
 /** The routes as ServerLayer serves them (readiness included) on an ephemeral port. */
 const serve = <A, E, R>(services: Layer.Layer<A | Served, E, R>) =>
@@ -33,6 +35,9 @@ const serve = <A, E, R>(services: Layer.Layer<A | Served, E, R>) =>
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
     Layer.provideMerge(services as Layer.Layer<A | Served, E, R>)
   )
+
+/** The operator's services over a pool: metrics exporter, dashboard, its list of recent errors. */
+const OperatorLayer = Layer.mergeAll(MetricsExporter.layer, Dashboard.layer).pipe(Layer.provideMerge(RecentErrors.layer))
 
 /** Tests stop their servers at once unless they ask for a drain. */
 const NO_DRAIN = { DRAIN_DELAY: "0 seconds" }
@@ -46,14 +51,14 @@ export const fakeServer = (env: Record<string, string> = {}) =>
     )
     const base = poolLayer({ DATA_DIR: dir, ...NO_DRAIN, ...env })
     return serve(PortalOperations.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, PortalHealth.layerTest, MetricsExporter.layer)),
+      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, PortalHealth.layerTest, OperatorLayer)),
       Layer.provideMerge(base)
     ))
   }))
 
 /** The routes over the real product (Chrome) against the simulator in context. */
 export const realServer = (env: Record<string, string> = {}, dataDir?: string) =>
-  serve(PortalOperations.layer.pipe(Layer.provideMerge(MetricsExporter.layer), Layer.provideMerge(coreLayer({ ...NO_DRAIN, ...env }, dataDir))))
+  serve(PortalOperations.layer.pipe(Layer.provideMerge(OperatorLayer), Layer.provideMerge(coreLayer({ ...NO_DRAIN, ...env }, dataDir))))
 
 /** The server's base URL. */
 export const baseUrl = Effect.map(Effect.service(HttpServer.HttpServer), (server) => {

@@ -6,20 +6,30 @@
  * session the operation resolved to (set by the operations kit once it has one), so a request with
  * a made-up username adds no series: it counts as `unknown`.
  */
-import { Cause, Context, Effect, Exit, Metric, Option, type Redacted, Ref } from "effect"
-import { errorTypeOf, isPortalError } from "../../domain/Errors.ts"
+import { Cause, Context, Effect, Exit, Metric, Option, type Redacted, Ref, References } from "effect"
+import { errorTypeOf, isPortalError, toSeedBody } from "../../domain/Errors.ts"
+import type { RecentErrorsShape } from "../operator/RecentErrors.ts"
+import { sessionRef } from "../session/SessionFailures.ts"
 import type { AccountLabelMode } from "../PortalConfig.ts"
 import { accountAttributes } from "./AccountLabel.ts"
 import { inRegistry, Metrics, timed } from "./MetricCatalog.ts"
 
-/** The username of the session the running operation resolved to, once it has one. */
-export class OperationAccount extends Context.Service<OperationAccount, Ref.Ref<string | undefined>>()(
+/** The session the running operation resolved to (its account), once it has one. */
+interface Resolved {
+  readonly username: string
+  readonly sessionId: string
+}
+
+export class OperationAccount extends Context.Service<OperationAccount, Ref.Ref<Resolved | undefined>>()(
   "emodal-api/services/metrics/OperationAccount"
 ) {}
 
-/** Names the account of the running operation (nothing outside a measured operation). */
-export const setOperationAccount = (username: string): Effect.Effect<void> =>
-  Effect.flatMap(Effect.serviceOption(OperationAccount), Option.match({ onNone: () => Effect.void, onSome: (ref) => Ref.set(ref, username) }))
+/** Names the session (and so the account) of the running operation (nothing outside a measured operation). */
+export const setOperationAccount = (username: string, sessionId: string): Effect.Effect<void> =>
+  Effect.flatMap(Effect.serviceOption(OperationAccount), Option.match({
+    onNone: () => Effect.void,
+    onSome: (ref) => Ref.set(ref, { username, sessionId })
+  }))
 
 /** How an operation ended, as its metrics name it. */
 export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): string => {
@@ -34,22 +44,38 @@ export interface OperationMetrics {
   readonly measure: (endpoint: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 
-/** Operation metrics recording into `registry`. */
+/**
+ * Operation metrics recording into `registry`; a failed operation also goes to `recentErrors` (the
+ * dashboard's list), with the request id it ran under.
+ */
 export const makeOperationMetrics = (
   registry: Metric.MetricRegistry,
   mode: AccountLabelMode,
-  secret: Redacted.Redacted<string>
+  secret: Redacted.Redacted<string>,
+  recentErrors?: RecentErrorsShape | undefined
 ): OperationMetrics => {
   const record = inRegistry(registry)
   const account = accountAttributes(mode, secret)
   return {
     measure: (endpoint) => (effect) =>
-      Effect.flatMap(Ref.make<string | undefined>(undefined), (resolved) =>
+      Effect.flatMap(Ref.make<Resolved | undefined>(undefined), (resolved) =>
         timed(Effect.provideService(effect, OperationAccount, resolved), (seconds, exit) =>
           Effect.gen(function*() {
             const outcome = outcomeOf(exit)
-            const username = yield* Ref.get(resolved)
-            const who = mode === "off" ? {} : username === undefined ? { account: "unknown" } : account(username)
+            const session = yield* Ref.get(resolved)
+            const who = mode === "off" ? {} : session === undefined ? { account: "unknown" } : account(session.username)
+            const error = Exit.isFailure(exit) ? Option.getOrUndefined(Exit.findErrorOption(exit)) : undefined
+            if (recentErrors !== undefined && outcome !== "ok" && outcome !== "cancelled") {
+              const requestId = (yield* References.CurrentLogAnnotations)["requestId"]
+              yield* recentErrors.record({
+                request_id: typeof requestId === "string" ? requestId : null,
+                endpoint,
+                error_type: outcome,
+                error: isPortalError(error) ? toSeedBody(error).error : "Internal server error",
+                account: session?.username ?? null,
+                session: session === undefined ? null : sessionRef(session.sessionId)
+              })
+            }
             yield* record(Effect.all([
               Metric.update(Metric.withAttributes(Metrics.operationSeconds, { endpoint, outcome }), seconds),
               Metric.update(Metric.withAttributes(Metrics.operations, { endpoint, outcome, ...who }), 1)

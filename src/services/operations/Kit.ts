@@ -158,7 +158,7 @@ export const makeKit = (
         })
       yield* setRequestPhase("session:acquire")
       const acquired = yield* attempt(hasId ? request.session_id : undefined)
-      yield* setOperationAccount(acquired.session.username)
+      yield* setOperationAccount(acquired.session.username, acquired.session.id)
       const context = { sessionId: acquired.session.id, isNewSession: acquired.isNew }
       // The operation's page flows report the portal's answers (onSession hands it to the actor).
       const run = (a: Acquired) => Effect.provideService(f(a), PortalHealth, health)

@@ -42,6 +42,7 @@ export const make: Effect.Effect<SessionActivity> = Effect.gen(function*() {
       yield* Ref.set(activity, mine)
       const span = yield* Ref.make<Tracer.Span | undefined>(undefined)
       const ended = yield* Ref.make(false)
+      const current = yield* Ref.make<string | undefined>(undefined)
 
       const endSpan = (exit: Exit.Exit<unknown, unknown>) =>
         Effect.flatMap(Clock.currentTimeNanos, (now) =>
@@ -49,7 +50,9 @@ export const make: Effect.Effect<SessionActivity> = Effect.gen(function*() {
 
       const observe = (phase: string) =>
         Effect.gen(function*() {
-          if (yield* Ref.get(ended)) return
+          // A step set again (each scroll cycle) stays one phase: one span, its elapsed time kept.
+          if ((yield* Ref.get(ended)) || (yield* Ref.get(current)) === phase) return
+          yield* Ref.set(current, phase)
           yield* endSpan(Exit.void)
           yield* Ref.set(span, yield* Effect.makeSpan(phase, { parent, attributes: { "emodal.phase": phase, "emodal.operation": operation } }))
           const at = yield* Clock.currentTimeMillis
