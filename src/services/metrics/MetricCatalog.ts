@@ -54,13 +54,58 @@ export const Metrics = {
   portalErrors: counter("emodal_portal_errors_total", "Failed contacts with the portal hosts and the captcha solver, by target and kind (unreachable, timeout, http_5xx, forbidden, bad_answer)")
 } as const
 
+/** The labels of each metric (`account` only while METRICS_ACCOUNT_LABEL is not off). */
+const LABELS: { readonly [K in keyof typeof Metrics]: ReadonlyArray<string> } = {
+  logins: ["account"],
+  restores: ["account"],
+  evictions: ["account"],
+  refreshes: ["account"],
+  refreshFailures: ["account"],
+  crashes: ["account"],
+  sessions: ["tier", "state"],
+  pinned: ["tier"],
+  slots: [],
+  slotWaiters: [],
+  queued: [],
+  fingerprints: [],
+  chromePss: [],
+  chromes: [],
+  operations: ["endpoint", "outcome", "account"],
+  operationSeconds: ["endpoint", "outcome"],
+  loginSeconds: ["outcome"],
+  slotWaitSeconds: ["outcome"],
+  mailboxWaitSeconds: ["kind"],
+  captchaSolves: ["method", "outcome"],
+  portalErrors: ["target", "kind"]
+}
+
+export interface MetricSpec {
+  readonly name: string
+  readonly type: "counter" | "gauge" | "histogram"
+  readonly help: string
+  readonly labels: ReadonlyArray<string>
+}
+
 /** Every exported metric, as Prometheus reads it (for the README and the tests). */
-export const MetricList: ReadonlyArray<{ readonly name: string; readonly type: "counter" | "gauge" | "histogram"; readonly help: string }> =
-  Object.values(Metrics).map((m) => ({
+export const MetricList: ReadonlyArray<MetricSpec> = (Object.keys(Metrics) as Array<keyof typeof Metrics>).map((key) => {
+  const m = Metrics[key]
+  return {
     name: m.id,
     type: m.type === "Counter" ? "counter" : m.type === "Gauge" ? "gauge" : "histogram",
-    help: m.description ?? ""
-  }))
+    help: m.description ?? "",
+    labels: LABELS[key]
+  }
+})
+
+/** Markdown table of every metric, for the README (`npm run docs:config` writes it). */
+export const metricsMarkdownTable = (): string =>
+  [
+    "| Metric | Type | Labels | Meaning |",
+    "| --- | --- | --- | --- |",
+    ...MetricList.map((m) =>
+      `| \`${m.name}\` | ${m.type} | ${m.labels.length === 0 ? "—" : m.labels.map((l) => `\`${l}\``).join(", ")} | ${m.help.replaceAll("|", "\\|")} |`
+    )
+  ].join("\n")
 
 /** The one tier today: every live session has its page open. (Parked and cold come with tiering.) */
 export type Tier = "hot"
