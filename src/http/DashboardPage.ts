@@ -149,32 +149,66 @@ function action(label, title, run, danger) {
   return el("button", { type: "button", title, class: danger ? "danger" : "", "data-action": label.toLowerCase(), onclick: run }, label);
 }
 
-function renderSessions(state) {
-  const rows = state.sessions.map((s) => el("tr", { "data-session-id": s.session_id },
-    el("td", {}, el("b", { "data-field": "username" }, s.username), el("br"), el("code", { class: "muted", title: "session id" }, s.session_id.slice(0, 12) + "…")),
-    el("td", { "data-field": "tier" }, s.tier || ""),
-    el("td", {}, el("span", { class: "badge " + s.state, "data-field": "state" }, s.state), s.queued > 0 ? el("span", { class: "muted" }, " +" + s.queued + " queued") : ""),
-    el("td", { class: "wrap" }, s.operation === null ? el("span", { class: "muted" }, "—") : el("span", { "data-field": "operation" },
-      s.operation, " · ", el("code", { "data-field": "phase" }, s.phase), el("br"),
-      el("span", { class: "muted" }, duration(s.operation_seconds) + " (phase " + duration(s.phase_seconds) + ")"))),
-    el("td", { "data-field": "last_used", title: s.last_used }, ago(s.last_used, state.now)),
-    el("td", { "data-field": "pinned" }, s.pinned ? "pinned" : "—"),
-    el("td", { "data-field": "keep_alive" }, s.keep_alive ? "on" : "off"),
-    el("td", { "data-field": "error_score" }, s.health.error_score),
-    el("td", { "data-field": "uses" }, s.health.uses),
-    el("td", { "data-field": "age" }, duration(s.health.age_seconds)),
-    el("td", { "data-field": "memory" }, s.health.memory_mb === null ? "—" : s.health.memory_mb + " MB"),
+// Rows are kept per session and updated in place: a button never vanishes under the pointer.
+const rows = new Map();
+
+function makeRow(id) {
+  const row = { current: null, cells: {} };
+  const cell = (name, cls) => (row.cells[name] = el("td", cls ? { class: cls } : {}));
+  const s = () => row.current;
+  row.pin = action("Pin", "", () => {
+    const pinned = s().pinned;
+    act("POST", "/ping_session/" + encodeURIComponent(id), { never_terminate: !pinned }, (pinned ? "unpinned " : "pinned ") + s().username);
+  });
+  row.tr = el("tr", { "data-session-id": id },
+    cell("account"), cell("tier"), cell("state"), cell("operation", "wrap"), cell("last_used"), cell("pinned"), cell("keep_alive"),
+    cell("error_score"), cell("uses"), cell("age"), cell("memory"),
     el("td", {}, el("div", { class: "actions" },
-      action("Peek", "A fresh screenshot of its page, taken between two operations", () => peek(s)),
-      action("Ping", "Mark it used now", () => act("POST", "/ping_session/" + encodeURIComponent(s.session_id), {}, "pinged " + s.username)),
-      action(s.pinned ? "Unpin" : "Pin", s.pinned ? "Let it be evicted again" : "Never evict it (never_terminate)", () =>
-        act("POST", "/ping_session/" + encodeURIComponent(s.session_id), { never_terminate: !s.pinned }, (s.pinned ? "unpinned " : "pinned ") + s.username)),
+      action("Peek", "A fresh screenshot of its page, taken between two operations", () => peek(s())),
+      action("Ping", "Mark it used now", () => act("POST", "/ping_session/" + encodeURIComponent(id), {}, "pinged " + s().username)),
+      row.pin,
       action("Close", "Close its Chrome and forget the session", () => {
-        if (confirm("Close the session of " + s.username + "?")) act("DELETE", "/sessions/" + encodeURIComponent(s.session_id), undefined, "closed " + s.username);
-      }, true)))));
-  $("sessions").replaceChildren(...rows);
-  $("no-sessions").hidden = rows.length > 0;
-  $("session-count").textContent = String(rows.length);
+        if (confirm("Close the session of " + s().username + "?")) act("DELETE", "/sessions/" + encodeURIComponent(id), undefined, "closed " + s().username);
+      }, true))));
+  for (const name of ["tier", "pinned", "keep_alive", "error_score", "uses", "age", "memory", "last_used"]) row.cells[name].setAttribute("data-field", name);
+  return row;
+}
+
+function fillRow(row, s, now) {
+  row.current = s;
+  const c = row.cells;
+  c.account.replaceChildren(el("b", { "data-field": "username" }, s.username), el("br"), el("code", { class: "muted", title: "session id" }, s.session_id.slice(0, 12) + "…"));
+  c.tier.textContent = s.tier || "";
+  c.state.replaceChildren(el("span", { class: "badge " + s.state, "data-field": "state" }, s.state), s.queued > 0 ? el("span", { class: "muted" }, " +" + s.queued + " queued") : "");
+  c.operation.replaceChildren(s.operation === null ? el("span", { class: "muted" }, "—") : el("span", { "data-field": "operation" },
+    s.operation, " · ", el("code", { "data-field": "phase" }, s.phase), el("br"),
+    el("span", { class: "muted" }, duration(s.operation_seconds) + " (phase " + duration(s.phase_seconds) + ")")));
+  c.last_used.textContent = ago(s.last_used, now);
+  c.last_used.title = s.last_used;
+  c.pinned.textContent = s.pinned ? "pinned" : "—";
+  c.keep_alive.textContent = s.keep_alive ? "on" : "off";
+  c.error_score.textContent = String(s.health.error_score);
+  c.uses.textContent = String(s.health.uses);
+  c.age.textContent = duration(s.health.age_seconds);
+  c.memory.textContent = s.health.memory_mb === null ? "—" : s.health.memory_mb + " MB";
+  row.pin.textContent = s.pinned ? "Unpin" : "Pin";
+  row.pin.dataset.action = s.pinned ? "unpin" : "pin";
+  row.pin.title = s.pinned ? "Let it be evicted again" : "Never evict it (never_terminate)";
+}
+
+function renderSessions(state) {
+  const body = $("sessions");
+  const seen = new Set();
+  state.sessions.forEach((s, i) => {
+    seen.add(s.session_id);
+    let row = rows.get(s.session_id);
+    if (row === undefined) { row = makeRow(s.session_id); rows.set(s.session_id, row); }
+    fillRow(row, s, state.now);
+    if (body.children[i] !== row.tr) body.insertBefore(row.tr, body.children[i] || null);
+  });
+  for (const [id, row] of rows) if (!seen.has(id)) { row.tr.remove(); rows.delete(id); }
+  $("no-sessions").hidden = state.sessions.length > 0;
+  $("session-count").textContent = String(state.sessions.length);
 }
 
 function renderErrors(state) {
