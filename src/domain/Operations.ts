@@ -667,8 +667,45 @@ export const PortalHealthReport = Schema.Struct({
 }).annotate({ identifier: "PortalHealthReport", description: "The outcome of the latest contacts with the portal and the solver." })
 export type PortalHealthReport = typeof PortalHealthReport.Type
 
+/** /health's store check: the database of the service's state answers, or is not wired yet. */
+export const StoreCheckReport = Schema.Struct({
+  status: described(Schema.Literals(["ok", "failing", "not_configured"]), "ok: the store answered a ping; failing: it did not; not_configured: the service runs without one."),
+  detail: Text("What was checked, or why it failed (no URL, no credential)."),
+  backend: described(Schema.NullOr(Schema.Literals(["sqlite", "postgres"])), "The store's backend, when there is one."),
+  latency_ms: described(Schema.NullOr(Schema.Finite), "How long the ping took, when it answered.")
+}).annotate({ identifier: "StoreCheckReport", description: "Whether the SQL store answers." })
+export type StoreCheckReport = typeof StoreCheckReport.Type
+
+/** /health's solver check: from the latest exchange with the captcha solver (it is never probed). */
+export const SolverCheckReport = Schema.Struct({
+  status: described(Schema.Literals(["ok", "failing", "unknown"]), "ok: the latest exchange worked; failing: it failed within the recent window; unknown: no exchange since start."),
+  detail: Text("The latest exchange in words."),
+  server_key_configured: Flag("Whether CAPTCHA_API_KEY is set (requests may then omit captcha_api_key)."),
+  last_contact_at: NullableTimestamp("When the latest exchange with the solver ended")
+}).annotate({ identifier: "SolverCheckReport", description: "Whether the captcha solver answers." })
+export type SolverCheckReport = typeof SolverCheckReport.Type
+
+/** /health's pool check: whether a request for a new session would get a slot now. */
+export const PoolCheckReport = Schema.Struct({
+  status: described(
+    Schema.Literals(["ok", "full", "saturated"]),
+    "ok: a new session gets a slot now; full: every slot is taken and nothing is evictable (a new session would wait); saturated: requests are waiting for a slot now."
+  ),
+  detail: Text("The pressure in words."),
+  active: Count("Live sessions."),
+  max_sessions: Count("MAX_SESSIONS."),
+  free_slots: Count("Slots no session holds (logins in flight hold theirs)."),
+  evictable: Count("Idle, unpinned sessions that eviction can free for a new one."),
+  waiting_for_slot: Count("Requests waiting for a slot."),
+  queued_messages: Count("Operations waiting in the sessions' mailboxes.")
+}).annotate({ identifier: "PoolCheckReport", description: "The pool's pressure." })
+export type PoolCheckReport = typeof PoolCheckReport.Type
+
 export const HealthResponse = Schema.Struct({
-  status: described(Schema.Literals(["healthy", "degraded"]), "\"healthy\", or \"degraded\" when recent contacts with the portal failed."),
+  status: described(
+    Schema.Literals(["healthy", "degraded"]),
+    "\"healthy\", or \"degraded\" while a check fails: recent contacts with the portal or the solver failed, the store does not answer, or requests wait for a slot (`reasons` says which)."
+  ),
   service: Text(`"${SERVICE_NAME}".`),
   version: Text("The service's version."),
   active_sessions: Count("Live browser sessions."),
@@ -690,6 +727,12 @@ export const HealthResponse = Schema.Struct({
   }).annotate({ description: "The session pool's figures." }),
   appointment_workflows: Count("Appointment workflows held (resumable)."),
   uptime_seconds: Count("Seconds since the service started."),
-  portal: PortalHealthReport
-}).annotate({ identifier: "HealthResponse", description: "The seed's health fields plus pool figures and the portal's recent contacts." })
+  portal: PortalHealthReport,
+  reasons: described(Schema.Array(Schema.String), "Why the service is degraded, one sentence per failing check (empty while healthy)."),
+  checks: Schema.Struct({
+    store: StoreCheckReport,
+    solver: SolverCheckReport,
+    pool: PoolCheckReport
+  }).annotate({ description: "The store, the captcha solver and the pool's pressure." })
+}).annotate({ identifier: "HealthResponse", description: "The seed's health fields plus pool figures, the portal's recent contacts and the service's checks." })
 export type HealthResponse = typeof HealthResponse.Type

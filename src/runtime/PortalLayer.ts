@@ -3,8 +3,9 @@
  * solver, portal driver → session pool (with its restorer, refresher and metrics), files →
  * operations. Embedding programs provide `PortalLayer` (or `portalLayerFrom(config)`) and use
  * `PortalOperations` / `SessionPool` directly; the HTTP server is one more layer on top
- * (ServerLayer). Each build has a metric registry of its own, shared by everything above it.
- * Closing the layer closes every Chrome.
+ * (ServerLayer). Each build has a metric registry of its own, shared by everything above it, and
+ * the service's logging (JSON lines by default, see Observability.ts), under which every service is
+ * built. Closing the layer closes every Chrome.
  */
 import { Layer } from "effect"
 import { AppointmentWorkflows } from "../services/AppointmentWorkflows.ts"
@@ -16,29 +17,40 @@ import { Idempotency } from "../services/Idempotency.ts"
 import { PortalDriver } from "../services/PortalDriver.ts"
 import { PortalHealth } from "../services/PortalHealth.ts"
 import { PortalOperations } from "../services/PortalOperations.ts"
+import { Readiness } from "../services/Readiness.ts"
 import { SessionPool } from "../services/SessionPool.ts"
 import { SessionSnapshots } from "../services/SessionSnapshots.ts"
+import { StoreCheck } from "../services/health/StoreCheck.ts"
+import { MetricsExporter } from "../services/metrics/MetricsExporter.ts"
+import { Dashboard } from "../services/operator/Dashboard.ts"
+import { RecentErrors } from "../services/operator/RecentErrors.ts"
 import { PoolMetrics } from "../services/pool/PoolMetrics.ts"
 import { SessionRefresher } from "../services/pool/SessionRefresher.ts"
 import { SessionRestorer } from "../services/pool/SessionRestorer.ts"
+import { ObservabilityLayer } from "./Observability.ts"
 
 /**
- * The session pool and its parts: the refresher over the pool over the restorer and the metrics.
+ * The session pool and its parts: the refresher over the pool over the restorer, the metrics and
+ * the readiness (its boot work).
  * Needs configuration, Chrome, the portal driver, the snapshot store (and a metric registry).
  */
 export const SessionPoolLayer = SessionRefresher.layer.pipe(
   Layer.provideMerge(SessionPool.layer),
-  Layer.provideMerge(Layer.mergeAll(SessionRestorer.layer, PoolMetrics.layer))
+  Layer.provideMerge(Layer.mergeAll(SessionRestorer.layer, PoolMetrics.layer, Readiness.layer))
 )
 
 /** The service's layers over a given configuration layer. */
 export const portalLayerFrom = <E, R>(config: Layer.Layer<PortalConfig, E, R>) =>
   PortalOperations.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer)),
+    Layer.provideMerge(Layer.mergeAll(MetricsExporter.layer, Dashboard.layer)),
+    // The store's /health check: `StoreCheck.layerSql` once the SQL store is wired here.
+    Layer.provideMerge(StoreCheck.notConfigured),
+    Layer.provideMerge(Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, RecentErrors.layer)),
     Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
     Layer.provideMerge(CaptchaSolver.layerFetch),
     Layer.provideMerge(PortalHealth.layer),
     Layer.provideMerge(Browser.layer),
+    Layer.provideMerge(ObservabilityLayer),
     Layer.provideMerge(config),
     Layer.provideMerge(PoolMetrics.registryLayer)
   )

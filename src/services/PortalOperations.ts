@@ -5,7 +5,7 @@
  * its session through the pool and runs as one message on that session's actor; the flows
  * themselves live in `./operations/` (one module per portal area) on top of the shared `Kit`.
  */
-import { Clock, Context, Duration, Effect, Layer } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Metric, Option } from "effect"
 import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed } from "../domain/Errors.ts"
 import type {
   CheckAppointmentsRequest,
@@ -39,6 +39,10 @@ import { PortalConfig } from "./PortalConfig.ts"
 import { PortalDriver } from "./PortalDriver.ts"
 import { PortalHealth } from "./PortalHealth.ts"
 import { SessionPool } from "./SessionPool.ts"
+import { makeOperationMetrics } from "./metrics/OperationMetrics.ts"
+import { poolCheck, reasonsOf, solverCheck } from "./health/HealthChecks.ts"
+import { StoreCheck } from "./health/StoreCheck.ts"
+import { RecentErrors } from "./operator/RecentErrors.ts"
 import * as ContainerOperations from "./operations/Containers.ts"
 import { makeAppointmentOperations } from "./operations/Appointments.ts"
 import { makeKit, type RequestContext } from "./operations/Kit.ts"
@@ -93,10 +97,18 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
       const pool = yield* SessionPool
       const artifacts = yield* ArtifactStore
       const portalHealth = yield* PortalHealth
+      // The store's check is a contributor: without one wired, the store is "not configured".
+      const storeCheck = Option.getOrElse(yield* Effect.serviceOption(StoreCheck), () => StoreCheck.notConfiguredCheck)
       const kit = makeKit(config, artifacts, pool, yield* PortalDriver)
       const workflows = yield* AppointmentWorkflows
       const appointments = makeAppointmentOperations(kit, workflows, yield* Idempotency)
       const startedAt = yield* Clock.currentTimeMillis
+      const { measure } = makeOperationMetrics(
+        yield* Metric.MetricRegistry,
+        config.metricsAccountLabel,
+        config.serverSecret,
+        Option.getOrUndefined(yield* Effect.serviceOption(RecentErrors))
+      )
 
       const getSession = Effect.fn("PortalOperations.getSession")(function*(request: GetSessionRequest) {
         return yield* kit.withSession(request, (acquired) =>
@@ -143,9 +155,15 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
         const s = yield* pool.stats
         const portal = yield* portalHealth.status
         const now = yield* Clock.currentTimeMillis
+        const checks = {
+          store: yield* storeCheck.check,
+          solver: solverCheck(portal, Option.isSome(config.captchaApiKey)),
+          pool: poolCheck(s)
+        }
+        const reasons = reasonsOf({ portal, ...checks })
         return {
-          // Still 200 (the process serves); "degraded" says the portal or the solver is failing now.
-          status: portal.status === "degraded" ? "degraded" as const : "healthy" as const,
+          // Still 200 (the process serves); "degraded" says what fails now (`reasons`).
+          status: reasons.length > 0 ? "degraded" as const : "healthy" as const,
           service: SERVICE_NAME,
           version: SERVICE_VERSION,
           active_sessions: s.active,
@@ -167,9 +185,11 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
           },
           appointment_workflows: yield* workflows.count,
           uptime_seconds: Math.floor((now - startedAt) / 1000),
-          portal
+          portal,
+          reasons,
+          checks
         }
-      })
+      }).pipe(Effect.withSpan("PortalOperations.health"))
 
       const cleanup = Effect.fn("PortalOperations.cleanup")(function*(request: CleanupRequest) {
         const report = yield* artifacts.cleanup(
@@ -186,52 +206,23 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
         }
       })
 
-      const getContainers = Effect.fn("PortalOperations.getContainers")(function*(
-        request: GetContainersRequest,
-        context: RequestContext,
-        onProgress?: ContainerOperations.ProgressListener
-      ) {
-        return yield* ContainerOperations.getContainers(kit, request, context, onProgress)
-      })
-
-      const getContainerTimeline = Effect.fn("PortalOperations.getContainerTimeline")(function*(request: ContainerLookupRequest, context: RequestContext) {
-        return yield* ContainerOperations.getContainerTimeline(kit, request, context)
-      })
-
-      const getBookingNumber = Effect.fn("PortalOperations.getBookingNumber")(function*(request: ContainerLookupRequest, context: RequestContext) {
-        return yield* ContainerOperations.getBookingNumber(kit, request, context)
-      })
-
-      const getAppointments = Effect.fn("PortalOperations.getAppointments")(function*(
-        request: GetAppointmentsRequest,
-        context: RequestContext,
-        onProgress?: RowsListener
-      ) {
-        return yield* getAppointmentsOperation(kit, request, context, onProgress)
-      })
-
-      const getInfoBulk = Effect.fn("PortalOperations.getInfoBulk")(function*(
-        request: GetInfoBulkRequest,
-        context: RequestContext,
-        onProgress?: ContainerOperations.BulkListener
-      ) {
-        return yield* ContainerOperations.getInfoBulk(kit, request, context, onProgress)
-      })
-
+      // Business operations are measured by endpoint (the seed's route names) and outcome.
       return PortalOperations.of({
-        getSession,
+        getSession: (request) => measure("get_session")(getSession(request)),
         closeSession,
         pingSession,
         listSessions: listSessions.pipe(Effect.withSpan("PortalOperations.listSessions")),
         health: health.pipe(Effect.withSpan("PortalOperations.health")),
         cleanup,
-        getContainers,
-        getContainerTimeline,
-        getBookingNumber,
-        getAppointments,
-        checkAppointments: appointments.checkAppointments,
-        makeAppointment: appointments.makeAppointment,
-        getInfoBulk
+        getContainers: (request, context, onProgress) =>
+          measure("get_containers")(ContainerOperations.getContainers(kit, request, context, onProgress)),
+        getContainerTimeline: (request, context) => measure("get_container_timeline")(ContainerOperations.getContainerTimeline(kit, request, context)),
+        getBookingNumber: (request, context) => measure("get_booking_number")(ContainerOperations.getBookingNumber(kit, request, context)),
+        getAppointments: (request, context, onProgress) =>
+          measure("get_appointments")(getAppointmentsOperation(kit, request, context, onProgress)),
+        checkAppointments: (request, context) => measure("check_appointments")(appointments.checkAppointments(request, context)),
+        makeAppointment: (request, context) => measure("make_appointment")(appointments.makeAppointment(request, context)),
+        getInfoBulk: (request, context, onProgress) => measure("get_info_bulk")(ContainerOperations.getInfoBulk(kit, request, context, onProgress))
       })
     })
   )

@@ -25,6 +25,7 @@ import type { PortalConfigShape } from "../PortalConfig.ts"
 import type { PortalDriverShape } from "../PortalDriver.ts"
 import type { Acquired, SessionPoolShape } from "../SessionPool.ts"
 import { DebugRecorder, makeRecorder } from "../portal/Debug.ts"
+import { setOperationAccount } from "../metrics/OperationMetrics.ts"
 
 /** Per-request facts the transport knows. */
 export interface RequestContext {
@@ -157,6 +158,7 @@ export const makeKit = (
         })
       yield* setRequestPhase("session:acquire")
       const acquired = yield* attempt(hasId ? request.session_id : undefined)
+      yield* setOperationAccount(acquired.session.username, acquired.session.id)
       const context = { sessionId: acquired.session.id, isNewSession: acquired.isNew }
       return yield* f(acquired).pipe(
         // The session was evicted (or retired) between lookup and run: with credentials, one more
