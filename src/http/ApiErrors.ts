@@ -15,6 +15,7 @@
  */
 import { Schema, SchemaTransformation } from "effect"
 import * as E from "../domain/Errors.ts"
+import * as Specs from "../domain/ErrorSpecs.ts"
 import { edgeSeedBody, PayloadTooLarge, RouteNotFound, Unauthorized } from "./EdgeErrors.ts"
 
 const opt = Schema.optionalKey
@@ -45,7 +46,7 @@ const contextFields = {
 const availableOptions = opt(described(Schema.Array(Schema.String), "The options the portal offered (for a value it did not list)."))
 
 /** A body as it arrives (the wire form). */
-type Body = E.SeedErrorBody
+type Body = Specs.SeedErrorBody
 
 /** The context fields of a body, as the error classes name them. */
 const contextOf = (b: Body): E.CarriedContext => ({
@@ -123,7 +124,7 @@ export const InvalidOperationInput = seedError(E.InvalidOperationInput, {
     field: opt(described(Schema.String, "The field at fault, when one is.")),
     missing_fields: opt(described(Schema.Array(Schema.String), "The required fields that are missing."))
   },
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) =>
     new E.InvalidOperationInput({
       ...contextOf(b),
@@ -138,7 +139,7 @@ export const SessionNotFound = seedError(E.SessionNotFound, {
   identifier: "SessionNotFoundError",
   description: "SessionNotFound: `session_id` names no live session and no credentials were given to make one.",
   errorTypes: ["session_not_found"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.SessionNotFound(contextOf(b))
 })
 
@@ -147,7 +148,7 @@ export const FileNotFound = seedError(E.FileNotFound, {
   identifier: "FileNotFoundError",
   description: "FileNotFound: no file this service produced is at that URL (or it was cleaned up).",
   errorTypes: ["file_not_found"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.FileNotFound(contextOf(b))
 })
 
@@ -156,7 +157,7 @@ export const ContainerNotFound = seedError(E.ContainerNotFound, {
   identifier: "ContainerNotFoundError",
   description: "ContainerNotFound: the container is not in the portal's list.",
   errorTypes: ["container_not_found"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.ContainerNotFound({ ...contextOf(b), containerId: match(b.error, /^Container '(.*)' not found/s)[1] ?? "" })
 })
 
@@ -165,7 +166,7 @@ export const IdempotencyConflict = seedError(E.IdempotencyConflict, {
   identifier: "IdempotencyConflictError",
   description: "IdempotencyConflict: the idempotency key was used by another caller or for a different request.",
   errorTypes: ["idempotency_conflict"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.IdempotencyConflict(contextOf(b))
 })
 
@@ -174,7 +175,7 @@ export const WorkflowExpired = seedError(E.WorkflowExpired, {
   identifier: "WorkflowExpiredError",
   description: "WorkflowExpired: the appointment workflow expired (APPOINTMENT_SESSION_TTL) or never existed.",
   errorTypes: ["workflow_expired"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.WorkflowExpired(contextOf(b))
 })
 
@@ -185,7 +186,7 @@ export const AppointmentFieldsMissing = seedError(E.AppointmentFieldsMissing, {
     "AppointmentFieldsMissing: the wizard stopped at a phase that needs fields the request did not give; resume with `appointment_session_id` and only `missing_fields`.",
   errorTypes: ["missing_fields"],
   fields: { missing_fields: described(Schema.Array(Schema.String), "The fields the phase needs.") },
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) =>
     new E.AppointmentFieldsMissing({
       ...contextOf(b),
@@ -197,7 +198,7 @@ export const AppointmentFieldsMissing = seedError(E.AppointmentFieldsMissing, {
 // ---------------------------------------------------------------------------------------------
 // Login and captcha
 
-const loginStatus = (reason: E.LoginErrorKind) => E.statusOf(new E.LoginFailed({ reason, detail: "" }))
+const loginStatus = (reason: E.LoginErrorKind) => Specs.statusOf(new E.LoginFailed({ reason, detail: "" }))
 
 /**
  * LoginFailed, one schema per status: 401 when the portal rejected the credentials or the captcha
@@ -217,13 +218,13 @@ export const LoginFailed = reasonsByStatus(E.LoginErrorKind.literals, loginStatu
     errorTypes: reasons,
     fields: { details: described(Schema.String, "The login error kind again (the seed's field).") },
     when: (e) => loginStatus(e.reason) === status,
-    encode: E.toSeedBody,
+    encode: Specs.toSeedBody,
     decode: (b) =>
       new E.LoginFailed({ ...contextOf(b), reason: b.error_type as E.LoginErrorKind, detail: b.message ?? "" })
   })
 )
 
-const captchaStatus = (reason: E.CaptchaFailureReason) => E.statusOf(new E.CaptchaFailed({ reason, detail: "" }))
+const captchaStatus = (reason: E.CaptchaFailureReason) => Specs.statusOf(new E.CaptchaFailed({ reason, detail: "" }))
 
 const captchaSchemas = reasonsByStatus(E.CaptchaFailureReason.literals, captchaStatus).map(([status, reasons]) =>
   seedError(E.CaptchaFailed, {
@@ -234,7 +235,7 @@ const captchaSchemas = reasonsByStatus(E.CaptchaFailureReason.literals, captchaS
     }.`,
     errorTypes: reasons.map((r) => `captcha_${r}`),
     when: (e) => captchaStatus(e.reason) === status,
-    encode: E.toSeedBody,
+    encode: Specs.toSeedBody,
     decode: (b) =>
       new E.CaptchaFailed({
         ...contextOf(b),
@@ -256,7 +257,7 @@ export const PoolExhausted = seedError(E.PoolExhausted, {
   description: "PoolExhausted: every browser slot (or the session's queue) stayed busy for ACQUIRE_TIMEOUT; retry after `retry_after` seconds (also the Retry-After header).",
   errorTypes: ["pool_exhausted"],
   fields: { retry_after: described(Schema.Int, "Seconds to wait before retrying (also the Retry-After header).") },
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) =>
     new E.PoolExhausted({
       ...contextOf(b),
@@ -271,7 +272,7 @@ export const SessionExpired = seedError(E.SessionExpired, {
   identifier: "SessionExpiredError",
   description: "SessionExpired: the portal logged the session out and logging in again failed.",
   errorTypes: ["session_expired"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.SessionExpired({ ...contextOf(b), ...(b.message !== undefined ? { detail: b.message } : {}) })
 })
 
@@ -280,7 +281,7 @@ export const BrowserCrashed = seedError(E.BrowserCrashed, {
   identifier: "BrowserCrashedError",
   description: "BrowserCrashed: the session's Chrome stopped unexpectedly; the session was closed (retry with credentials).",
   errorTypes: ["browser_crashed"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.BrowserCrashed(contextOf(b))
 })
 
@@ -292,7 +293,7 @@ export const PortalChanged = seedError(E.PortalChanged, {
   identifier: "PortalChangedError",
   description: "PortalChanged: a page of the portal did not have the layout the automation relies on.",
   errorTypes: ["portal_changed"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => {
     const [, phase, selector] = match(b.error, /during (.*) \((.*)\)$/s)
     return new E.PortalChanged({ ...contextOf(b), phase: phase ?? "", selector: selector ?? "" })
@@ -304,7 +305,7 @@ export const PortalUnavailable = seedError(E.PortalUnavailable, {
   identifier: "PortalUnavailableError",
   description: "PortalUnavailable: the portal answered with an error page or not at all (retryable).",
   errorTypes: ["portal_unavailable"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.PortalUnavailable({ ...contextOf(b), detail: b.error.replace(/^Portal unavailable: /, "") })
 })
 
@@ -314,7 +315,7 @@ export const PortalRejected = seedError(E.PortalRejected, {
   description: "PortalRejected: the portal refused the request on business grounds (e.g. an export has no Pregate milestone, no such appointment).",
   errorTypeText: "the refusal, e.g. no_pregate_milestone, appointment_not_found, no_appointments, export_refused",
   fields: { available_options: availableOptions },
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) =>
     new E.PortalRejected({
       ...contextOf(b),
@@ -329,7 +330,7 @@ export const OperationTimedOut = seedError(E.OperationTimedOut, {
   identifier: "OperationTimedOutError",
   description: "OperationTimedOut: the operation exceeded OPERATION_TIMEOUT (retryable).",
   errorTypes: ["operation_timed_out"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => {
     const [, operation, phase] = match(b.error, /^Operation (\S+) timed out during (.*)$/s)
     return new E.OperationTimedOut({ ...contextOf(b), operation: operation ?? "", phase: phase ?? "", timeoutMillis: 0 })
@@ -337,7 +338,7 @@ export const OperationTimedOut = seedError(E.OperationTimedOut, {
 })
 
 const phaseStatus = (reason: E.AppointmentFailureReason) =>
-  E.statusOf(new E.AppointmentPhaseFailed({ phase: 1, step: "", reason, detail: "" }))
+  Specs.statusOf(new E.AppointmentPhaseFailed({ phase: 1, step: "", reason, detail: "" }))
 
 /** AppointmentPhaseFailed, one schema per status (400, 409, 422, 502). */
 export const AppointmentPhaseFailed = reasonsByStatus(E.AppointmentFailureReason.literals, phaseStatus).map(([status, reasons]) =>
@@ -348,7 +349,7 @@ export const AppointmentPhaseFailed = reasonsByStatus(E.AppointmentFailureReason
     errorTypes: reasons,
     fields: { available_options: availableOptions },
     when: (e) => phaseStatus(e.reason) === status,
-    encode: E.toSeedBody,
+    encode: Specs.toSeedBody,
     decode: (b) => {
       const [, phase, step, detail] = match(b.error, /^Phase (\d+) failed - (.*?): (.*)$/s)
       return new E.AppointmentPhaseFailed({
@@ -373,7 +374,7 @@ export const TruckPlateNotOffered = seedError(E.TruckPlateNotOffered, {
     field: described(Schema.Literal("truck_plate"), "The field at fault."),
     available_options: described(Schema.Array(Schema.String), `The plates the portal offers (at most ${E.OFFERED_PLATES_LISTED}).`)
   },
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => {
     const [, plate, count] = match(b.error, /^Phase 2 failed - Truck plate: '(.*)' is not one of the (\d+) truck plates/s)
     return new E.TruckPlateNotOffered({
@@ -393,7 +394,7 @@ export const StorageFailed = seedError(E.StorageFailed, {
   identifier: "StorageFailedError",
   description: "StorageFailed: a result file could not be stored (DATA_DIR full or not writable).",
   errorTypes: ["result_storage_failed"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.StorageFailed({ ...contextOf(b), detail: b.error })
 })
 
@@ -403,7 +404,7 @@ export const StorageUnavailable = seedError(E.StorageUnavailable, {
   description:
     "StorageUnavailable: the service's database (SQLite file or Postgres) cannot be written right now; nothing was changed and the store reconnects by itself, so the request can be retried.",
   errorTypes: ["storage_unavailable"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.StorageUnavailable({ ...contextOf(b), operation: "", detail: b.error })
 })
 
@@ -412,7 +413,7 @@ export const InternalError = seedError(E.InternalError, {
   identifier: "InternalError",
   description: "InternalError: a defect; nothing internal is shown (the x-request-id header names the log line).",
   errorTypes: ["internal_error"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.InternalError(contextOf(b))
 })
 
@@ -482,7 +483,7 @@ export const withErrorHeaders = (spec: Record<string, any>): Record<string, any>
 }
 
 /** Every error schema, for decoding a body whose endpoint is not at hand (a progress stream's error event). */
-const AllErrors: ReadonlyArray<Schema.Codec<E.PortalError | Unauthorized | RouteNotFound | PayloadTooLarge, E.SeedErrorBody>> = [
+const AllErrors: ReadonlyArray<Schema.Codec<E.PortalError | Unauthorized | RouteNotFound | PayloadTooLarge, Specs.SeedErrorBody>> = [
   InvalidOperationInput,
   SessionNotFound,
   FileNotFound,

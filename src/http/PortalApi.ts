@@ -22,7 +22,7 @@ import {
   HttpApiSecurity,
   OpenApi
 } from "effect/http-api"
-import type { SeedErrorBody } from "../domain/Errors.ts"
+import type { SeedErrorBody } from "../domain/ErrorSpecs.ts"
 import * as Ops from "../domain/Operations.ts"
 import * as Err from "./ApiErrors.ts"
 

@@ -7,7 +7,8 @@
  * a made-up username adds no series: it counts as `unknown`.
  */
 import { Cause, Context, Effect, Exit, Metric, Option, type Redacted, Ref, References } from "effect"
-import { errorTypeOf, isPortalError, toSeedBody } from "../../domain/Errors.ts"
+import { isPortalError } from "../../domain/Errors.ts"
+import { errorTypeOf, toSeedBody } from "../../domain/ErrorSpecs.ts"
 import type { RecentErrorsShape } from "../operator/RecentErrors.ts"
 import { sessionRef } from "../session/SessionFailures.ts"
 import type { AccountLabelMode } from "../PortalConfig.ts"

@@ -25,16 +25,8 @@
  *   being atomic: an error answer means no appointment, as the simulator models it.
  */
 import { Cause, Effect, Option, Ref } from "effect"
-import {
-  AppointmentFieldsMissing,
-  AppointmentPhaseFailed,
-  type CarriedContext,
-  contextOf,
-  InvalidOperationInput,
-  isPortalError,
-  type PortalError,
-  toSeedBody
-} from "../../domain/Errors.ts"
+import { AppointmentFieldsMissing, AppointmentPhaseFailed, type CarriedContext, contextOf, InvalidOperationInput, isPortalError, type PortalError } from "../../domain/Errors.ts"
+import { toSeedBody } from "../../domain/ErrorSpecs.ts"
 import type {
   CheckAppointmentsRequest,
   CheckAppointmentsResponse,

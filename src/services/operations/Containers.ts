@@ -14,14 +14,8 @@
 import { Duration, Effect } from "effect"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
-import {
-  type ContainerNotFound,
-  InvalidOperationInput,
-  PortalChanged,
-  type PortalError,
-  PortalRejected,
-  toSeedBody
-} from "../../domain/Errors.ts"
+import { type ContainerNotFound, InvalidOperationInput, PortalChanged, type PortalError, PortalRejected } from "../../domain/Errors.ts"
+import { toSeedBody } from "../../domain/ErrorSpecs.ts"
 import type {
   BookingNumberResponse,
   BulkProgress,

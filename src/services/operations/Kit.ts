@@ -6,15 +6,8 @@
  */
 import { Cause, Clock, Duration, Effect, Exit, Option, Redacted } from "effect"
 import { type CredentialFingerprint, Credentials, fingerprint } from "../../domain/Credentials.ts"
-import {
-  type ErrorContext,
-  errorTypeOf,
-  InvalidOperationInput,
-  isPortalError,
-  type PortalError,
-  toSeedBody,
-  withContext
-} from "../../domain/Errors.ts"
+import { type ErrorContext, InvalidOperationInput, isPortalError, type PortalError, withContext } from "../../domain/Errors.ts"
+import { errorTypeOf, toSeedBody } from "../../domain/ErrorSpecs.ts"
 import { CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE } from "../../domain/Operations.ts"
 import type { ArtifactStoreShape, StoredFile } from "../ArtifactStore.ts"
 import { fileUrl } from "../ArtifactStore.ts"
