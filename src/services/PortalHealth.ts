@@ -11,13 +11,7 @@
  * (`emodal_portal_errors_total{target,kind}`).
  */
 import { Clock, Context, Duration, Effect, Layer, Metric, Option, Ref } from "effect"
-import {
-  type ContactFailureKind,
-  PORTAL_TARGETS,
-  type PortalContactStatus,
-  type PortalHealthReport,
-  type PortalTarget
-} from "../domain/Operations.ts"
+import { type ContactFailureKind, PORTAL_TARGETS, type PortalContactStatus, type PortalHealthReport, type PortalTarget } from "../domain/Health.ts"
 import { inRegistry, Metrics } from "./metrics/MetricCatalog.ts"
 import type { PortalUrls } from "./PortalConfig.ts"
 

@@ -7,29 +7,9 @@
  */
 import { Clock, Context, Duration, Effect, Layer, Metric, Option } from "effect"
 import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed } from "../domain/Errors.ts"
-import type {
-  CheckAppointmentsRequest,
-  CheckAppointmentsResponse,
-  CleanupRequest,
-  CleanupResponse,
-  CloseSessionResponse,
-  ContainerLookupRequest,
-  GetAppointmentsRequest,
-  GetAppointmentsResponse,
-  GetContainersRequest,
-  GetInfoBulkRequest,
-  GetInfoBulkResponse,
-  GetSessionRequest,
-  GetSessionResponse,
-  HealthResponse,
-  ListSessionsResponse,
-  MakeAppointmentRequest,
-  MakeAppointmentResponse,
-  PingSessionRequest,
-  PingSessionResponse,
-  TimelineResponse,
-  BookingNumberResponse
-} from "../domain/Operations.ts"
+import type { CloseSessionResponse, ContainerLookupRequest, GetAppointmentsRequest, GetAppointmentsResponse, GetContainersRequest, GetInfoBulkRequest, GetInfoBulkResponse, GetSessionRequest, GetSessionResponse, ListSessionsResponse, PingSessionRequest, PingSessionResponse, TimelineResponse, BookingNumberResponse } from "../domain/Operations.ts"
+import type { CleanupRequest, CleanupResponse, HealthResponse } from "../domain/Health.ts"
+import type { CheckAppointmentsRequest, CheckAppointmentsResponse, MakeAppointmentRequest, MakeAppointmentResponse } from "../domain/AppointmentWizard.ts"
 import { SERVICE_NAME, SERVICE_VERSION } from "../domain/Operations.ts"
 import { AppointmentWorkflows } from "./AppointmentWorkflows.ts"
 import { settingsPatch } from "./BrowserSession.ts"

@@ -5,12 +5,7 @@
  * store's check is a contributor of its own (StoreCheck). `verdict` puts them together: the reasons
  * the service is degraded, one sentence per failing check.
  */
-import type {
-  PoolCheckReport,
-  PortalHealthReport,
-  SolverCheckReport,
-  StoreCheckReport
-} from "../../domain/Operations.ts"
+import type { PoolCheckReport, PortalHealthReport, SolverCheckReport, StoreCheckReport } from "../../domain/Health.ts"
 import type { PoolStats } from "../SessionPool.ts"
 
 /** The solver's check, from the portal report's `captcha_solver` target. */

@@ -5,7 +5,7 @@
  * which pings the store (bounded by PING_WITHIN) and names its backend and the ping's latency.
  */
 import { Clock, Context, Effect, Layer, Option } from "effect"
-import type { StoreCheckReport } from "../../domain/Operations.ts"
+import type { StoreCheckReport } from "../../domain/Health.ts"
 import { SqlStore } from "../store/SqlStore.ts"
 
 /** A store that does not answer a ping within this is failing. */

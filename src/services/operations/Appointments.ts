@@ -27,12 +27,7 @@
 import { Cause, Effect, Option, Ref } from "effect"
 import { AppointmentFieldsMissing, AppointmentPhaseFailed, type CarriedContext, contextOf, InvalidOperationInput, isPortalError, type PortalError } from "../../domain/Errors.ts"
 import { toSeedBody } from "../../domain/ErrorSpecs.ts"
-import type {
-  CheckAppointmentsRequest,
-  CheckAppointmentsResponse,
-  MakeAppointmentRequest,
-  MakeAppointmentResponse
-} from "../../domain/Operations.ts"
+import type { CheckAppointmentsRequest, CheckAppointmentsResponse, MakeAppointmentRequest, MakeAppointmentResponse } from "../../domain/AppointmentWizard.ts"
 import type { AppointmentWorkflowsShape, ContainerType } from "../AppointmentWorkflows.ts"
 import type { PageHandle } from "../Browser.ts"
 import type { IdempotencyShape } from "../Idempotency.ts"

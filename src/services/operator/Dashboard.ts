@@ -9,7 +9,7 @@
  */
 import { Clock, Context, Duration, Effect, Layer } from "effect"
 import { OperationTimedOut, type PortalError } from "../../domain/Errors.ts"
-import type { PoolCheckReport } from "../../domain/Operations.ts"
+import type { PoolCheckReport } from "../../domain/Health.ts"
 import { SERVICE_VERSION } from "../../domain/Operations.ts"
 import { poolCheck } from "../health/HealthChecks.ts"
 import type { Tier } from "../metrics/MetricCatalog.ts"
