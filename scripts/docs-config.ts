@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs"
 import { metricsMarkdownTable } from "../src/services/metrics/MetricCatalog.ts"
-import { settingsMarkdownTable } from "../src/services/PortalConfig.ts"
+import { settingsMarkdownTable } from "../src/services/config/Settings.ts"
 
 const file = new URL("../README.md", import.meta.url)
 
