@@ -74,7 +74,7 @@ const measure = (stats: Stats, label: string, target: StoreTarget) =>
     yield* registry.register({ sessionId: "sess_bench", fingerprint: "f".repeat(64), username: "bench" })
     for (let i = 0; i < OPS; i++) {
       let ticket: { readonly key: string; readonly token: string } | undefined
-      samples.claim.push(yield* timed(Effect.map(idempotency.claim(`bench-key-${i}`, "owner", "fp"), (c) => {
+      samples.claim.push(yield* timed(Effect.map(idempotency.claim(`bench-key-${i}`, ["owner"], "fp"), (c) => {
         if (c._tag === "Run") ticket = c.ticket
       })))
       if (ticket === undefined) return yield* Effect.die(new Error("bench claim did not run"))

@@ -21,13 +21,13 @@ describe.runIf(canStartPostgres())("SqlStore on Postgres that stops and comes ba
       )
       const idempotency = Context.get(ctx, IdempotencyStore)
       const registry = Context.get(ctx, SessionRegistry)
-      assert.strictEqual((yield* idempotency.claim("before", "owner", "fp"))._tag, "Run")
+      assert.strictEqual((yield* idempotency.claim("before", ["owner"], "fp"))._tag, "Run")
       yield* registry.register({ sessionId: "sess_a", fingerprint: "fp", username: "u" })
 
       yield* cluster.stop
       for (const key of ["down-1", "down-2"]) {
         const started = Date.now()
-        const error = yield* Effect.flip(idempotency.claim(key, "owner", "fp"))
+        const error = yield* Effect.flip(idempotency.claim(key, ["owner"], "fp"))
         assert.strictEqual(error._tag, "StorageUnavailable")
         assert.strictEqual(error.operation, "IdempotencyStore.claim")
         assert.isBelow(Date.now() - started, 10_000, "fails within the store deadline, never hangs")
@@ -36,9 +36,9 @@ describe.runIf(canStartPostgres())("SqlStore on Postgres that stops and comes ba
 
       yield* cluster.start
       // The same layer, no restart: the pool reconnects on the next operation.
-      assert.strictEqual((yield* idempotency.claim("after", "owner", "fp"))._tag, "Run")
-      assert.strictEqual((yield* idempotency.claim("before", "owner", "fp"))._tag, "InFlight")
-      assert.strictEqual((yield* idempotency.claim("down-1", "owner", "fp"))._tag, "Run")
+      assert.strictEqual((yield* idempotency.claim("after", ["owner"], "fp"))._tag, "Run")
+      assert.strictEqual((yield* idempotency.claim("before", ["owner"], "fp"))._tag, "InFlight")
+      assert.strictEqual((yield* idempotency.claim("down-1", ["owner"], "fp"))._tag, "Run")
       assert.deepStrictEqual((yield* registry.list).map((e) => e.sessionId), ["sess_a"])
     }).pipe(Effect.scoped), 60_000)
 })
