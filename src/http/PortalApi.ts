@@ -188,7 +188,10 @@ const accept = {
 // ---------------------------------------------------------------------------------------------
 // Errors per endpoint
 
-/** What resolving the caller's session can answer (session_id, else credentials and a login). */
+/**
+ * What resolving the caller's session can answer (session_id, else credentials and a login).
+ * StorageUnavailable: the session is not live and restoring it, or a new login, needs the store.
+ */
 const acquisition = [
   Err.InvalidOperationInput,
   Err.SessionNotFound,
@@ -200,6 +203,7 @@ const acquisition = [
   Err.OperationTimedOut,
   Err.PortalUnavailable,
   Err.PortalChanged,
+  Err.StorageUnavailable,
   Err.InternalError
 ] as const
 
@@ -340,7 +344,7 @@ export class SessionsGroup extends HttpApiGroup.make("sessions", { topLevel: tru
     HttpApiEndpoint.delete("delete_session", "/sessions/:session_id", {
       params: { session_id: Schema.String.annotate({ description: "The session to close." }) },
       success: Ops.CloseSessionResponse,
-      error: [Err.InvalidOperationInput, Err.SessionNotFound, Err.InternalError]
+      error: [Err.InvalidOperationInput, Err.SessionNotFound, Err.StorageUnavailable, Err.InternalError]
     }).annotateMerge(docs({
       summary: "Close a session",
       description: "Closes its Chrome, removes its directories and its credential mapping. A request still running on it fails at once.",
@@ -349,7 +353,7 @@ export class SessionsGroup extends HttpApiGroup.make("sessions", { topLevel: tru
     HttpApiEndpoint.post("close_session", "/close_session", {
       payload: body(Ops.SessionIdRequest, "SessionIdRequest"),
       success: Ops.CloseSessionResponse,
-      error: [Err.InvalidOperationInput, Err.SessionNotFound, Err.InternalError, ...bodied]
+      error: [Err.InvalidOperationInput, Err.SessionNotFound, Err.StorageUnavailable, Err.InternalError, ...bodied]
     }).annotateMerge(docs({
       summary: "Close a session (body form)",
       description: "The route the seed's documents describe; the same as DELETE /sessions/{session_id}.",

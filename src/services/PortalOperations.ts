@@ -6,7 +6,7 @@
  * themselves live in `./operations/` (one module per portal area) on top of the shared `Kit`.
  */
 import { Clock, Context, Duration, Effect, Layer } from "effect"
-import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed } from "../domain/Errors.ts"
+import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed, StorageUnavailable } from "../domain/Errors.ts"
 import type {
   CheckAppointmentsRequest,
   CheckAppointmentsResponse,
@@ -51,7 +51,7 @@ export interface PortalOperationsShape {
   /** Log in (or reuse the session of the same credentials) without doing anything else. */
   readonly getSession: (request: GetSessionRequest) => Effect.Effect<GetSessionResponse, PortalError>
   /** Closes a session and frees everything it held. */
-  readonly closeSession: (sessionId: string) => Effect.Effect<CloseSessionResponse, SessionNotFound>
+  readonly closeSession: (sessionId: string) => Effect.Effect<CloseSessionResponse, SessionNotFound | StorageUnavailable>
   /** Marks a session used now; optionally pins or unpins it. */
   readonly pingSession: (request: PingSessionRequest) => Effect.Effect<PingSessionResponse, SessionNotFound | BrowserCrashed>
   readonly listSessions: Effect.Effect<ListSessionsResponse>

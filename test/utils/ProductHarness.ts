@@ -17,7 +17,7 @@ import { PortalConfig } from "../../src/services/PortalConfig.ts"
 import { Idempotency } from "../../src/services/Idempotency.ts"
 import { PortalDriver } from "../../src/services/PortalDriver.ts"
 import { PortalHealth } from "../../src/services/PortalHealth.ts"
-import { SessionPoolLayer } from "../../src/runtime/PortalLayer.ts"
+import { SessionPoolLayer, StoreLayer } from "../../src/runtime/PortalLayer.ts"
 import { PoolMetrics } from "../../src/services/pool/PoolMetrics.ts"
 import { SessionSnapshots } from "../../src/services/SessionSnapshots.ts"
 import * as Processes from "../../src/services/Processes.ts"
@@ -64,6 +64,7 @@ export const coreLayer = (env: Record<string, string> = {}, dataDir?: string) =>
     const config = PortalConfig.layerTest({ ...simulatorEnv(sim, dir), ...env })
     return Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer).pipe(
       Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
+      Layer.provideMerge(StoreLayer),
       Layer.provideMerge(CaptchaSolver.layerFetch),
       Layer.provideMerge(PortalHealth.layer),
       Layer.provideMerge(Browser.layer),

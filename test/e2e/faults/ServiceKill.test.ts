@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url"
 import { Simulator } from "@emodal/simulator"
 import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import * as Processes from "../../../src/services/Processes.ts"
-import { snapshotFiles } from "../../../src/services/SessionSnapshots.ts"
+import { snapshotRows } from "../../utils/LegacySnapshotFiles.ts"
 import { exited, freePort } from "../../utils/ChildProcesses.ts"
 import { eventually, logins, simulatorEnv, tempDataDir } from "../../utils/ProductHarness.ts"
 
@@ -62,7 +62,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("SIGKILL of the whole
       yield* eventually("first service up", request(port, "GET", "/health"), (r) => r.status === 200, 30_000)
       const session = yield* request(port, "POST", "/get_session", { username, password: "pw", captcha_api_key: "demo" })
       assert.strictEqual(session.status, 200)
-      yield* eventually("snapshot written", Effect.sync(() => snapshotFiles(dir).length), (n) => n === 1)
+      yield* eventually("snapshot written", Effect.sync(() => snapshotRows(dir)), (n) => n === 1)
       assert.isAbove(ours(), 0, "its Chrome runs")
       const oldDirs = readdirSync(chromeRoot)
 
