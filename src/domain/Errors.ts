@@ -191,6 +191,17 @@ export class TruckPlateNotOffered extends Schema.TaggedError<TruckPlateNotOffere
   offeredCount: Schema.Int
 }) {}
 
+/**
+ * A booking's Submit was clicked and its answer was lost (the service stopped before recording
+ * it), and My Appointments shows no appointment matching it — or could not be read to its end —
+ * so whether it was booked cannot be told. Submit is never clicked again for it: `check` names
+ * the appointment to look for in My Appointments (container or booking, time, truck plate).
+ */
+export class BookingOutcomeUnknown extends Schema.TaggedError<BookingOutcomeUnknown>()("BookingOutcomeUnknown", {
+  ...ContextFields,
+  check: Schema.String
+}) {}
+
 /** At most this many of the portal's plates are listed in a TruckPlateNotOffered. */
 export const OFFERED_PLATES_LISTED = 20
 
@@ -250,6 +261,7 @@ export const PortalError = Schema.Union([
   OperationTimedOut,
   AppointmentPhaseFailed,
   TruckPlateNotOffered,
+  BookingOutcomeUnknown,
   StorageFailed,
   StorageUnavailable,
   InternalError
@@ -448,6 +460,14 @@ export const ErrorSpecs: Specs = {
       `Phase 2 failed - Truck plate: '${e.plate}' is not one of the ${e.offeredCount} truck plates the portal offers for this trucking company`,
     message: () => "Nothing was submitted. Retry with appointment_session_id and one of available_options as truck_plate (\"\" takes the first)"
   },
+  BookingOutcomeUnknown: {
+    status: () => 409,
+    retryable: false,
+    errorType: "booking_outcome_unknown",
+    error: (e) => `The outcome of an earlier Submit of this booking is unknown: check My Appointments for ${e.check}`,
+    message: () =>
+      "Submit is not clicked again for it. If My Appointments lists it, it is booked; if not, book it with a new workflow (and a new idempotency key)"
+  },
   StorageFailed: {
     status: () => 507,
     retryable: true,
@@ -515,6 +535,8 @@ export interface SeedErrorBody {
   readonly retry_after?: number
   readonly details?: string
   readonly debug_bundle_url?: string
+  /** BookingOutcomeUnknown: what to look for in My Appointments. */
+  readonly check?: string
 }
 
 export const toSeedBody = (e: PortalError): SeedErrorBody => {
@@ -537,6 +559,9 @@ export const toSeedBody = (e: PortalError): SeedErrorBody => {
     case "PortalRejected":
     case "AppointmentPhaseFailed":
       if (e.availableOptions !== undefined) extra.available_options = e.availableOptions
+      break
+    case "BookingOutcomeUnknown":
+      extra.check = e.check
       break
     case "TruckPlateNotOffered":
       extra.field = "truck_plate"

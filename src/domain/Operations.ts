@@ -510,7 +510,10 @@ export const MakeAppointmentResponse = Schema.Struct({
   appointment_details: described(Schema.Record(Schema.String, Schema.Unknown), "What was booked: the wizard fields, the time and the confirmation number."),
   selected_truck_plate: opt(Text("The plate the wizard selected.")),
   debug_bundle_url: DebugBundleField,
-  idempotent_replay: opt(Flag("True when this is the stored answer of an earlier request with the same idempotency key."))
+  idempotent_replay: opt(Flag("True when this is the stored answer of an earlier request with the same idempotency key.")),
+  reconciled: opt(Flag(
+    "True when the booking's Submit lost its answer (the service stopped) and this outcome was found afterwards — recorded, or in My Appointments; Submit was not clicked again."
+  ))
 }).annotate({ identifier: "MakeAppointmentResponse", description: "The confirmed booking." })
 export type MakeAppointmentResponse = typeof MakeAppointmentResponse.Type
 
@@ -668,7 +671,7 @@ export const PortalHealthReport = Schema.Struct({
 export type PortalHealthReport = typeof PortalHealthReport.Type
 
 export const HealthResponse = Schema.Struct({
-  status: described(Schema.Literals(["healthy", "degraded"]), "\"healthy\", or \"degraded\" when recent contacts with the portal failed."),
+  status: described(Schema.Literals(["healthy", "degraded"]), "\"healthy\", or \"degraded\" when recent contacts with the portal failed or the store is unavailable."),
   service: Text(`"${SERVICE_NAME}".`),
   version: Text("The service's version."),
   active_sessions: Count("Live browser sessions."),
@@ -688,8 +691,16 @@ export const HealthResponse = Schema.Struct({
     refresh_failures_total: Count("Refreshes that failed since start."),
     crashes_total: Count("Chrome crashes since start.")
   }).annotate({ description: "The session pool's figures." }),
-  appointment_workflows: Count("Appointment workflows held (resumable)."),
+  appointment_workflows: Count("Appointment workflows held (resumable); the last known figure while the store is unavailable."),
   uptime_seconds: Count("Seconds since the service started."),
-  portal: PortalHealthReport
-}).annotate({ identifier: "HealthResponse", description: "The seed's health fields plus pool figures and the portal's recent contacts." })
+  portal: PortalHealthReport,
+  store: Schema.Struct({
+    backend: described(Schema.Literals(["sqlite", "postgres"]), "The embedded SQLite file, or Postgres (DATABASE_URL)."),
+    status: described(Schema.Literals(["ok", "unavailable"]), "Whether the store answered just now; while unavailable, operations that must write answer 503 storage_unavailable."),
+    detail: opt(Text("Why the store is unavailable (no secret)."))
+  }).annotate({ description: "The SQL store of workflows, idempotency keys, the session registry and snapshots." })
+}).annotate({
+  identifier: "HealthResponse",
+  description: "The seed's health fields plus pool figures, the portal's recent contacts and the store's state."
+})
 export type HealthResponse = typeof HealthResponse.Type

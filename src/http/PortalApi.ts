@@ -243,7 +243,7 @@ export class HealthGroup extends HttpApiGroup.make("health", { topLevel: true })
     }).annotateMerge(docs({
       summary: "Service health, pool figures and the portal's recent answers",
       description:
-        "Answers 200 while the service runs, without API_TOKEN: the seed's fields plus pool figures, and `portal`: the latest contact with each portal host (identity, ecp2, termops, truckerportal) and the captcha solver — ok or failed, when, and the failure's kind (`unreachable`, `timeout`, `http_5xx`, `forbidden`, `bad_answer`), never a URL or a credential. A target is failing while its latest contact failed less than `recent_window_seconds` (5 minutes) ago; then `status` (top level and `portal.status`) is \"degraded\" and `portal.reasons` says why; a later successful contact clears it. With `strict=true` a degraded service answers 503.",
+        "Answers 200 while the service runs, without API_TOKEN: the seed's fields plus pool figures, and `portal`: the latest contact with each portal host (identity, ecp2, termops, truckerportal) and the captcha solver — ok or failed, when, and the failure's kind (`unreachable`, `timeout`, `http_5xx`, `forbidden`, `bad_answer`), never a URL or a credential. A target is failing while its latest contact failed less than `recent_window_seconds` (5 minutes) ago; then `status` (top level and `portal.status`) is \"degraded\" and `portal.reasons` says why; a later successful contact clears it. `store`: whether the SQL store answered just now (unavailable also makes `status` \"degraded\"). With `strict=true` a degraded service answers 503.",
       example: {
         response: {
           status: "healthy",
@@ -279,7 +279,8 @@ export class HealthGroup extends HttpApiGroup.make("health", { topLevel: true })
               truckerportal: HEALTHY_HOST,
               captcha_solver: HEALTHY_HOST
             }
-          }
+          },
+          store: { backend: "sqlite", status: "ok" }
         }
       }
     }))
@@ -535,6 +536,7 @@ export class OperationsGroup extends HttpApiGroup.make("operations", { topLevel:
         Err.PortalRejected,
         Err.WorkflowExpired,
         Err.IdempotencyConflict,
+        Err.BookingOutcomeUnknown,
         Err.StorageFailed,
         ...bodied
       ]

@@ -9,7 +9,6 @@
  */
 import { Layer } from "effect"
 import type { SqlClient } from "effect/sql/SqlClient"
-import { AppointmentWorkflows } from "../services/AppointmentWorkflows.ts"
 import { ArtifactStore } from "../services/ArtifactStore.ts"
 import { Browser } from "../services/Browser.ts"
 import { CaptchaSolver } from "../services/CaptchaSolver.ts"
@@ -59,7 +58,7 @@ export const StoreLayerTest = storeLayerOver(SqlStore.layerTest)
 /** The service's layers over a given configuration layer. */
 export const portalLayerFrom = <E, R>(config: Layer.Layer<PortalConfig, E, R>) =>
   PortalOperations.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer)),
+    Layer.provideMerge(Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, Idempotency.layer)),
     Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
     Layer.provideMerge(StoreLayer),
     Layer.provideMerge(CaptchaSolver.layerFetch),

@@ -5,7 +5,7 @@
  * its session through the pool and runs as one message on that session's actor; the flows
  * themselves live in `./operations/` (one module per portal area) on top of the shared `Kit`.
  */
-import { Clock, Context, Duration, Effect, Layer } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Ref } from "effect"
 import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed, StorageUnavailable } from "../domain/Errors.ts"
 import type {
   CheckAppointmentsRequest,
@@ -31,13 +31,14 @@ import type {
   BookingNumberResponse
 } from "../domain/Operations.ts"
 import { SERVICE_NAME, SERVICE_VERSION } from "../domain/Operations.ts"
-import { AppointmentWorkflows } from "./AppointmentWorkflows.ts"
 import { settingsPatch } from "./BrowserSession.ts"
 import { ArtifactStore } from "./ArtifactStore.ts"
 import { Idempotency } from "./Idempotency.ts"
 import { PortalConfig } from "./PortalConfig.ts"
 import { PortalHealth } from "./PortalHealth.ts"
 import { SessionPool } from "./SessionPool.ts"
+import { SqlStore } from "./store/SqlStore.ts"
+import { WorkflowStore } from "./store/WorkflowStore.ts"
 import * as ContainerOperations from "./operations/Containers.ts"
 import { makeAppointmentOperations } from "./operations/Appointments.ts"
 import { makeKit, type RequestContext } from "./operations/Kit.ts"
@@ -82,6 +83,9 @@ export interface PortalOperationsShape {
   ) => Effect.Effect<GetInfoBulkResponse, PortalError>
 }
 
+/** How long /health waits for the store before reporting it unavailable. */
+const HEALTH_STORE_WITHIN = Duration.seconds(1)
+
 const mb = (bytes: number) => Math.round((bytes / (1024 * 1024)) * 100) / 100
 
 export class PortalOperations extends Context.Service<PortalOperations, PortalOperationsShape>()("emodal-api/services/PortalOperations") {
@@ -93,9 +97,12 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
       const artifacts = yield* ArtifactStore
       const portalHealth = yield* PortalHealth
       const kit = makeKit(config, artifacts, pool, portalHealth)
-      const workflows = yield* AppointmentWorkflows
+      const workflows = yield* WorkflowStore
       const appointments = makeAppointmentOperations(kit, workflows, yield* Idempotency)
       const startedAt = yield* Clock.currentTimeMillis
+      const store = yield* SqlStore
+      /** The last figure the store gave: /health answers it while the store is unavailable. */
+      const lastWorkflowCount = yield* Ref.make(0)
 
       const getSession = Effect.fn("PortalOperations.getSession")(function*(request: GetSessionRequest) {
         return yield* kit.withSession(request, (acquired) =>
@@ -138,13 +145,32 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
         return { active_sessions: sessions.length, sessions }
       })
 
+      /** The store's state for /health: one bounded round trip (a down Postgres must not slow /health). */
+      const storeStatus = Effect.gen(function*() {
+        const counted = yield* workflows.count.pipe(
+          Effect.timeoutOrElse({
+            duration: HEALTH_STORE_WITHIN,
+            orElse: () => Effect.fail({ _tag: "StorageUnavailable" as const, detail: `no answer within ${Duration.format(HEALTH_STORE_WITHIN)}` })
+          }),
+          Effect.result
+        )
+        if (counted._tag === "Success") yield* Ref.set(lastWorkflowCount, counted.success)
+        return {
+          workflows: yield* Ref.get(lastWorkflowCount),
+          report: counted._tag === "Success"
+            ? { backend: store.backend, status: "ok" as const }
+            : { backend: store.backend, status: "unavailable" as const, detail: counted.failure.detail }
+        }
+      })
+
       const health = Effect.gen(function*() {
         const s = yield* pool.stats
         const portal = yield* portalHealth.status
+        const stored = yield* storeStatus
         const now = yield* Clock.currentTimeMillis
         return {
-          // Still 200 (the process serves); "degraded" says the portal or the solver is failing now.
-          status: portal.status === "degraded" ? "degraded" as const : "healthy" as const,
+          // Still 200 (the process serves); "degraded" says the portal, the solver or the store is failing now.
+          status: portal.status === "degraded" || stored.report.status === "unavailable" ? "degraded" as const : "healthy" as const,
           service: SERVICE_NAME,
           version: SERVICE_VERSION,
           active_sessions: s.active,
@@ -164,9 +190,10 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
             refresh_failures_total: s.refreshFailuresTotal,
             crashes_total: s.crashesTotal
           },
-          appointment_workflows: yield* workflows.count,
+          appointment_workflows: stored.workflows,
           uptime_seconds: Math.floor((now - startedAt) / 1000),
-          portal
+          portal,
+          store: stored.report
         }
       })
 

@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { AllRoutes } from "../../src/http/Routes.ts"
-import { AppointmentWorkflows } from "../../src/services/AppointmentWorkflows.ts"
 import { ArtifactStore } from "../../src/services/ArtifactStore.ts"
 import { Idempotency } from "../../src/services/Idempotency.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
@@ -35,7 +34,7 @@ export const fakeServer = (env: Record<string, string> = {}) =>
     )
     const base = poolLayer({ DATA_DIR: dir, ...env })
     return serve(PortalOperations.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, PortalHealth.layerTest)),
+      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, Idempotency.layer, PortalHealth.layerTest)),
       Layer.provideMerge(base)
     ))
   }))

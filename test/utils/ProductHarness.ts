@@ -9,7 +9,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Simulator, type SimulatorShape } from "@emodal/simulator"
 import { Credentials } from "../../src/domain/Credentials.ts"
-import { AppointmentWorkflows } from "../../src/services/AppointmentWorkflows.ts"
 import { ArtifactStore } from "../../src/services/ArtifactStore.ts"
 import { Browser } from "../../src/services/Browser.ts"
 import { CaptchaSolver } from "../../src/services/CaptchaSolver.ts"
@@ -62,7 +61,7 @@ export const coreLayer = (env: Record<string, string> = {}, dataDir?: string) =>
     const sim = yield* Simulator
     const dir = dataDir ?? (yield* tempDataDir)
     const config = PortalConfig.layerTest({ ...simulatorEnv(sim, dir), ...env })
-    return Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer).pipe(
+    return Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, Idempotency.layer).pipe(
       Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
       Layer.provideMerge(StoreLayer),
       Layer.provideMerge(CaptchaSolver.layerFetch),
