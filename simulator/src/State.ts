@@ -93,7 +93,7 @@ export interface Appointment {
   readonly slot: string
   readonly slotStart: WallTime
   readonly createdAt: number
-  readonly status: "SCHEDULED" | "COMPLETED"
+  readonly status: "SCHEDULED" | "COMPLETED" | "CANCELLED"
 }
 
 export interface SimState {

@@ -4,7 +4,8 @@
  * the list, load every row (scrolling as the export does), read each row's cells under their
  * column headers, and pick the row whose appointment time is the slot that was submitted, whose
  * container / booking column names the unit, and whose truck plate is the plate chosen (when one
- * was). Reading only: nothing is clicked but the scroll.
+ * was); a row whose status says it was cancelled is no booking. Reading only: nothing is clicked
+ * but the scroll.
  */
 import { Duration, Effect } from "effect"
 import type { PageHandle } from "../Browser.ts"
@@ -47,7 +48,7 @@ const column = (headers: ReadonlyArray<string>, pattern: RegExp, unless?: RegExp
 /**
  * The row of `table` that is the booking `target` describes, if any. Row cells are aligned with
  * the headers (a leading checkbox column has an empty header). Time and unit must match; the plate
- * too when the target knows one.
+ * too when the target knows one; a cancelled row never does.
  */
 export const matchBooking = (table: AppointmentTable, target: BookingTarget): FoundBooking | undefined => {
   const h = table.headers
@@ -55,6 +56,7 @@ export const matchBooking = (table: AppointmentTable, target: BookingTarget): Fo
   const unitAt = column(h, /container|booking|unit/i)
   const plateAt = column(h, /plate/i)
   const idAt = column(h, new RegExp(MyAppointments.confirmationHeader, "i"))
+  const statusAt = column(h, /status/i)
   if (timeAt < 0) return undefined
   const units = target.units.map(norm).filter((u) => u !== "")
   const plate = target.plate === undefined ? "" : norm(target.plate)
@@ -63,6 +65,7 @@ export const matchBooking = (table: AppointmentTable, target: BookingTarget): Fo
     if (cell(timeAt) !== norm(target.time)) continue
     if (units.length > 0 && (unitAt < 0 || !units.every((u) => cell(unitAt).includes(u)))) continue
     if (plate !== "" && plateAt >= 0 && cell(plateAt) !== plate) continue
+    if (/CANCEL/.test(cell(statusAt))) continue
     const confirmation = idAt >= 0 && cell(idAt) !== "" ? (row.cells[idAt] ?? "").trim() : row.ids[0]
     if (confirmation === undefined || confirmation === "") continue
     return { confirmation, time: (row.cells[timeAt] ?? "").trim() }
