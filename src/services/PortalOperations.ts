@@ -58,7 +58,7 @@ export interface PortalOperationsShape {
   readonly listSessions: Effect.Effect<ListSessionsResponse>
   readonly health: Effect.Effect<HealthResponse>
   /** Deletes result files older than `max_age_hours` (default FILE_RETENTION). */
-  readonly cleanup: (request: CleanupRequest) => Effect.Effect<CleanupResponse, StorageFailed>
+  readonly cleanup: (request: CleanupRequest) => Effect.Effect<CleanupResponse, StorageFailed | StorageUnavailable>
   /** Containers to Excel; `onProgress` hears the rows loaded so far while scrolling. */
   readonly getContainers: (
     request: GetContainersRequest,
