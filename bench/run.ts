@@ -9,7 +9,8 @@
  * directly), appointments (check_appointments end to end), containers (2,000 rows), memory (PSS of
  * Chrome trees + the service at 1/5/10 sessions per CHROME_PROFILE and BROWSER_ISOLATION),
  * concurrency (10 sessions working at once), store (the SQL store's overhead per operation on SQLite
- * and Postgres, see bench/store.ts).
+ * and Postgres, see bench/store.ts), restart (10 sessions and workflows through SIGTERM and SIGKILL)
+ * and killtest (keyed bookings with the service SIGKILLed at random points), see bench/restart.ts.
  */
 import { Duration, Effect, Layer, Logger, Redacted, References } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -22,6 +23,7 @@ import { PortalOperations } from "../src/services/PortalOperations.ts"
 import * as Processes from "../src/services/Processes.ts"
 import { SessionPool } from "../src/services/SessionPool.ts"
 import * as ContainersFlow from "../src/services/portal/Containers.ts"
+import { killSection, restartSection } from "./restart.ts"
 import { storeSection } from "./store.ts"
 import { coreLayer, credentials } from "../test/utils/ProductHarness.ts"
 
@@ -87,6 +89,11 @@ const stats = (section: string, metric: string, samples: ReadonlyArray<number>, 
   }
   rows.push(row)
   return row
+}
+
+/** A single figure (a count) as a row, with its target. */
+const count = (section: string, metric: string, value: number, options: { readonly unit: string; readonly target?: string; readonly met?: boolean; readonly note?: string }) => {
+  rows.push({ section, metric, runs: 1, p50: value, ...options })
 }
 
 const quiet = Layer.mergeAll(Logger.layer([]), Layer.succeed(References.MinimumLogLevel, "Error"))
@@ -371,7 +378,9 @@ const program = Effect.gen(function*() {
     ["concurrency", concurrencySection()],
     ["store", storeSection(stats, (section, metric, why) => {
       rows.push({ section, metric: `${metric}: NOT RUN (${why})`, runs: 0, p50: Number.NaN, unit: "" })
-    })]
+    })],
+    ["restart", restartSection(stats, count)],
+    ["killtest", killSection(count)]
   ]
   for (const [name, run] of sections) {
     if (!wants(name)) continue
