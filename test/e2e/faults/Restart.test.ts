@@ -6,8 +6,11 @@
  * - a make_appointment repeated with the same key returns the first result;
  * - a service killed between Submit and recording the outcome (the simulator holds Submit's answer
  *   while the booking is already made) never submits again: the retry — by key, or for the
- *   workflow — answers the booking found in My Appointments, and when the portal does not list it
- *   (cancelled meanwhile), 409 booking_outcome_unknown.
+ *   workflow — answers the booking found in My Appointments (a resumed workflow's, a new keyed
+ *   booking's), and when the portal does not list it (cancelled meanwhile), 409
+ *   booking_outcome_unknown;
+ * - a session logged in right before the crash is restorable too (its snapshot is written with the
+ *   login, not only a moment after it).
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect, Fiber, type Scope } from "effect"
@@ -92,54 +95,75 @@ const story = ({ databaseUrl, full }: Scenario) =>
     }
 
     /**
-     * Books the workflow `id` under `key` with Submit's answer held by the simulator (the booking
-     * is made at the portal), then SIGKILLs the service before it hears the answer and restarts it.
+     * Sends each booking under its key with Submit's answers held by the simulator (the bookings
+     * are made at the portal), then SIGKILLs the service before it hears them and restarts it.
+     * Returns the portal's bookings (of every account) then.
      */
-    const lostSubmit = (id: string, key: string) =>
+    const lostSubmits = (sent: ReadonlyArray<{ readonly booking: Record<string, unknown>; readonly key: string }>, accountBookings: Effect.Effect<number>) =>
       Effect.gen(function*() {
-        const times = yield* post("/check_appointments", { appointment_session_id: id, truck_plate: plate })
-        assert.strictEqual(times.status, 200, JSON.stringify(times.body))
-        const booking = { appointment_session_id: id, appointment_time: times.body.available_times[0] as string }
-        const before = yield* bookings
+        const before = yield* accountBookings
         yield* Effect.orDie(sim.setFaults({ holdSubmitAnswer: true }))
-        const pending = yield* post("/make_appointment", booking, key).pipe(Effect.forkChild)
-        yield* eventually("Submit booked and its answer held", Effect.map(sim.state(), (s) => s.heldSubmits), (n) => n === 1, 60_000)
-        assert.strictEqual(yield* bookings, before + 1, "booked at the portal")
+        const pending = yield* Effect.forEach(sent, ({ booking, key }) => post("/make_appointment", booking, key).pipe(Effect.forkChild))
+        yield* eventually("Submits booked and their answers held", Effect.map(sim.state(), (s) => s.heldSubmits), (n) => n === sent.length, 60_000)
+        assert.strictEqual(yield* accountBookings, before + sent.length, "booked at the portal")
         yield* stop(service, "SIGKILL")
         yield* sim.resetFaults()
-        assert.strictEqual((yield* Fiber.join(pending)).status, 0, "the caller never got an answer")
+        for (const p of pending) assert.strictEqual((yield* Fiber.join(p)).status, 0, "the caller never got an answer")
         service = yield* up("after SIGKILL")
-        return { booking, bookings: before + 1 }
+        return before + sent.length
       })
 
     // Killed between Submit and recording its outcome: reconciled, never submitted again.
-    const lost = yield* lostSubmit(workflow, "restart-k2")
-    const byWorkflow = yield* post("/make_appointment", lost.booking)
+    const times = yield* post("/check_appointments", { appointment_session_id: workflow, truck_plate: plate })
+    assert.strictEqual(times.status, 200, JSON.stringify(times.body))
+    const resumed = { appointment_session_id: workflow, appointment_time: times.body.available_times[0] as string }
+    const afterLost = yield* lostSubmits([{ booking: resumed, key: "restart-k2" }], bookings)
+    const byWorkflow = yield* post("/make_appointment", resumed)
     assert.strictEqual(byWorkflow.status, 200, JSON.stringify(byWorkflow.body))
     assert.isTrue(byWorkflow.body.reconciled)
     const found = (yield* sim.appointments(username))[0]!
     assert.strictEqual(byWorkflow.body.confirmation_number, found.confirmationNumber)
     assert.strictEqual(byWorkflow.body.appointment_details.appointment_time, found.slot)
-    const byKey = yield* post("/make_appointment", lost.booking, "restart-k2")
+    const byKey = yield* post("/make_appointment", resumed, "restart-k2")
     assert.strictEqual(byKey.status, 200, JSON.stringify(byKey.body))
     assert.isTrue(byKey.body.idempotent_replay)
     assert.strictEqual(byKey.body.confirmation_number, found.confirmationNumber)
-    assert.strictEqual(yield* bookings, lost.bookings, "no second Submit")
+    assert.strictEqual(yield* bookings, afterLost, "no second Submit")
 
     if (full) {
-      // A lost Submit the portal does not list (cancelled meanwhile): unknown, still never submitted again.
-      const next = yield* post("/check_appointments", { session_id: sessionId, ...fields, truck_plate: plate })
-      assert.strictEqual(next.status, 200, JSON.stringify(next.body))
-      const unlisted = yield* lostSubmit(next.body.appointment_session_id, "restart-k3")
-      yield* Effect.orDie(sim.cancelAppointment((yield* sim.appointments(username))[0]!.confirmationNumber))
-      for (const key of ["restart-k3", undefined]) {
-        const unknown = yield* post("/make_appointment", unlisted.booking, key)
+      // Two new keyed bookings (two accounts) whose Submits lost their answers to one SIGKILL. The
+      // first is found in My Appointments; the second's was cancelled meanwhile: unknown. Neither
+      // is submitted again.
+      const other = yield* newAccount("restart-b", { captchaMode: "trusted", containerCount: 40 })
+      const otherFields = { ...fields, trucking_company: other.companies[0]!.name, container_id: other.samples.importPassedPregate! }
+      const otherLogin = { username: other.username, password: "pw", captcha_api_key: "demo" }
+      const open = yield* post("/check_appointments", { session_id: sessionId, ...fields, truck_plate: plate })
+      assert.strictEqual(open.status, 200, JSON.stringify(open.body))
+      const found = { session_id: sessionId, ...fields, truck_plate: plate, appointment_time: open.body.available_times[0] as string }
+      const otherTimes = yield* post("/check_appointments", { ...otherLogin, ...otherFields, truck_plate: other.companies[0]!.plates[0] })
+      assert.strictEqual(otherTimes.status, 200, JSON.stringify(otherTimes.body))
+      const unlisted = {
+        ...otherLogin,
+        ...otherFields,
+        truck_plate: other.companies[0]!.plates[0],
+        appointment_time: (otherTimes.body.available_times as Array<string>).find((t) => t !== found.appointment_time)!
+      }
+      const everyone = Effect.map(Effect.all([bookings, Effect.map(sim.appointments(other.username), (a) => a.length)]), ([x, y]) => x + y)
+      const afterBoth = yield* lostSubmits([{ booking: found, key: "restart-k3" }, { booking: unlisted, key: "restart-k4" }], everyone)
+      yield* Effect.orDie(sim.cancelAppointment((yield* sim.appointments(other.username))[0]!.confirmationNumber))
+      const reconciled = yield* post("/make_appointment", found, "restart-k3")
+      assert.strictEqual(reconciled.status, 200, JSON.stringify(reconciled.body))
+      assert.isTrue(reconciled.body.reconciled)
+      assert.strictEqual(reconciled.body.confirmation_number, (yield* sim.appointments(username))[0]!.confirmationNumber)
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const unknown = yield* post("/make_appointment", unlisted, "restart-k4")
         assert.strictEqual(unknown.status, 409, JSON.stringify(unknown.body))
         assert.strictEqual(unknown.body.error_type, "booking_outcome_unknown")
-        assert.include(unknown.body.check, fields.container_id)
-        assert.include(unknown.body.check, unlisted.booking.appointment_time)
+        assert.include(unknown.body.check, otherFields.container_id)
+        assert.include(unknown.body.check, unlisted.appointment_time)
       }
-      assert.strictEqual(yield* bookings, unlisted.bookings, "no second Submit")
+      assert.strictEqual(yield* everyone, afterBoth, "no second Submit")
+      assert.strictEqual(yield* logins(sim, other.username), 1)
     }
     // Every restart came back on the restored session: one login in all.
     assert.strictEqual(yield* logins(sim, username), 1)
