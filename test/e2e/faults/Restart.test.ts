@@ -2,7 +2,8 @@
  * The real service process restarted — by SIGTERM and by SIGKILL — on the same DATA_DIR and store
  * (the SQLite file; Postgres too when TEST_DATABASE_URL names one, as CI's does), with the
  * simulator as the witness of logins and bookings (ISSUE-14):
- * - an appointment_session_id resumes where it left off, on its restored session, no new login;
+ * - an appointment_session_id resumes where it left off (after SIGTERM and after SIGKILL), on its
+ *   restored session, no new login;
  * - a make_appointment repeated with the same key returns the first result;
  * - a service killed between Submit and recording the outcome (the simulator holds Submit's answer
  *   while the booking is already made) never submits again: the retry — by key, or for the
@@ -113,9 +114,16 @@ const story = ({ databaseUrl, full }: Scenario) =>
         return before + sent.length
       })
 
-    // Killed between Submit and recording its outcome: reconciled, never submitted again.
+    // SIGKILL with the workflow mid-way: it resumes where it left off, on its restored session.
+    yield* stop(service, "SIGKILL")
+    service = yield* up("after SIGKILL mid-workflow")
     const times = yield* post("/check_appointments", { appointment_session_id: workflow, truck_plate: plate })
     assert.strictEqual(times.status, 200, JSON.stringify(times.body))
+    assert.strictEqual(times.body.current_phase, 3)
+    assert.strictEqual(times.body.session_id, sessionId)
+    assert.isFalse(times.body.is_new_session)
+
+    // Killed between Submit and recording its outcome: reconciled, never submitted again.
     const resumed = { appointment_session_id: workflow, appointment_time: times.body.available_times[0] as string }
     const afterLost = yield* lostSubmits([{ booking: resumed, key: "restart-k2" }], bookings)
     const byWorkflow = yield* post("/make_appointment", resumed)
