@@ -13,7 +13,7 @@
  * and killtest (keyed bookings with the service SIGKILLed at random points), see bench/restart.ts.
  */
 import { Duration, Effect, Layer, Logger, Redacted, References } from "effect"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
 import { Simulator, type SimulatorShape } from "@emodal/simulator"
@@ -402,16 +402,23 @@ const program = Effect.gen(function*() {
     target: r.target === undefined ? "" : `${r.target} ${r.met === true ? "✔" : "✘"}`
   })))
   for (const r of rows) if (r.note !== undefined || r.seed !== undefined) console.log(`- ${r.metric}: ${[r.note, r.seed === undefined ? undefined : `seed: ${r.seed}`].filter(Boolean).join("; ")}`)
+  // With BENCH_ONLY, the rows of the sections not run now are kept from the previous results.
+  const file = new URL("./results.json", import.meta.url)
+  const ran = new Set(sections.map(([name]) => name).filter(wants))
+  const kept: ReadonlyArray<Row> = only.size === 0 || !existsSync(file)
+    ? []
+    : ((JSON.parse(readFileSync(file, "utf8")) as { readonly rows?: ReadonlyArray<Row> }).rows ?? []).filter((r) => !ran.has(r.section))
+  const all = [...kept, ...rows]
   const results = {
     generated_at: new Date().toISOString(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     cpus: cpus().length,
-    rows,
-    targets_missed: rows.filter((r) => r.met === false).map((r) => `${r.metric}: ${r.p50} ${r.unit} (target ${r.target})`)
+    rows: all,
+    targets_missed: all.filter((r) => r.met === false).map((r) => `${r.metric}: ${r.p50} ${r.unit} (target ${r.target})`)
   }
-  writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify(results, null, 2) + "\n")
-  console.log("\nwritten to bench/results.json")
+  writeFileSync(file, JSON.stringify(results, null, 2) + "\n")
+  console.log(`\nwritten to bench/results.json${kept.length > 0 ? ` (${kept.length} rows of other sections kept from the previous run)` : ""}`)
 }).pipe(
   Effect.scoped,
   Effect.provide(Simulator.layer({ port: 0, solveDelay: 0, pageLatency: 0, batchLatency: `${BATCH_LATENCY_MS} millis` })),
