@@ -22,7 +22,8 @@ import { PortalConfig } from "../src/services/PortalConfig.ts"
 import { PortalOperations } from "../src/services/PortalOperations.ts"
 import * as Processes from "../src/services/Processes.ts"
 import { SessionPool } from "../src/services/SessionPool.ts"
-import * as ContainersFlow from "../src/services/portal/Containers.ts"
+import { PortalDriver } from "../src/services/PortalDriver.ts"
+import { bookingValue } from "../src/services/portal/containers/ContainerDetail.ts"
 import { killSection, restartSection } from "./restart.ts"
 import { storeSection } from "./store.ts"
 import { coreLayer, credentials } from "../test/utils/ProductHarness.ts"
@@ -166,7 +167,6 @@ const overheadSection = (sim: SimulatorShape) =>
     yield* Effect.gen(function*() {
       const ops = yield* PortalOperations
       const pool = yield* SessionPool
-      const config = yield* PortalConfig
       const session = yield* ops.getSession({ username: account.username, password: Redacted.make("pw") })
       const live = yield* pool.get(session.session_id)
       const simMillis = Effect.map(sim.state(), (s) => s.traffic.handlerMillis)
@@ -195,7 +195,7 @@ const overheadSection = (sim: SimulatorShape) =>
 
       // The same booking flow called on the page directly: no actor, no session resolution, no
       // logged-in check. service − direct is what the service itself adds.
-      const urls = config.portal
+      const driver = yield* PortalDriver
       const direct: Array<number> = []
       const viaService: Array<number> = []
       for (let i = 0; i < WARM_RUNS; i++) {
@@ -204,13 +204,13 @@ const overheadSection = (sim: SimulatorShape) =>
           skipLoginCheck: true,
           run: (page) =>
             // Exactly the page work get_booking_number does, and nothing else.
-            ContainersFlow.openContainersPage(page, urls, Duration.seconds(30)).pipe(
-              Effect.andThen(ContainersFlow.inspectContainer(page, urls, exportContainer, {
+            driver.openContainers(page).pipe(
+              Effect.andThen(driver.inspectContainer(page, exportContainer, {
                 pregate: false,
                 screenshot: false,
                 deadline: Duration.seconds(60)
               })),
-              Effect.map((detail) => ContainersFlow.bookingValue(detail.booking))
+              Effect.map((detail) => bookingValue(detail.booking))
             )
         }) as Effect.Effect<unknown, unknown>)
         direct.push(d.ms)

@@ -33,6 +33,8 @@ const program = Effect.gen(function*() {
   const sim = yield* Simulator
   const env: Record<string, string> = {
     DATA_DIR: "./data/demo",
+    // Ctrl-C stops the demo at once (no load balancer to tell); DRAIN_DELAY in the environment wins.
+    DRAIN_DELAY: "0 seconds",
     ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
     EMODAL_IDENTITY_URL: sim.urls.identity,
     EMODAL_ECP2_URL: sim.urls.ecp2,

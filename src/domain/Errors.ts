@@ -10,6 +10,7 @@
  * errors and live with the edge, in `src/http/EdgeErrors.ts`.
  */
 import { Schema } from "effect"
+import type { SessionId } from "./Ids.ts"
 
 /** Where an error happened, attached by the operations layer (all optional). */
 const ContextFields = {
@@ -571,7 +572,7 @@ export const toSeedBody = (e: PortalError): SeedErrorBody => {
       extra.retry_after = e.retryAfterSeconds
       break
   }
-  const ctx: ErrorContext = e
+  const ctx: CarriedContext = e
   return {
     success: false,
     error: spec.error(e),
@@ -589,7 +590,7 @@ export const toSeedBody = (e: PortalError): SeedErrorBody => {
 
 /** Context the operations layer knows and an inner error does not. */
 export interface ErrorContext {
-  readonly sessionId?: string | undefined
+  readonly sessionId?: SessionId | undefined
   readonly isNewSession?: boolean | undefined
   readonly appointmentSessionId?: string | undefined
   readonly currentPhase?: number | undefined
@@ -605,14 +606,35 @@ const contextKeys = ["sessionId", "isNewSession", "appointmentSessionId", "curre
 export const withContext = <E extends PortalError>(e: E, ctx: ErrorContext): E => {
   const patch: Record<string, unknown> = {}
   for (const key of contextKeys) {
-    const current = (e as unknown as Record<string, unknown>)[key]
+    const current: unknown = Reflect.get(e, key)
     const next = ctx[key]
     if (current === undefined && next !== undefined) patch[key] = next
   }
   if (Object.keys(patch).length === 0) return e
   const Ctor = e.constructor as new (args: Record<string, unknown>) => E
-  const { _tag: _, ...fields } = { ...(e as unknown as Record<string, unknown>) }
+  const fields = Object.fromEntries(Object.entries(e).filter(([k]) => k !== "_tag"))
   return new Ctor({ ...fields, ...patch })
 }
 
 export const isPortalError = Schema.is(PortalError)
+
+/** The context fields as an error carries them (a SessionNotFound echoes whatever id it was sent). */
+export interface CarriedContext {
+  readonly sessionId?: string | undefined
+  readonly isNewSession?: boolean | undefined
+  readonly appointmentSessionId?: string | undefined
+  readonly currentPhase?: number | undefined
+  readonly debugBundleUrl?: string | undefined
+}
+
+/** The context `e` carries already (to pass on to an error that replaces it). */
+export const contextOf = (e: PortalError): CarriedContext => {
+  const c: CarriedContext = e
+  return {
+    sessionId: c.sessionId,
+    isNewSession: c.isNewSession,
+    appointmentSessionId: c.appointmentSessionId,
+    currentPhase: c.currentPhase,
+    debugBundleUrl: c.debugBundleUrl
+  }
+}

@@ -670,8 +670,48 @@ export const PortalHealthReport = Schema.Struct({
 }).annotate({ identifier: "PortalHealthReport", description: "The outcome of the latest contacts with the portal and the solver." })
 export type PortalHealthReport = typeof PortalHealthReport.Type
 
+/** /health's store check: the SQL store of the service's state (SQLite file or Postgres) answers. */
+export const StoreCheckReport = Schema.Struct({
+  status: described(
+    Schema.Literals(["ok", "failing", "not_configured"]),
+    "ok: the store answered a ping; failing: it did not (operations that must write answer 503 storage_unavailable meanwhile); not_configured: a composition without a SQL store (never the service itself)."
+  ),
+  detail: Text("What was checked, or why it failed (no URL, no credential)."),
+  backend: described(Schema.NullOr(Schema.Literals(["sqlite", "postgres"])), "The store's backend, when there is one."),
+  latency_ms: described(Schema.NullOr(Schema.Finite), "How long the ping took, when it answered.")
+}).annotate({ identifier: "StoreCheckReport", description: "Whether the SQL store answers." })
+export type StoreCheckReport = typeof StoreCheckReport.Type
+
+/** /health's solver check: from the latest exchange with the captcha solver (it is never probed). */
+export const SolverCheckReport = Schema.Struct({
+  status: described(Schema.Literals(["ok", "failing", "unknown"]), "ok: the latest exchange worked; failing: it failed within the recent window; unknown: no exchange since start."),
+  detail: Text("The latest exchange in words."),
+  server_key_configured: Flag("Whether CAPTCHA_API_KEY is set (requests may then omit captcha_api_key)."),
+  last_contact_at: NullableTimestamp("When the latest exchange with the solver ended")
+}).annotate({ identifier: "SolverCheckReport", description: "Whether the captcha solver answers." })
+export type SolverCheckReport = typeof SolverCheckReport.Type
+
+/** /health's pool check: whether a request for a new session would get a slot now. */
+export const PoolCheckReport = Schema.Struct({
+  status: described(
+    Schema.Literals(["ok", "full", "saturated"]),
+    "ok: a new session gets a slot now; full: every slot is taken and nothing is evictable (a new session would wait); saturated: requests are waiting for a slot now."
+  ),
+  detail: Text("The pressure in words."),
+  active: Count("Live sessions."),
+  max_sessions: Count("MAX_SESSIONS."),
+  free_slots: Count("Slots no session holds (logins in flight hold theirs)."),
+  evictable: Count("Idle, unpinned sessions that eviction can free for a new one."),
+  waiting_for_slot: Count("Requests waiting for a slot."),
+  queued_messages: Count("Operations waiting in the sessions' mailboxes.")
+}).annotate({ identifier: "PoolCheckReport", description: "The pool's pressure." })
+export type PoolCheckReport = typeof PoolCheckReport.Type
+
 export const HealthResponse = Schema.Struct({
-  status: described(Schema.Literals(["healthy", "degraded"]), "\"healthy\", or \"degraded\" when recent contacts with the portal failed or the store is unavailable."),
+  status: described(
+    Schema.Literals(["healthy", "degraded"]),
+    "\"healthy\", or \"degraded\" while a check fails: recent contacts with the portal or the solver failed, the store does not answer, or requests wait for a slot (`reasons` says which)."
+  ),
   service: Text(`"${SERVICE_NAME}".`),
   version: Text("The service's version."),
   active_sessions: Count("Live browser sessions."),
@@ -694,13 +734,11 @@ export const HealthResponse = Schema.Struct({
   appointment_workflows: Count("Appointment workflows held (resumable); the last known figure while the store is unavailable."),
   uptime_seconds: Count("Seconds since the service started."),
   portal: PortalHealthReport,
-  store: Schema.Struct({
-    backend: described(Schema.Literals(["sqlite", "postgres"]), "The embedded SQLite file, or Postgres (DATABASE_URL)."),
-    status: described(Schema.Literals(["ok", "unavailable"]), "Whether the store answered just now; while unavailable, operations that must write answer 503 storage_unavailable."),
-    detail: opt(Text("Why the store is unavailable (no secret)."))
-  }).annotate({ description: "The SQL store of workflows, idempotency keys, the session registry and snapshots." })
-}).annotate({
-  identifier: "HealthResponse",
-  description: "The seed's health fields plus pool figures, the portal's recent contacts and the store's state."
-})
+  reasons: described(Schema.Array(Schema.String), "Why the service is degraded, one sentence per failing check (empty while healthy)."),
+  checks: Schema.Struct({
+    store: StoreCheckReport,
+    solver: SolverCheckReport,
+    pool: PoolCheckReport
+  }).annotate({ description: "The SQL store (workflows, idempotency keys, the session registry, snapshots), the captcha solver and the pool's pressure." })
+}).annotate({ identifier: "HealthResponse", description: "The seed's health fields plus pool figures, the portal's recent contacts and the service's checks." })
 export type HealthResponse = typeof HealthResponse.Type

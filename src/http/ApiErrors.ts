@@ -48,7 +48,7 @@ const availableOptions = opt(described(Schema.Array(Schema.String), "The options
 type Body = E.SeedErrorBody
 
 /** The context fields of a body, as the error classes name them. */
-const contextOf = (b: Body): E.ErrorContext => ({
+const contextOf = (b: Body): E.CarriedContext => ({
   sessionId: b.session_id,
   isNewSession: b.is_new_session,
   appointmentSessionId: b.appointment_session_id,

@@ -2,8 +2,8 @@
  * PortalConfig owns the service's configuration: every setting is declared once in `Settings`
  * (name, default, meaning, parser), read through effect's `Config` from the environment, validated
  * at boot and frozen. A bad value stops the boot with one line naming the variable and what it
- * expects. Secrets (API_TOKEN, SERVER_SECRET, CAPTCHA_API_KEY, SNAPSHOT_KEY, DATABASE_URL) are
- * `Redacted`.
+ * expects. Secrets (API_TOKEN, SERVER_SECRET, CAPTCHA_API_KEY, SNAPSHOT_KEY, DATABASE_URL,
+ * OTEL_EXPORTER_OTLP_HEADERS) are `Redacted`.
  * The README's configuration table is generated from `Settings` (`npm run docs:config`) and a test
  * checks the two agree.
  */
@@ -17,6 +17,10 @@ export type BrowserIsolation = "process" | "context"
 export type CaptchaStrategy = "token" | "audio"
 export type CaptchaProtocol = "classic" | "task"
 export type LogLevelName = "Trace" | "Debug" | "Info" | "Warn" | "Error"
+export type LogFormat = "json" | "pretty"
+/** How metrics name the portal account: its username, a keyed hash of it, or not at all. */
+export type AccountLabelMode = "username" | "hash" | "off"
+export type OtlpProtocol = "http/protobuf" | "http/json"
 
 export interface PortalUrls {
   readonly identity: URL
@@ -65,7 +69,17 @@ export interface PortalConfigShape {
   /** Whether /docs and /openapi.json are readable without API_TOKEN. */
   readonly docsPublic: boolean
   readonly shutdownGrace: Duration.Duration
+  /** On SIGTERM, how long /ready answers 503 (draining) before the server stops accepting. */
+  readonly drainDelay: Duration.Duration
   readonly logLevel: LogLevelName
+  readonly logFormat: LogFormat
+  readonly metricsAccountLabel: AccountLabelMode
+  /** OTLP/HTTP collector base URL (traces and logs); none = no export. */
+  readonly otlpEndpoint: Option.Option<URL>
+  readonly otlpProtocol: OtlpProtocol
+  /** Headers sent to the collector (they may carry an API key). */
+  readonly otlpHeaders: Option.Option<Redacted.Redacted<Readonly<Record<string, string>>>>
+  readonly otelServiceName: string
   /** Key of the encrypted session snapshots; none = snapshots off. */
   readonly snapshotKey: Option.Option<Redacted.Redacted<string>>
   readonly snapshotInterval: Duration.Duration
@@ -182,6 +196,22 @@ const postgresUrl: Parse<string> = (raw) => {
       (u.hostname !== "" || (u.searchParams.get("host") ?? "") !== "")
     ? raw.trim()
     : new ConfigExpectation("a postgres:// or postgresql:// URL with a host (e.g. postgres://user:password@db:5432/emodal)")
+}
+
+/** `key=value,key2=value2` (W3C baggage style, values percent-decoded), as OTEL_EXPORTER_OTLP_HEADERS. */
+const headerList: Parse<Readonly<Record<string, string>>> = (raw) => {
+  const out: Record<string, string> = {}
+  for (const entry of raw.split(",").map((e) => e.trim()).filter((e) => e !== "")) {
+    const eq = entry.indexOf("=")
+    const key = eq > 0 ? entry.slice(0, eq).trim() : ""
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) return new ConfigExpectation("a comma-separated list of key=value headers")
+    try {
+      out[key] = decodeURIComponent(entry.slice(eq + 1).trim())
+    } catch {
+      return new ConfigExpectation("a comma-separated list of key=value headers")
+    }
+  }
+  return Object.keys(out).length > 0 ? out : new ConfigExpectation("a comma-separated list of key=value headers")
 }
 
 const nonEmpty: Parse<string> = (raw) => (raw.trim() === "" ? new ConfigExpectation("a non-empty string") : raw.trim())
@@ -390,10 +420,42 @@ export const Settings = {
     name: "RECYCLE_MEMORY_MB", defaultText: "1024", fallback: 1024, parse: int(0, 1_000_000),
     description: "Replace a session's Chrome (keeping its login) once its process tree uses this much memory (PSS); 0 = never."
   }),
+  drainDelay: setting({
+    name: "DRAIN_DELAY", defaultText: "5 seconds", fallback: Duration.seconds(5),
+    parse: duration(Duration.millis(0)),
+    description: "On SIGTERM/SIGINT, how long /ready answers 503 (draining) while everything else is still served, so a load balancer stops sending traffic before the server stops accepting; then SHUTDOWN_GRACE applies. 0 = stop accepting at once."
+  }),
   logLevel: setting({
     name: "LOG_LEVEL", defaultText: "Info", fallback: "Info" as LogLevelName,
     parse: oneOf(["Trace", "Debug", "Info", "Warn", "Error"] as const),
-    description: "Least severe level written to the JSON log."
+    description: "Least severe level written to the log."
+  }),
+  logFormat: setting({
+    name: "LOG_FORMAT", defaultText: "json", fallback: "json" as LogFormat,
+    parse: oneOf(["json", "pretty"] as const),
+    description: "json: one flat JSON object per line (`timestamp`, `level`, a string `message`, then scalar fields). pretty: one readable line per record, for a terminal."
+  }),
+  metricsAccountLabel: setting({
+    name: "METRICS_ACCOUNT_LABEL", defaultText: "username", fallback: "username" as AccountLabelMode,
+    parse: oneOf(["username", "hash", "off"] as const),
+    description: "The `account` label of the per-account metrics on /metrics: the portal username, a keyed hash of it (12 hex characters, stable across restarts), or off (no account label)."
+  }),
+  otlpEndpoint: setting<URL | undefined>({
+    name: "OTEL_EXPORTER_OTLP_ENDPOINT", defaultText: undefined, fallback: undefined, parse: httpUrl,
+    description: "OTLP/HTTP collector base URL (e.g. http://otel-collector:4318): spans (request → operation → portal phase) and log records go to `/v1/traces` and `/v1/logs`. Unset: no export."
+  }),
+  otlpProtocol: setting({
+    name: "OTEL_EXPORTER_OTLP_PROTOCOL", defaultText: "http/protobuf", fallback: "http/protobuf" as OtlpProtocol,
+    parse: oneOf(["http/protobuf", "http/json"] as const),
+    description: "OTLP encoding: http/protobuf or http/json."
+  }),
+  otlpHeaders: setting<Readonly<Record<string, string>> | undefined>({
+    name: "OTEL_EXPORTER_OTLP_HEADERS", defaultText: undefined, fallback: undefined, parse: headerList, secret: true,
+    description: "Headers sent to the collector, `key=value,key2=value2` (e.g. an API key)."
+  }),
+  otelServiceName: setting({
+    name: "OTEL_SERVICE_NAME", defaultText: "emodal-api", fallback: "emodal-api", parse: nonEmpty,
+    description: "`service.name` of the exported spans and logs."
   })
 } as const
 
@@ -497,7 +559,14 @@ export const loadPortalConfig: Effect.Effect<PortalConfigShape, ConfigInvalid> =
     allowedHosts: Option.fromNullishOr(v.allowedHosts),
     docsPublic: v.docsPublic,
     shutdownGrace: v.shutdownGrace,
+    drainDelay: v.drainDelay,
     logLevel: v.logLevel,
+    logFormat: v.logFormat,
+    metricsAccountLabel: v.metricsAccountLabel,
+    otlpEndpoint: Option.fromNullishOr(v.otlpEndpoint),
+    otlpProtocol: v.otlpProtocol,
+    otlpHeaders: Option.map(Option.fromNullishOr(v.otlpHeaders), (h) => Redacted.make(h)),
+    otelServiceName: v.otelServiceName,
     snapshotKey: Option.map(Option.fromNullishOr(v.snapshotKey), (k) => Redacted.make(k)),
     snapshotInterval: v.snapshotInterval,
     snapshotMaxAge: v.snapshotMaxAge,

@@ -1,25 +1,83 @@
 /**
- * PortalDriver knows how to drive the E-Modal portal on a page: log in, tell whether the page is
- * still logged in, refresh a session on the keep-alive page — and, as the operations land, the
- * business flows. It holds no state of its own: a page comes in, typed results or typed errors go
- * out. The flows live in `./portal/` (one module per area, so the file stays readable); every
- * selector they use comes from `PortalSelectors`. `layerTest` is an in-memory portal with fault
- * switches so the pool and the actor can be tested without Chrome.
+ * PortalDriver is the façade of every portal flow: log in, tell whether a page is still logged in,
+ * refresh a session on the keep-alive page, load and inspect containers, export My Appointments,
+ * find a booking in My Appointments (the reconciliation of a lost Submit), and walk the
+ * appointment wizard. It holds no state of its own: a page comes in, typed results or
+ * typed errors go out, and every contact with the portal's hosts is reported to PortalHealth. The
+ * flows live in `./portal/` (one module per concept); every selector they use comes from
+ * `PortalSelectors`. `layerTest` is an in-memory portal with fault switches (`FakePortal`), so the
+ * pool, the actor and the operations are tested without Chrome.
  */
-import { Context, Duration, Effect, Layer, Redacted, Ref } from "effect"
+import { Context, Duration, Effect, Layer } from "effect"
 import type { Credentials } from "../domain/Credentials.ts"
-import { CaptchaFailed, LoginFailed, type LoginErrorKind, PortalUnavailable } from "../domain/Errors.ts"
-import type { BrowserError, PageHandle } from "./Browser.ts"
-import type { WaitTimedOut } from "./Browser.ts"
+import type { CaptchaFailed, ContainerNotFound, LoginFailed, PortalUnavailable } from "../domain/Errors.ts"
+import type { Container } from "../domain/Operations.ts"
+import type { BrowserError, PageHandle, WaitTimedOut } from "./Browser.ts"
 import { CaptchaSolver } from "./CaptchaSolver.ts"
 import { PortalConfig } from "./PortalConfig.ts"
 import { PortalHealth } from "./PortalHealth.ts"
 import { Paths } from "./PortalSelectors.ts"
+import * as Detail from "./portal/containers/ContainerDetail.ts"
+import * as Grid from "./portal/containers/ContainerGrid.ts"
+import { FakePortal, makeFakeDriver } from "./portal/FakePortal.ts"
 import { login, type LoginOutcome } from "./portal/Login.ts"
-import { openApp, probe, type LoginState } from "./portal/PageState.ts"
+import * as BookingLookup from "./portal/BookingLookup.ts"
+import * as MyAppointments from "./portal/MyAppointments.ts"
+import { type LoginState, openApp, probe } from "./portal/PageState.ts"
 import { setPhase } from "./portal/Phase.ts"
+import type { WizardFields } from "./portal/wizard/Phases.ts"
+import * as Phases from "./portal/wizard/Phases.ts"
+import type { AvailableTimes } from "./portal/wizard/Phase3.ts"
+import * as Phase3 from "./portal/wizard/Phase3.ts"
+import * as Stepper from "./portal/wizard/Stepper.ts"
+import * as WizardPage from "./portal/wizard/WizardPage.ts"
+import type { WizardError, WizardStep } from "./portal/wizard/WizardPage.ts"
+
+export { FakePortal, type FakeFault, type FakeFaults, type FakePortalShape, type FakePortalState } from "./portal/FakePortal.ts"
+export type { LoginOutcome } from "./portal/Login.ts"
+export type { ContainerDetail, InspectOptions } from "./portal/containers/ContainerDetail.ts"
+export type { LoadMode, LoadOptions, LoadResult } from "./portal/containers/ContainerGrid.ts"
+export type { ExportOptions, ExportResult, Selection } from "./portal/MyAppointments.ts"
+export type { BookingTarget, FoundBooking } from "./portal/BookingLookup.ts"
+export type { Phase1Form, WizardFields } from "./portal/wizard/Phases.ts"
+export type { AvailableTimes } from "./portal/wizard/Phase3.ts"
+export type { WizardError, WizardStep } from "./portal/wizard/WizardPage.ts"
 
 export type RefreshVerdict = "logged_in" | "logged_out"
+
+/** What a containers flow can fail with before the session actor translates it. */
+export type ContainersError = Grid.FlowError
+
+/** What the My Appointments export can fail with before the session actor translates it. */
+export type AppointmentsError = MyAppointments.FlowError
+
+export interface LoadedContainers {
+  readonly loaded: Grid.LoadResult
+  /** The loaded rows with a container id, in grid order. */
+  readonly rows: ReadonlyArray<Container>
+}
+
+/** The appointment wizard's steps, each on the page as the previous one left it. */
+export interface WizardFlows {
+  /** True when the page is the wizard document marked with `token`, at `step`, and settled. */
+  readonly isAt: (page: PageHandle, token: string | undefined, step: WizardStep) => Effect.Effect<boolean, BrowserError>
+  /** Closes leftovers of a failed attempt (panels, dialogs) before resuming in place at `step`. */
+  readonly tidy: (page: PageHandle, step: WizardStep) => Effect.Effect<void, WizardError>
+  /** Opens the wizard at step 1 and marks the page with `token`. */
+  readonly open: (page: PageHandle, token: string) => Effect.Effect<void, WizardError>
+  /** Fills phase 1; returns the form the portal showed. */
+  readonly phase1: (page: PageHandle, fields: WizardFields) => Effect.Effect<Phases.Phase1Form, WizardError>
+  /** Next from `phase`, verified on the stepper; `refill` re-fills the phase once when it did not move. */
+  readonly next: <E>(page: PageHandle, phase: 1 | 2, refill: Effect.Effect<unknown, E>) => Effect.Effect<void, WizardError | E>
+  /** Fills phase 2; returns the truck plate chosen. */
+  readonly phase2: (page: PageHandle, fields: WizardFields) => Effect.Effect<string, WizardError>
+  /** Phase 3 without booking: the times (and, for exports, the dates) offered. */
+  readonly readTimes: (page: PageHandle, containerType: "import" | "export") => Effect.Effect<AvailableTimes, WizardError>
+  /** Picks the offered time matching `time` (its date first, for exports); returns the time picked. */
+  readonly chooseTime: (page: PageHandle, containerType: "import" | "export", time: string) => Effect.Effect<string, WizardError>
+  /** Calls `commit`, clicks Submit, and returns the confirmation number the portal showed. */
+  readonly submit: (page: PageHandle, commit: Effect.Effect<void>) => Effect.Effect<string, WizardError>
+}
 
 export interface PortalDriverShape {
   /**
@@ -31,9 +89,38 @@ export interface PortalDriverShape {
   readonly probe: (page: PageHandle) => Effect.Effect<LoginState, BrowserError>
   /** Visits the keep-alive page and confirms the logged-in markers (§2.6). */
   readonly refresh: (page: PageHandle) => Effect.Effect<RefreshVerdict, PortalUnavailable | BrowserError | WaitTimedOut>
+  /** Opens the containers grid (the direct URL, else the menu link). */
+  readonly openContainers: (page: PageHandle) => Effect.Effect<void, ContainersError>
+  /** On the open grid: loads rows until `mode` holds and reads them. */
+  readonly loadContainers: (page: PageHandle, mode: Grid.LoadMode, options: Grid.LoadOptions) => Effect.Effect<LoadedContainers, ContainersError>
+  /** On the open grid: one container's Booking #, timeline, and (when asked) pregate and screenshot. */
+  readonly inspectContainer: (
+    page: PageHandle,
+    containerId: string,
+    options: Detail.InspectOptions & { readonly deadline: Duration.Duration }
+  ) => Effect.Effect<Detail.ContainerDetail, ContainersError | ContainerNotFound>
+  /** My Appointments: open, load, select `selection`, export; the file is in `options.downloadDir`. */
+  readonly exportAppointments: (
+    page: PageHandle,
+    selection: MyAppointments.Selection,
+    options: MyAppointments.ExportOptions
+  ) => Effect.Effect<MyAppointments.ExportResult, AppointmentsError>
+  /**
+   * My Appointments: open, load every row (within `loadDeadline`), and find the one `target`
+   * describes (its slot, unit and plate; cancelled rows never match); undefined when none does.
+   */
+  readonly findBooking: (
+    page: PageHandle,
+    target: BookingLookup.BookingTarget,
+    options: { readonly loadDeadline: Duration.Duration }
+  ) => Effect.Effect<BookingLookup.FoundBooking | undefined, AppointmentsError>
+  readonly wizard: WizardFlows
 }
 
+/** The keep-alive visit's deadline. */
 const REFRESH_TIMEOUT = Duration.seconds(30)
+/** How long opening a portal page (containers, My Appointments) may take. */
+export const PAGE_TIMEOUT = Duration.seconds(45)
 
 export class PortalDriver extends Context.Service<PortalDriver, PortalDriverShape>()("emodal-api/services/PortalDriver") {
   static readonly layer: Layer.Layer<PortalDriver, never, PortalConfig | CaptchaSolver | PortalHealth> = Layer.effect(
@@ -43,115 +130,113 @@ export class PortalDriver extends Context.Service<PortalDriver, PortalDriverShap
       const solver = yield* CaptchaSolver
       const health = yield* PortalHealth
       const urls = config.portal
-      const loginDeps = {
-        urls,
-        solver,
-        strategy: config.captchaStrategy,
-        defaultApiKey: config.captchaApiKey
-      }
+      const loginDeps = { urls, solver, strategy: config.captchaStrategy, defaultApiKey: config.captchaApiKey }
+      /** The flows report each contact with the portal's hosts to PortalHealth. */
+      const reporting = <A, E>(flow: Effect.Effect<A, E>) => Effect.provideService(flow, PortalHealth, health)
 
       const refresh = Effect.fn("PortalDriver.refresh")(function*(page: PageHandle) {
         yield* setPhase("refresh:keep-alive")
-        return yield* openApp(page, new URL(Paths.keepAlive, urls.termops).href, urls, {
-          timeout: REFRESH_TIMEOUT,
-          what: "keep-alive page"
-        }).pipe(
+        return yield* openApp(page, new URL(Paths.keepAlive, urls.termops).href, urls, { timeout: REFRESH_TIMEOUT, what: "keep-alive page" }).pipe(
           Effect.as<RefreshVerdict>("logged_in"),
-          Effect.catchTag("LoggedOut", () => Effect.succeed<RefreshVerdict>("logged_out"))
+          Effect.catchTag("LoggedOut", () => Effect.succeed<RefreshVerdict>("logged_out")),
+          reporting
         )
       })
 
-      const loginReported = (page: PageHandle, credentials: Credentials) =>
-        login(page, credentials, loginDeps).pipe(
+      const loginOn = Effect.fn("PortalDriver.login")(function*(page: PageHandle, credentials: Credentials) {
+        return yield* login(page, credentials, loginDeps).pipe(
           Effect.tapError((e) =>
-            e._tag === "PortalUnavailable"
-              ? Effect.logWarning("portal unavailable at login", { detail: e.detail, httpStatus: e.httpStatus })
-              : Effect.void
+            e._tag === "PortalUnavailable" ? Effect.logWarning("portal unavailable at login", { detail: e.detail, httpStatus: e.httpStatus }) : Effect.void
           ),
-          // The flows report each contact with the portal's hosts to PortalHealth.
-          Effect.provideService(PortalHealth, health)
+          reporting
         )
+      })
+
+      const loadContainers = Effect.fn("PortalDriver.loadContainers")(function*(page: PageHandle, mode: Grid.LoadMode, options: Grid.LoadOptions) {
+        const loaded = yield* reporting(Grid.loadRows(page, urls, mode, options))
+        const rows = yield* reporting(Grid.readContainers(page, urls))
+        return { loaded, rows }
+      })
+
+      const openContainers = Effect.fn("PortalDriver.openContainers")(function*(page: PageHandle) {
+        return yield* reporting(Grid.openContainersPage(page, urls, PAGE_TIMEOUT))
+      })
+
+      const inspectContainer = Effect.fn("PortalDriver.inspectContainer")(function*(
+        page: PageHandle,
+        containerId: string,
+        options: Detail.InspectOptions & { readonly deadline: Duration.Duration }
+      ) {
+        return yield* reporting(Detail.inspectContainer(page, urls, containerId, options))
+      })
+
+      const exportAppointments = Effect.fn("PortalDriver.exportAppointments")(function*(
+        page: PageHandle,
+        selection: MyAppointments.Selection,
+        options: MyAppointments.ExportOptions
+      ) {
+        return yield* reporting(MyAppointments.exportAppointments(page, urls, selection, options))
+      })
+
+      const findBooking = Effect.fn("PortalDriver.findBooking")(function*(
+        page: PageHandle,
+        target: BookingLookup.BookingTarget,
+        options: { readonly loadDeadline: Duration.Duration }
+      ) {
+        return yield* reporting(BookingLookup.findBooking(page, urls, target, { pageTimeout: PAGE_TIMEOUT, loadDeadline: options.loadDeadline }))
+      })
+
+      const wizard: WizardFlows = {
+        isAt: Effect.fn("PortalDriver.wizard.isAt")(function*(page: PageHandle, token: string | undefined, step: WizardStep) {
+          return yield* WizardPage.isAt(page, token, step)
+        }),
+        tidy: Effect.fn("PortalDriver.wizard.tidy")(function*(page: PageHandle, step: WizardStep) {
+          return yield* WizardPage.tidy(page, step)
+        }),
+        open: Effect.fn("PortalDriver.wizard.open")(function*(page: PageHandle, token: string) {
+          return yield* reporting(WizardPage.open(page, urls, token))
+        }),
+        phase1: Effect.fn("PortalDriver.wizard.phase1")(function*(page: PageHandle, fields: WizardFields) {
+          return yield* reporting(Phases.phase1(page, fields))
+        }),
+        // Generic in the refill's error, which Effect.fn cannot carry: a span of its own instead.
+        next: <E>(page: PageHandle, phase: 1 | 2, refill: Effect.Effect<unknown, E>) =>
+          reporting(Stepper.next(page, phase, refill)).pipe(Effect.withSpan("PortalDriver.wizard.next")),
+        phase2: Effect.fn("PortalDriver.wizard.phase2")(function*(page: PageHandle, fields: WizardFields) {
+          return yield* reporting(Phases.phase2(page, fields))
+        }),
+        readTimes: Effect.fn("PortalDriver.wizard.readTimes")(function*(page: PageHandle, containerType: "import" | "export") {
+          return yield* reporting(Phase3.readTimes(page, containerType))
+        }),
+        chooseTime: Effect.fn("PortalDriver.wizard.chooseTime")(function*(page: PageHandle, containerType: "import" | "export", time: string) {
+          return yield* reporting(Phase3.chooseTime(page, containerType, time))
+        }),
+        submit: Effect.fn("PortalDriver.wizard.submit")(function*(page: PageHandle, commit: Effect.Effect<void>) {
+          return yield* reporting(Phase3.submit(page, commit))
+        })
+      }
 
       return PortalDriver.of({
-        login: loginReported,
-        probe: (page) => probe(page, urls),
-        refresh: (page) => refresh(page).pipe(Effect.provideService(PortalHealth, health))
+        login: loginOn,
+        probe: Effect.fn("PortalDriver.probe")(function*(page: PageHandle) {
+          return yield* probe(page, urls)
+        }),
+        refresh,
+        openContainers,
+        loadContainers,
+        inspectContainer,
+        exportAppointments,
+        findBooking,
+        wizard
       })
     })
   )
 
   /**
-   * An in-memory portal: logins succeed unless the password is "wrong" (or a fault says
-   * otherwise), pages are never touched. `FakePortal` exposes the counters and switches.
+   * An in-memory portal: logins succeed unless the password is "wrong", the flows answer from a
+   * small fixed account, and `FakePortal` exposes the counters and the fault switches.
    */
   static readonly layerTest: Layer.Layer<PortalDriver | FakePortal> = Layer.effectContext(
-    Effect.gen(function*() {
-      const state = yield* Ref.make<FakePortalState>(initialFakeState)
-      const bump = (username: string) =>
-        Ref.update(state, (s) => ({ ...s, logins: { ...s.logins, [username]: (s.logins[username] ?? 0) + 1 } }))
-
-      const driver = PortalDriver.of({
-        login: (_page, credentials) =>
-          Effect.gen(function*() {
-            yield* Ref.update(state, (st) => ({ ...st, loginsStarted: st.loginsStarted + 1 }))
-            const s = yield* Ref.get(state)
-            yield* setPhase("login:fake")
-            if (Duration.toMillis(s.loginLatency) > 0) yield* Effect.sleep(s.loginLatency)
-            if (s.loginFailure !== undefined) return yield* new LoginFailed({ reason: s.loginFailure, detail: "fake portal" })
-            if (Redacted.value(credentials.password) === "wrong") {
-              return yield* new LoginFailed({ reason: "invalid_credentials", detail: "Invalid username or password" })
-            }
-            yield* bump(credentials.username)
-            yield* Ref.update(state, (st) => ({ ...st, loggedOut: false }))
-            return { method: "trusted" as const }
-          }),
-        probe: () => Ref.get(state).pipe(Effect.map((s) => (s.loggedOut ? "logged_out" : "logged_in"))),
-        refresh: () =>
-          Effect.gen(function*() {
-            yield* Ref.update(state, (s) => ({ ...s, refreshes: s.refreshes + 1 }))
-            const s = yield* Ref.get(state)
-            if (s.refreshFails) return "logged_out" as const
-            return s.loggedOut ? "logged_out" as const : "logged_in" as const
-          })
-      })
-      const fake: FakePortalShape = {
-        state: Ref.get(state),
-        update: (f) => Ref.update(state, f)
-      }
-      return Context.make(PortalDriver, driver).pipe(Context.add(FakePortal, fake))
-    })
+    Effect.map(makeFakeDriver, ({ driver, controls }) => Context.make(PortalDriver, PortalDriver.of(driver)).pipe(Context.add(FakePortal, controls)))
   )
 }
-
-// ---------------------------------------------------------------------------------------------
-// The fake portal's controls (tests only)
-
-export interface FakePortalState {
-  /** Completed logins per username. */
-  readonly logins: Readonly<Record<string, number>>
-  /** Logins begun (a test waits on this before moving the TestClock past a login's latency). */
-  readonly loginsStarted: number
-  readonly refreshes: number
-  readonly loginLatency: Duration.Duration
-  readonly loginFailure: LoginErrorKind | undefined
-  /** The portal logged every session out (probe and refresh say logged_out until a login). */
-  readonly loggedOut: boolean
-  readonly refreshFails: boolean
-}
-
-const initialFakeState: FakePortalState = {
-  logins: {},
-  loginsStarted: 0,
-  refreshes: 0,
-  loginLatency: Duration.zero,
-  loginFailure: undefined,
-  loggedOut: false,
-  refreshFails: false
-}
-
-export interface FakePortalShape {
-  readonly state: Effect.Effect<FakePortalState>
-  readonly update: (f: (s: FakePortalState) => FakePortalState) => Effect.Effect<void>
-}
-
-export class FakePortal extends Context.Service<FakePortal, FakePortalShape>()("emodal-api/services/PortalDriver/FakePortal") {}

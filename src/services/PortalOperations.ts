@@ -5,7 +5,7 @@
  * its session through the pool and runs as one message on that session's actor; the flows
  * themselves live in `./operations/` (one module per portal area) on top of the shared `Kit`.
  */
-import { Clock, Context, Duration, Effect, Layer, Ref } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Metric, Option, Ref } from "effect"
 import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed, StorageUnavailable } from "../domain/Errors.ts"
 import type {
   CheckAppointmentsRequest,
@@ -35,10 +35,15 @@ import { settingsPatch } from "./BrowserSession.ts"
 import { ArtifactStore } from "./ArtifactStore.ts"
 import { Idempotency } from "./Idempotency.ts"
 import { PortalConfig } from "./PortalConfig.ts"
+import { PortalDriver } from "./PortalDriver.ts"
 import { PortalHealth } from "./PortalHealth.ts"
 import { SessionPool } from "./SessionPool.ts"
 import { SqlStore } from "./store/SqlStore.ts"
 import { WorkflowStore } from "./store/WorkflowStore.ts"
+import { makeOperationMetrics } from "./metrics/OperationMetrics.ts"
+import { poolCheck, reasonsOf, solverCheck } from "./health/HealthChecks.ts"
+import { PING_WITHIN, StoreCheck } from "./health/StoreCheck.ts"
+import { RecentErrors } from "./operator/RecentErrors.ts"
 import * as ContainerOperations from "./operations/Containers.ts"
 import { makeAppointmentOperations } from "./operations/Appointments.ts"
 import { makeKit, type RequestContext } from "./operations/Kit.ts"
@@ -83,9 +88,6 @@ export interface PortalOperationsShape {
   ) => Effect.Effect<GetInfoBulkResponse, PortalError>
 }
 
-/** How long /health waits for the store before reporting it unavailable. */
-const HEALTH_STORE_WITHIN = Duration.seconds(1)
-
 const mb = (bytes: number) => Math.round((bytes / (1024 * 1024)) * 100) / 100
 
 export class PortalOperations extends Context.Service<PortalOperations, PortalOperationsShape>()("emodal-api/services/PortalOperations") {
@@ -96,13 +98,21 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
       const pool = yield* SessionPool
       const artifacts = yield* ArtifactStore
       const portalHealth = yield* PortalHealth
-      const kit = makeKit(config, artifacts, pool, portalHealth)
+      const store = yield* SqlStore
+      // /health's store check: the one wired (PortalLayer: StoreCheck.layerSql), else the same ping of this store.
+      const storeCheck = Option.getOrElse(yield* Effect.serviceOption(StoreCheck), () => StoreCheck.sqlCheck(store))
+      const kit = makeKit(config, artifacts, pool, yield* PortalDriver)
       const workflows = yield* WorkflowStore
       const appointments = makeAppointmentOperations(kit, workflows, yield* Idempotency)
       const startedAt = yield* Clock.currentTimeMillis
-      const store = yield* SqlStore
       /** The last figure the store gave: /health answers it while the store is unavailable. */
       const lastWorkflowCount = yield* Ref.make(0)
+      const { measure } = makeOperationMetrics(
+        yield* Metric.MetricRegistry,
+        config.metricsAccountLabel,
+        config.serverSecret,
+        Option.getOrUndefined(yield* Effect.serviceOption(RecentErrors))
+      )
 
       const getSession = Effect.fn("PortalOperations.getSession")(function*(request: GetSessionRequest) {
         return yield* kit.withSession(request, (acquired) =>
@@ -145,32 +155,32 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
         return { active_sessions: sessions.length, sessions }
       })
 
-      /** The store's state for /health: one bounded round trip (a down Postgres must not slow /health). */
-      const storeStatus = Effect.gen(function*() {
-        const counted = yield* workflows.count.pipe(
-          Effect.timeoutOrElse({
-            duration: HEALTH_STORE_WITHIN,
-            orElse: () => Effect.fail({ _tag: "StorageUnavailable" as const, detail: `no answer within ${Duration.format(HEALTH_STORE_WITHIN)}` })
-          }),
-          Effect.result
-        )
-        if (counted._tag === "Success") yield* Ref.set(lastWorkflowCount, counted.success)
-        return {
-          workflows: yield* Ref.get(lastWorkflowCount),
-          report: counted._tag === "Success"
-            ? { backend: store.backend, status: "ok" as const }
-            : { backend: store.backend, status: "unavailable" as const, detail: counted.failure.detail }
-        }
-      })
+      /**
+       * The workflows held, for /health: the store's figure when it answers within the store
+       * check's deadline (a down Postgres must not slow /health), else the last one it gave. Whether
+       * the store answers is the store check's to say (`checks.store`), not this figure's.
+       */
+      const workflowCount = workflows.count.pipe(
+        Effect.timeoutOption(PING_WITHIN),
+        Effect.map(Option.getOrUndefined),
+        Effect.orElseSucceed(() => undefined),
+        Effect.flatMap((n) => n === undefined ? Ref.get(lastWorkflowCount) : Effect.as(Ref.set(lastWorkflowCount, n), n))
+      )
 
       const health = Effect.gen(function*() {
         const s = yield* pool.stats
         const portal = yield* portalHealth.status
-        const stored = yield* storeStatus
+        const [storeReport, appointmentWorkflows] = yield* Effect.all([storeCheck.check, workflowCount], { concurrency: 2 })
         const now = yield* Clock.currentTimeMillis
+        const checks = {
+          store: storeReport,
+          solver: solverCheck(portal, Option.isSome(config.captchaApiKey)),
+          pool: poolCheck(s)
+        }
+        const reasons = reasonsOf({ portal, ...checks })
         return {
-          // Still 200 (the process serves); "degraded" says the portal, the solver or the store is failing now.
-          status: portal.status === "degraded" || stored.report.status === "unavailable" ? "degraded" as const : "healthy" as const,
+          // Still 200 (the process serves); "degraded" says what fails now (`reasons`).
+          status: reasons.length > 0 ? "degraded" as const : "healthy" as const,
           service: SERVICE_NAME,
           version: SERVICE_VERSION,
           active_sessions: s.active,
@@ -190,12 +200,13 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
             refresh_failures_total: s.refreshFailuresTotal,
             crashes_total: s.crashesTotal
           },
-          appointment_workflows: stored.workflows,
+          appointment_workflows: appointmentWorkflows,
           uptime_seconds: Math.floor((now - startedAt) / 1000),
           portal,
-          store: stored.report
+          reasons,
+          checks
         }
-      })
+      }).pipe(Effect.withSpan("PortalOperations.health"))
 
       const cleanup = Effect.fn("PortalOperations.cleanup")(function*(request: CleanupRequest) {
         const report = yield* artifacts.cleanup(
@@ -212,20 +223,23 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
         }
       })
 
+      // Business operations are measured by endpoint (the seed's route names) and outcome.
       return PortalOperations.of({
-        getSession,
+        getSession: (request) => measure("get_session")(getSession(request)),
         closeSession,
         pingSession,
-        listSessions,
-        health,
+        listSessions: listSessions.pipe(Effect.withSpan("PortalOperations.listSessions")),
+        health: health.pipe(Effect.withSpan("PortalOperations.health")),
         cleanup,
-        getContainers: (request, context, onProgress) => ContainerOperations.getContainers(kit, request, context, onProgress),
-        getContainerTimeline: (request, context) => ContainerOperations.getContainerTimeline(kit, request, context),
-        getBookingNumber: (request, context) => ContainerOperations.getBookingNumber(kit, request, context),
-        getAppointments: (request, context, onProgress) => getAppointmentsOperation(kit, request, context, onProgress),
-        checkAppointments: appointments.checkAppointments,
-        makeAppointment: appointments.makeAppointment,
-        getInfoBulk: (request, context, onProgress) => ContainerOperations.getInfoBulk(kit, request, context, onProgress)
+        getContainers: (request, context, onProgress) =>
+          measure("get_containers")(ContainerOperations.getContainers(kit, request, context, onProgress)),
+        getContainerTimeline: (request, context) => measure("get_container_timeline")(ContainerOperations.getContainerTimeline(kit, request, context)),
+        getBookingNumber: (request, context) => measure("get_booking_number")(ContainerOperations.getBookingNumber(kit, request, context)),
+        getAppointments: (request, context, onProgress) =>
+          measure("get_appointments")(getAppointmentsOperation(kit, request, context, onProgress)),
+        checkAppointments: (request, context) => measure("check_appointments")(appointments.checkAppointments(request, context)),
+        makeAppointment: (request, context) => measure("make_appointment")(appointments.makeAppointment(request, context)),
+        getInfoBulk: (request, context, onProgress) => measure("get_info_bulk")(ContainerOperations.getInfoBulk(kit, request, context, onProgress))
       })
     })
   )

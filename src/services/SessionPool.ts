@@ -23,13 +23,15 @@ import { CredentialFingerprint, type Credentials, fingerprint } from "../domain/
 import { BrowserCrashed, type CaptchaFailed, type LoginFailed, type PoolExhausted, SessionNotFound, type StorageUnavailable } from "../domain/Errors.ts"
 import { isSessionId, makeSessionId, type SessionId } from "../domain/Ids.ts"
 import type { SessionSummary } from "../domain/Operations.ts"
+import { background } from "./Background.ts"
 import { Browser, BrowserError } from "./Browser.ts"
 import * as BrowserSession from "./BrowserSession.ts"
 import { PortalConfig } from "./PortalConfig.ts"
 import { PortalDriver } from "./PortalDriver.ts"
+import { Readiness } from "./Readiness.ts"
 import { SessionSnapshots, type SnapshotData } from "./SessionSnapshots.ts"
 import * as Admission from "./pool/Admission.ts"
-import { PoolMetrics } from "./pool/PoolMetrics.ts"
+import { PoolMetrics, type SessionStateLabel, stateLabel } from "./pool/PoolMetrics.ts"
 import * as SessionIndex from "./pool/SessionIndex.ts"
 import { credentialsOf, SessionRestorer } from "./pool/SessionRestorer.ts"
 
@@ -64,6 +66,12 @@ export interface PoolStats {
   readonly idle: number
   readonly pinned: number
   readonly loggingIn: number
+  /** Messages waiting in the sessions' mailboxes. */
+  readonly queued: number
+  /** Idle, unpinned sessions: what eviction can free for a new session now. */
+  readonly evictable: number
+  /** Logins of new sessions in flight (each holds a slot, or waits for one). */
+  readonly pendingLogins: number
   readonly waitingForSlot: number
   readonly loginsTotal: number
   readonly restoresTotal: number
@@ -118,7 +126,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
   static readonly layer: Layer.Layer<
     SessionPool,
     never,
-    PortalConfig | Browser | PortalDriver | SessionSnapshots | SessionRestorer | PoolMetrics
+    PortalConfig | Browser | PortalDriver | SessionSnapshots | SessionRestorer | PoolMetrics | Readiness
   > = Layer.effect(
     SessionPool,
     Effect.gen(function*() {
@@ -128,6 +136,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
       const snapshots = yield* SessionSnapshots
       const restorer = yield* SessionRestorer
       const metrics = yield* PoolMetrics
+      const readiness = yield* Readiness
       const layerScope = yield* Effect.scope
       // Sessions live in a child scope closed in parallel at shutdown: every Chrome closes at once.
       const sessionsScope = yield* Scope.fork(layerScope, "parallel")
@@ -176,7 +185,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           })
           yield* restorer.keep(id, yield* flagsOf(entry.session))
           yield* retire(id, "evicted", entry.session)
-          yield* metrics.count("evictions")
+          yield* metrics.count("evictions", entry.session.username)
           return true
         }
         return false
@@ -187,7 +196,8 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
         acquireTimeout: config.acquireTimeout,
         queueLimit: config.acquireQueueLimit,
         evictOne,
-        waitersChanged: metrics.slotWaiters
+        waitersChanged: metrics.slotWaiters,
+        waited: metrics.slotWaited
       })
 
       /**
@@ -199,7 +209,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
       const watchEnd = (session: BrowserSession.BrowserSession) =>
         Effect.gen(function*() {
           const reason = yield* session.ended
-          if (reason === "crashed") yield* metrics.count("crashes")
+          if (reason === "crashed") yield* metrics.count("crashes", session.username)
           if (reason === "crashed" || reason === "retired") yield* sweep(session, reason)
         })
 
@@ -213,7 +223,9 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           const id = restoreFrom !== undefined && isSessionId(restoreFrom.sessionId) ? restoreFrom.sessionId : makeSessionId()
           const { session, how } = yield* Effect.gen(function*() {
             yield* admission.take
-            const session = yield* BrowserSession.make({
+            // The session's own fibers (Chrome watch, snapshot timer) are nobody's request: made in
+            // the background, so what they log never carries the id of the request that created it.
+            const session = yield* background(BrowserSession.make({
               id,
               credentials,
               fingerprint: fp,
@@ -223,8 +235,14 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
               driver,
               snapshots,
               restoreFrom,
-              hooks: { idle: admission.sessionIdle }
-            })
+              hooks: { idle: admission.sessionIdle },
+              observer: {
+                // Every login of the session counts (the first one, and re-logins later), and is timed.
+                loginTimed: (seconds, outcome) =>
+                  metrics.loginTimed(seconds, outcome).pipe(Effect.andThen(outcome === "ok" ? metrics.count("logins", credentials.username) : Effect.void)),
+                mailboxWaited: metrics.mailboxWaited
+              }
+            }))
             return { session, how: yield* session.start }
           }).pipe(
             Scope.provide(scope),
@@ -240,8 +258,8 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             keepAlive: settings.keepAlive,
             createdAt: (yield* session.health).createdAt
           }))
-          yield* metrics.count(how === "logged_in" ? "logins" : "restores")
-          yield* Effect.forkIn(watchEnd(session), layerScope)
+          if (how === "restored") yield* metrics.count("restores", credentials.username)
+          yield* Effect.forkIn(background(watchEnd(session)), layerScope)
           yield* Effect.logInfo(how === "restored" ? "session restored" : "session created", {
             sessionId: BrowserSession.sessionRef(id),
             username: credentials.username
@@ -386,22 +404,33 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
 
       const stats = Effect.gen(function*() {
         const i = yield* Ref.get(index)
-        let busy = 0
+        const byState: Record<SessionStateLabel, number> = { idle: 0, busy: 0, logging_in: 0, refreshing: 0, closing: 0 }
         let pinned = 0
-        let loggingIn = 0
+        let queued = 0
+        let evictable = 0
         for (const e of i.sessions.values()) {
-          const st = yield* e.session.state
-          if (st !== "ready") busy++
-          if (st === "logging_in") loggingIn++
-          if ((yield* e.session.settings).neverTerminate) pinned++
+          const state = stateLabel(yield* e.session.state)
+          byState[state]++
+          queued += yield* e.session.queued
+          const isPinned = (yield* e.session.settings).neverTerminate
+          if (isPinned) pinned++
+          else if (state === "idle") evictable++
         }
-        const sampled = { busy, idle: i.sessions.size - busy, pinned, loggingIn: loggingIn + i.pending.size, fingerprints: i.byFingerprint.size }
-        yield* metrics.sample(sampled)
+        // Logins in flight have no session in the index yet: they are logging in too.
+        byState.logging_in += i.pending.size
+        yield* metrics.sample({ tier: "hot", byState, pinned, queued, fingerprints: i.byFingerprint.size })
         const c = yield* metrics.counts
         return {
           maxSessions: config.maxSessions,
           active: i.sessions.size,
-          ...sampled,
+          fingerprints: i.byFingerprint.size,
+          busy: i.sessions.size - byState.idle,
+          idle: byState.idle,
+          pinned,
+          loggingIn: byState.logging_in,
+          queued,
+          evictable,
+          pendingLogins: i.pending.size,
           waitingForSlot: yield* admission.waiting,
           loginsTotal: c.logins,
           restoresTotal: c.restores,
@@ -432,11 +461,12 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
 
       // Pinned sessions come back at boot, without waiting for a request.
       if (restorer.pinnedAtBoot.length > 0) {
-        yield* Effect.forEach(restorer.pinnedAtBoot, (snap) =>
+        // Boot work: /ready answers "starting" until it is done.
+        yield* readiness.boot(Effect.forEach(restorer.pinnedAtBoot, (snap) =>
           acquire({ sessionId: snap.sessionId }).pipe(
             Effect.tap(() => Effect.logInfo("pinned session restored at boot", { sessionId: BrowserSession.sessionRef(snap.sessionId) })),
             Effect.catchCause((cause) => Effect.logWarning("pinned session not restored at boot", cause))
-          ), { concurrency: 2, discard: true }).pipe(Effect.forkIn(layerScope))
+          ), { concurrency: 2, discard: true }))
       }
 
       return SessionPool.of({ acquire, get, close, expire, sessions, list, stats })

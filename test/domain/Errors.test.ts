@@ -1,6 +1,7 @@
 import { describe, it, assert } from "@effect/vitest"
 import { Schema } from "effect"
 import * as E from "../../src/domain/Errors.ts"
+import { SessionId } from "../../src/domain/Ids.ts"
 
 /** One sample of every error a caller can see; the test fails if a new tag is not covered. */
 const samples: ReadonlyArray<E.PortalError> = [
@@ -142,7 +143,8 @@ describe("Errors", () => {
 
   it("fills missing context without overriding what the inner layer set", () => {
     const inner = new E.OperationTimedOut({ operation: "x", phase: "scroll", timeoutMillis: 5, sessionId: "sess_inner" })
-    const outer = E.withContext(inner, { sessionId: "sess_outer", isNewSession: true, currentPhase: 3 })
+    const outerId = SessionId.make("sess_OUTER0000000000000000000")
+    const outer = E.withContext(inner, { sessionId: outerId, isNewSession: true, currentPhase: 3 })
     assert.strictEqual(outer._tag, "OperationTimedOut")
     assert.instanceOf(outer, E.OperationTimedOut)
     assert.strictEqual(outer.sessionId, "sess_inner")
@@ -150,6 +152,6 @@ describe("Errors", () => {
     assert.strictEqual(outer.currentPhase, 3)
     assert.strictEqual(outer.phase, "scroll")
     const complete = new E.SessionNotFound({ sessionId: "sess_a" })
-    assert.strictEqual(E.withContext(complete, { sessionId: "s" }), complete, "nothing to fill: the same error")
+    assert.strictEqual(E.withContext(complete, { sessionId: outerId }), complete, "nothing to fill: the same error")
   })
 })

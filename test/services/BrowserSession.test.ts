@@ -108,14 +108,14 @@ describe("BrowserSession actor", () => {
       const session = yield* newSession
       const fiber = yield* session.run({
         name: "slow",
-        run: () => setPhase("slow:scrolling").pipe(Effect.andThen(Effect.never))
+        run: () => setPhase("containers:scroll").pipe(Effect.andThen(Effect.never))
       }).pipe(Effect.flip, Effect.forkChild)
       yield* untilState(session, "busy")
       yield* TestClock.adjust("2 seconds")
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag, "OperationTimedOut")
       if (error._tag === "OperationTimedOut") {
-        assert.strictEqual(error.phase, "slow:scrolling")
+        assert.strictEqual(error.phase, "containers:scroll")
         assert.strictEqual(error.operation, "slow")
         assert.strictEqual(error.sessionId, session.id)
       }

@@ -35,13 +35,13 @@ import {
   AppointmentFieldsMissing,
   AppointmentPhaseFailed,
   BookingOutcomeUnknown,
-  type ErrorContext,
+  type CarriedContext,
+  contextOf,
   InvalidOperationInput,
   isPortalError,
   PortalError,
   toSeedBody,
-  WorkflowExpired,
-  withContext
+  WorkflowExpired
 } from "../../domain/Errors.ts"
 import {
   type CheckAppointmentsRequest,
@@ -55,133 +55,24 @@ import type { PhaseData, WorkflowContainerType as ContainerType, WorkflowStoreSh
 import { reconcileBooking } from "./BookingReconciliation.ts"
 import { debugNote } from "../portal/Debug.ts"
 import { setRequestPhase } from "../portal/Phase.ts"
-import * as Wizard from "../portal/Wizard.ts"
+import { dateOf } from "../portal/wizard/Matching.ts"
+import type { AvailableTimes } from "../PortalDriver.ts"
+import {
+  CONTAINER_TYPE_ERROR,
+  fingerprintBody,
+  missingFields,
+  parseContainerType,
+  PHASE_OF_FIELD,
+  phaseFieldsOf,
+  publicPhaseData,
+  wizardFields
+} from "./AppointmentFields.ts"
 import { type Acquired, type Kit, onSession, type RequestContext, type SessionSelector, withContextIfPortal } from "./Kit.ts"
 
 export interface AppointmentOperations {
   readonly checkAppointments: (request: CheckAppointmentsRequest, context: RequestContext) => Effect.Effect<CheckAppointmentsResponse, PortalError>
   readonly makeAppointment: (request: MakeAppointmentRequest, context: RequestContext) => Effect.Effect<MakeAppointmentResponse, PortalError>
 }
-
-// ---------------------------------------------------------------------------------------------
-// Fields (pure, unit-tested)
-
-/** The wizard fields a workflow stores (its `phase_data`), with the phase each belongs to. */
-export const PHASE_OF_FIELD: Readonly<Record<string, 1 | 2>> = {
-  container_type: 1,
-  trucking_company: 1,
-  terminal: 1,
-  move_type: 1,
-  container_id: 1,
-  booking_number: 1,
-  line: 1,
-  equip_size: 1,
-  quantity: 1,
-  truck_plate: 2,
-  own_chassis: 2,
-  pin_code: 2,
-  unit_number: 2,
-  seal_value: 2
-}
-
-export const CONTAINER_TYPE_ERROR = "container_type must be 'import' or 'export'"
-
-/** `container_type`, case-insensitive; undefined when absent, "invalid" when not import/export. */
-export const parseContainerType = (value: unknown): ContainerType | "invalid" | undefined => {
-  if (value === undefined || value === null) return undefined
-  if (typeof value !== "string") return "invalid"
-  const v = value.trim().toLowerCase()
-  return v === "import" || v === "export" ? v : "invalid"
-}
-
-/** The phase fields present in a request (as given; `container_type` normalised). */
-export const phaseFieldsOf = (request: Readonly<Record<string, unknown>>): Record<string, unknown> => {
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(PHASE_OF_FIELD)) {
-    const v = request[key]
-    if (v === undefined) continue
-    out[key] = key === "container_type" ? parseContainerType(v) : v
-  }
-  return out
-}
-
-const given = (d: PhaseData, key: string) => typeof d[key] === "string" && (d[key] as string).trim() !== ""
-
-/**
- * The fields `phase` still lacks. Phase 1: the three selects plus `container_id` for imports (or
- * `line` + `equip_size`, the alternative form) and `booking_number` for exports. Phase 2:
- * `truck_plate` ("" is the wildcard, so only an absent plate is missing). Phase 3 (booking):
- * `appointment_time`.
- */
-export const missingFields = (phase: 1 | 2 | 3, type: ContainerType, d: PhaseData, appointmentTime?: string): ReadonlyArray<string> => {
-  if (phase === 1) {
-    const missing = ["trucking_company", "terminal", "move_type"].filter((k) => !given(d, k))
-    if (type === "export") {
-      if (!given(d, "booking_number")) missing.push("booking_number")
-    } else if (!given(d, "container_id")) {
-      if (!given(d, "line") && !given(d, "equip_size")) missing.push("container_id")
-      else missing.push(...["line", "equip_size"].filter((k) => !given(d, k)))
-    }
-    return missing
-  }
-  if (phase === 2) return typeof d.truck_plate === "string" ? [] : ["truck_plate"]
-  return appointmentTime !== undefined && appointmentTime.trim() !== "" ? [] : ["appointment_time"]
-}
-
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v.trim() : undefined)
-
-/** The stored fields as the wizard needs them. */
-export const wizardFields = (type: ContainerType, d: PhaseData): Wizard.WizardFields => ({
-  containerType: type,
-  truckingCompany: str(d.trucking_company) ?? "",
-  terminal: str(d.terminal) ?? "",
-  moveType: str(d.move_type) ?? "",
-  containerId: str(d.container_id),
-  bookingNumber: str(d.booking_number),
-  line: str(d.line),
-  equipSize: str(d.equip_size),
-  quantity: typeof d.quantity === "number" ? d.quantity : undefined,
-  truckPlate: typeof d.truck_plate === "string" ? d.truck_plate : undefined,
-  ownChassis: Wizard.ownChassisTarget(d.own_chassis),
-  pinCode: str(d.pin_code),
-  unitNumber: str(d.unit_number),
-  sealValue: str(d.seal_value)
-})
-
-/** The stored fields as a response shows them: everything but the PIN code. */
-export const publicPhaseData = (d: PhaseData): Record<string, unknown> => {
-  const { pin_code: _pin, ...rest } = d
-  return rest
-}
-
-/**
- * What goes into the idempotency fingerprint: the business fields. Secrets, the key, debug options
- * and the caller's identity (session_id, username) stay out — who the caller is, is checked by its
- * principals, so one owner may send a session id first and credentials later.
- */
-export const fingerprintBody = (request: MakeAppointmentRequest): Record<string, unknown> => {
-  const {
-    session_id: _sessionId,
-    username: _username,
-    password: _password,
-    captcha_api_key: _key,
-    request_id: _requestId,
-    debug: _debug,
-    screens_label: _label,
-    never_terminate: _pin,
-    keep_alive: _keepAlive,
-    ...rest
-  } = request
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(rest)) out[k] = typeof v === "string" ? v.trim() : v
-  out.container_type = request.appointment_session_id === undefined
-    ? parseContainerType(request.container_type) ?? "import"
-    : parseContainerType(request.container_type)
-  return out
-}
-
-// ---------------------------------------------------------------------------------------------
-// The operations
 
 type Mode =
   | { readonly kind: "check" }
@@ -217,12 +108,9 @@ const bookedNothing = (e: unknown): boolean =>
 
 const UNKNOWN_OUTCOME = "the appointment may have been booked — check My Appointments before trying again"
 
-/** The final answer for a Submit whose outcome is unknown (`what` says why). */
-const notConfirmed = (what: string, context: ErrorContext = {}) =>
-  withContext(
-    new AppointmentPhaseFailed({ phase: 3, step: SUBMIT_STEP, reason: "not_confirmed", detail: `${what}; ${UNKNOWN_OUTCOME}` }),
-    context
-  )
+/** The final answer for a Submit whose outcome is unknown (`what` says why), with the context it replaces. */
+const notConfirmed = (what: string, context: CarriedContext = {}) =>
+  new AppointmentPhaseFailed({ ...context, phase: 3, step: SUBMIT_STEP, reason: "not_confirmed", detail: `${what}; ${UNKNOWN_OUTCOME}` })
 
 /**
  * Makes a failure after Submit was clicked final. The Submit step's own verdicts stay as they are
@@ -238,7 +126,7 @@ export const afterSubmit = (cause: Cause.Cause<unknown>): Effect.Effect<never, P
   if (Option.isSome(error) && isPortalError(error.value)) {
     const e = error.value
     if (e._tag === "AppointmentPhaseFailed" && e.step === SUBMIT_STEP) return Effect.fail(e)
-    return Effect.fail(notConfirmed(`Submit was clicked, then: ${toSeedBody(e).error}`, e as ErrorContext))
+    return Effect.fail(notConfirmed(`Submit was clicked, then: ${toSeedBody(e).error}`, contextOf(e)))
   }
   return Effect.logError("make_appointment failed unexpectedly after Submit", cause).pipe(
     Effect.andThen(Effect.fail(notConfirmed("Submit was clicked, then the service failed while waiting for the answer")))
@@ -251,7 +139,7 @@ interface Clicks {
 }
 
 type DriveResult =
-  | { readonly kind: "check"; readonly times: Wizard.AvailableTimes }
+  | { readonly kind: "check"; readonly times: AvailableTimes }
   | { readonly kind: "make"; readonly chosenTime: string; readonly confirmation: string }
 
 export const makeAppointmentOperations = (
@@ -259,7 +147,7 @@ export const makeAppointmentOperations = (
   workflows: WorkflowStoreShape,
   idempotency: IdempotencyShape
 ): AppointmentOperations => {
-  const urls = kit.config.portal
+  const wizard = kit.driver.wizard
 
   /** Adds the workflow's id and current phase (read now, when the store answers) to an error. */
   const withWorkflow = (id: string) => <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, E> =>
@@ -289,11 +177,13 @@ export const makeAppointmentOperations = (
     Effect.gen(function*() {
       const wf = yield* workflows.use(id)
       const f = wizardFields(wf.containerType, wf.phaseData)
-      const inPlace = wf.currentPhase > 1 && (yield* Wizard.isAt(page, wf.pageToken, wf.currentPhase))
+      // A stored workflow is at phase 1, 2 or 3 (it ends with the booking).
+      const resumeAt = wf.currentPhase >= 3 ? 3 : 2
+      const inPlace = wf.currentPhase > 1 && (yield* wizard.isAt(page, wf.pageToken, resumeAt))
       let phase = wf.currentPhase
       if (inPlace) {
         yield* debugNote("resuming the wizard in place", { phase })
-        yield* Wizard.tidy(page)
+        yield* wizard.tidy(page, resumeAt)
       } else {
         const missing = missingFields(1, wf.containerType, wf.phaseData)
         if (missing.length > 0) return yield* new AppointmentFieldsMissing({ phase: 1, missing })
@@ -301,30 +191,30 @@ export const makeAppointmentOperations = (
         const token = yield* workflows.newPageToken
         yield* workflows.update(id, { pageToken: token, currentPhase: 1 })
         phase = 1
-        yield* Wizard.open(page, urls, token)
+        yield* wizard.open(page, token)
       }
       if (phase === 1) {
-        const fill = Wizard.phase1(page, f)
+        const fill = wizard.phase1(page, f)
         yield* fill
-        yield* Wizard.next(page, 1, fill)
+        yield* wizard.next(page, 1, fill)
         yield* workflows.update(id, { currentPhase: 2 })
         phase = 2
       }
       if (phase === 2) {
         const missing = missingFields(2, wf.containerType, wf.phaseData)
         if (missing.length > 0) return yield* new AppointmentFieldsMissing({ phase: 2, missing })
-        const fill = Wizard.phase2(page, f)
+        const fill = wizard.phase2(page, f)
         const plate = yield* fill
-        yield* Wizard.next(page, 2, fill)
+        yield* wizard.next(page, 2, fill)
         yield* workflows.update(id, { currentPhase: 3, selectedPlate: plate })
       }
       if (mode.kind === "check") {
-        const times = yield* Wizard.readTimes(page, wf.containerType)
+        const times = yield* wizard.readTimes(page, wf.containerType)
         return { kind: "check", times } satisfies DriveResult
       }
-      const chosenTime = yield* Wizard.chooseTime(page, wf.containerType, mode.time)
+      const chosenTime = yield* wizard.chooseTime(page, wf.containerType, mode.time)
       yield* mode.prepare(id, chosenTime)
-      const confirmation = yield* Wizard.submit(page, mode.commit)
+      const confirmation = yield* wizard.submit(page, mode.commit)
       return { kind: "make", chosenTime, confirmation } satisfies DriveResult
     })
 
@@ -478,7 +368,7 @@ export const makeAppointmentOperations = (
         if (missing.length > 0) {
           return yield* new InvalidOperationInput({ detail: `Missing required fields: ${missing.join(", ")}`, missingFields: missing })
         }
-        if (type === "export" && Wizard.dateOf(time) === undefined) {
+        if (type === "export" && dateOf(time) === undefined) {
           return yield* new InvalidOperationInput({
             detail: "appointment_time must name its date (MM/DD/YYYY) for an export, e.g. 'Friday 10/24/2025 18:30 - 19:30'",
             field: "appointment_time"

@@ -11,10 +11,9 @@
 import { Duration, Effect, Option } from "effect"
 import { BookingOutcomeUnknown, type PortalError } from "../../domain/Errors.ts"
 import type { MakeAppointmentResponse } from "../../domain/Operations.ts"
-import { findBooking } from "../portal/BookingLookup.ts"
 import { setRequestPhase } from "../portal/Phase.ts"
 import type { WorkflowRecord, WorkflowStoreShape } from "../store/WorkflowStore.ts"
-import { type Kit, loadBudget, onSession, PAGE_TIMEOUT, type RequestContext, type SessionSelector, withContextIfPortal } from "./Kit.ts"
+import { type Kit, loadBudget, onSession, type RequestContext, type SessionSelector, withContextIfPortal } from "./Kit.ts"
 
 /** What the container / booking column of the booked row must name, from the workflow's fields. */
 export const bookedUnits = (w: Pick<WorkflowRecord, "containerType" | "phaseData">): ReadonlyArray<string> => {
@@ -101,8 +100,8 @@ export const reconcileBooking = (
     }
     return yield* kit.withSession(selector, (acquired) =>
       Effect.gen(function*() {
-        const booking = yield* onSession(acquired.session, "make_appointment:reconcile", (page) =>
-          findBooking(page, kit.config.portal, target, { pageTimeout: PAGE_TIMEOUT, loadDeadline: loadBudget(kit, WRAP_UP) }))
+        const booking = yield* onSession(acquired.session, "make_appointment", (page) =>
+          kit.driver.findBooking(page, target, { loadDeadline: loadBudget(kit, WRAP_UP) }))
         if (booking === undefined) {
           yield* Effect.logWarning("a lost Submit is not in My Appointments: its outcome is unknown; not submitting again")
           return yield* new BookingOutcomeUnknown({ check: describeBooking(wf) })

@@ -36,9 +36,11 @@ import type {
 } from "../../domain/Operations.ts"
 import type { StoredFile } from "../ArtifactStore.ts"
 import { buildContainerWorkbook } from "../ContainerWorkbook.ts"
-import * as Portal from "../portal/Containers.ts"
+import { bookingValue, buildTimeline, type RawMilestone } from "../portal/containers/ContainerDetail.ts"
+import { normalizeContainerId } from "../portal/containers/ContainerGrid.ts"
+import type { ContainersError, LoadMode, LoadResult } from "../PortalDriver.ts"
 import { Containers as Selectors } from "../PortalSelectors.ts"
-import { type Kit, loadBudget, onSession, PAGE_TIMEOUT, type RequestContext } from "./Kit.ts"
+import { type Kit, loadBudget, onSession, type RequestContext } from "./Kit.ts"
 
 /** get_containers' result: the response body and the stored file (REST sends the file itself when return_url is false). */
 export interface ContainersResult {
@@ -76,7 +78,7 @@ const freeName = (kit: Kit, owner: string, base: string, ext: string) =>
 type Mode = GetContainersResponse["mode"]
 
 /** The seed's priority: target_container_id > target_count > infinite_scrolling (default true) > first page. */
-export const containersMode = (request: GetContainersRequest): { readonly mode: Mode; readonly load: Portal.LoadMode } => {
+export const containersMode = (request: GetContainersRequest): { readonly mode: Mode; readonly load: LoadMode } => {
   const target = request.target_container_id?.trim()
   if (target !== undefined && target !== "") return { mode: "find_container", load: { _tag: "find", containerId: target } }
   if (request.target_count !== undefined) return { mode: "target_count", load: { _tag: "target_count", count: request.target_count } }
@@ -85,7 +87,7 @@ export const containersMode = (request: GetContainersRequest): { readonly mode: 
 }
 
 /** The stopped_reason wording (the seed's where it had one). */
-export const stoppedReason = (load: Portal.LoadMode, stop: Portal.LoadResult["stop"], containers: number): string => {
+export const stoppedReason = (load: LoadMode, stop: LoadResult["stop"], containers: number): string => {
   switch (load._tag) {
     case "first_page":
       return "First page only"
@@ -114,15 +116,13 @@ export const getContainers = (
           Effect.gen(function*() {
             const read = yield* onSession(session, "get_containers", (page) =>
               Effect.gen(function*() {
-                yield* Portal.openContainersPage(page, kit.config.portal, PAGE_TIMEOUT)
-                const loaded = yield* Portal.loadRows(page, kit.config.portal, load, {
+                yield* kit.driver.openContainers(page)
+                return yield* kit.driver.loadContainers(page, load, {
                   deadline: scrollBudget(kit),
                   onProgress: onProgress === undefined
                     ? undefined
                     : (p) => onProgress({ type: "progress", rows_loaded: p.containers, scroll_cycles: p.scrollCycles })
                 })
-                const rows = yield* Portal.readContainers(page, kit.config.portal)
-                return { loaded, rows }
               }))
             const rows: ReadonlyArray<Container> = load._tag === "target_count" ? read.rows.slice(0, load.count) : read.rows
             const bytes = yield* buildContainerWorkbook(rows)
@@ -148,7 +148,7 @@ export const getContainers = (
         }
         return { response, file: result.file }
       }))
-  }).pipe(Effect.withSpan("PortalOperations.getContainers"))
+  })
 
 // ---------------------------------------------------------------------------------------------
 // get_container_timeline and get_booking_number
@@ -161,7 +161,7 @@ export const requireContainerId = (request: ContainerLookupRequest): Effect.Effe
     : Effect.succeed(id)
 }
 
-const noPregate = (containerId: string, milestones: ReadonlyArray<Portal.RawMilestone>) =>
+const noPregate = (containerId: string, milestones: ReadonlyArray<RawMilestone>) =>
   new PortalRejected({
     reason: "no_pregate_milestone",
     detail: `Container ${containerId} has no Pregate milestone (its timeline: ${milestones.map((m) => m.name).join(", ") || "empty"}). ` +
@@ -181,8 +181,8 @@ export const getContainerTimeline = (
           Effect.gen(function*() {
             const detail = yield* onSession(session, "get_container_timeline", (page) =>
               Effect.gen(function*() {
-                yield* Portal.openContainersPage(page, kit.config.portal, PAGE_TIMEOUT)
-                return yield* Portal.inspectContainer(page, kit.config.portal, containerId, {
+                yield* kit.driver.openContainers(page)
+                return yield* kit.driver.inspectContainer(page, containerId, {
                   pregate: true,
                   screenshot: true,
                   deadline: scrollBudget(kit)
@@ -192,13 +192,13 @@ export const getContainerTimeline = (
             if (pregate === null || pregate === undefined) return yield* noPregate(containerId, detail.milestones)
             const screenshot = detail.screenshot === undefined ? undefined : yield* kit.artifacts.save(
               session.id,
-              yield* freeName(kit, session.id, `timeline_${Portal.normalizeContainerId(containerId)}_${yield* kit.stamp}`, "png"),
+              yield* freeName(kit, session.id, `timeline_${normalizeContainerId(containerId)}_${yield* kit.stamp}`, "png"),
               detail.screenshot
             )
             return { detail, pregate, screenshot }
           })
         )
-        const timeline = Portal.buildTimeline(result.detail.milestones, result.pregate.passed)
+        const timeline = buildTimeline(result.detail.milestones, result.pregate.passed)
         const response: TimelineResponse = {
           success: true,
           session_id: session.id,
@@ -214,7 +214,7 @@ export const getContainerTimeline = (
         }
         return response
       }))
-  }).pipe(Effect.withSpan("PortalOperations.getContainerTimeline"))
+  })
 
 export const BOOKING_NOT_AVAILABLE = "Booking number not available"
 
@@ -230,14 +230,14 @@ export const getBookingNumber = (
         const { result, debugBundleUrl } = yield* kit.withDebug({ enabled: request.debug === true, session, label: "booking", context },
           onSession(session, "get_booking_number", (page) =>
             Effect.gen(function*() {
-              yield* Portal.openContainersPage(page, kit.config.portal, PAGE_TIMEOUT)
-              const detail = yield* Portal.inspectContainer(page, kit.config.portal, containerId, {
+              yield* kit.driver.openContainers(page)
+              const detail = yield* kit.driver.inspectContainer(page, containerId, {
                 pregate: false,
                 screenshot: false,
                 deadline: scrollBudget(kit)
               })
               if (!detail.booking.label) return yield* missingBookingLabel
-              return Portal.bookingValue(detail.booking)
+              return bookingValue(detail.booking)
             }))
         )
         const response: BookingNumberResponse = {
@@ -251,7 +251,7 @@ export const getBookingNumber = (
         }
         return response
       }))
-  }).pipe(Effect.withSpan("PortalOperations.getBookingNumber"))
+  })
 
 /** The expanded row has no "Booking #" label at all: the detail's markup is not what we know. */
 const missingBookingLabel = Effect.suspend(() =>
@@ -264,7 +264,7 @@ const missingBookingLabel = Effect.suspend(() =>
 type ImportItem = GetInfoBulkResponse["results"]["import_results"][number]
 type ExportItem = GetInfoBulkResponse["results"]["export_results"][number]
 
-type ItemFailure = Portal.FlowError | ContainerNotFound | PortalRejected
+type ItemFailure = ContainersError | ContainerNotFound | PortalRejected
 
 /** An item failure that does not end the run (see `item`). */
 type ItemError = Exclude<ItemFailure, { readonly _tag: "LoggedOut" }>
@@ -327,13 +327,12 @@ export const getInfoBulk = (
             Effect.gen(function*() {
               // A re-run (after a logout) starts the items over.
               done = 0
-              const urls = kit.config.portal
               // Navigate once; every lookup then scroll-searches the grid already loaded.
-              yield* Portal.openContainersPage(page, urls, PAGE_TIMEOUT)
+              yield* kit.driver.openContainers(page)
               const deadline = scrollBudget(kit)
               const importResults: Array<ImportItem> = []
               for (const containerId of imports) {
-                const outcome = yield* item(Portal.inspectContainer(page, urls, containerId, { pregate: true, screenshot: false, deadline }))
+                const outcome = yield* item(kit.driver.inspectContainer(page, containerId, { pregate: true, screenshot: false, deadline }))
                 if (outcome._tag === "failed") {
                   importResults.push({
                     container_id: containerId,
@@ -350,7 +349,7 @@ export const getInfoBulk = (
                 const { milestones, pregate } = outcome.value
                 if (pregate === null || pregate === undefined) {
                   // An export listed as an import: its timeline was read, only pregate does not exist.
-                  const timeline = Portal.buildTimeline(milestones)
+                  const timeline = buildTimeline(milestones)
                   importResults.push({
                     container_id: containerId,
                     success: false,
@@ -363,7 +362,7 @@ export const getInfoBulk = (
                   yield* finished("import", importResults.at(-1)!)
                   continue
                 }
-                const timeline = Portal.buildTimeline(milestones, pregate.passed)
+                const timeline = buildTimeline(milestones, pregate.passed)
                 importResults.push({
                   container_id: containerId,
                   success: true,
@@ -377,8 +376,8 @@ export const getInfoBulk = (
               const exportResults: Array<ExportItem> = []
               for (const containerId of exports) {
                 const outcome = yield* item(
-                  Portal.inspectContainer(page, urls, containerId, { pregate: false, screenshot: false, deadline }).pipe(
-                    Effect.flatMap((detail) => (detail.booking.label ? Effect.succeed(Portal.bookingValue(detail.booking)) : missingBookingLabel))
+                  kit.driver.inspectContainer(page, containerId, { pregate: false, screenshot: false, deadline }).pipe(
+                    Effect.flatMap((detail) => (detail.booking.label ? Effect.succeed(bookingValue(detail.booking)) : missingBookingLabel))
                   )
                 )
                 exportResults.push(
@@ -411,4 +410,4 @@ export const getInfoBulk = (
         }
         return response
       }))
-  }).pipe(Effect.withSpan("PortalOperations.getInfoBulk"))
+  })

@@ -20,11 +20,12 @@ import type { ArtifactStoreShape, StoredFile } from "../ArtifactStore.ts"
 import { fileUrl } from "../ArtifactStore.ts"
 import type { BrowserSession, RawFailure } from "../BrowserSession.ts"
 import type { PageHandle } from "../Browser.ts"
-import { type PhaseTracker, RequestPhase, setRequestPhase } from "../portal/Phase.ts"
+import { type OperationName, type PhaseTracker, RequestPhase, setRequestPhase } from "../portal/Phase.ts"
 import type { PortalConfigShape } from "../PortalConfig.ts"
-import { PortalHealth, type PortalHealthShape } from "../PortalHealth.ts"
+import type { PortalDriverShape } from "../PortalDriver.ts"
 import type { Acquired, SessionPoolShape } from "../SessionPool.ts"
 import { DebugRecorder, makeRecorder } from "../portal/Debug.ts"
+import { setOperationAccount } from "../metrics/OperationMetrics.ts"
 
 /** Per-request facts the transport knows. */
 export interface RequestContext {
@@ -49,6 +50,8 @@ export interface Kit {
   readonly config: PortalConfigShape
   readonly artifacts: ArtifactStoreShape
   readonly pool: SessionPoolShape
+  /** Every portal flow (the operations never touch a page themselves). */
+  readonly driver: PortalDriverShape
   /** Resolves the session and runs `f`, stamping its errors with the session context. */
   readonly withSession: <A, E>(
     request: SessionSelector,
@@ -61,7 +64,7 @@ export interface Kit {
   readonly withDebug: <A, E, R>(
     options: { readonly enabled: boolean; readonly session: BrowserSession; readonly label: string; readonly context: RequestContext },
     f: Effect.Effect<A, E, R>
-  ) => Effect.Effect<{ readonly result: A; readonly debugBundleUrl: string | undefined }, E, Exclude<R, DebugRecorder>>
+  ) => Effect.Effect<{ readonly result: A; readonly debugBundleUrl: string | undefined }, E, R>
   /**
    * The credential fingerprint of the session a request resolves to, by withSession's rule: its
    * `session_id` when that names a live (or restorable) session, else its username and password;
@@ -73,9 +76,6 @@ export interface Kit {
   readonly stamp: Effect.Effect<string>
   readonly url: (context: RequestContext, file: Pick<StoredFile, "urlPath">) => string
 }
-
-/** How long opening a portal page (containers, My Appointments) may take. */
-export const PAGE_TIMEOUT = Duration.seconds(45)
 
 /**
  * The time an operation may spend loading (scrolling a list, searching it): OPERATION_TIMEOUT less
@@ -120,16 +120,18 @@ export const formatStamp = (ms: number) => {
   return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}_${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`
 }
 
+const isSessionNotFound = (e: unknown): boolean => isPortalError(e) && e._tag === "SessionNotFound"
+
 export const makeKit = (
   config: PortalConfigShape,
   artifacts: ArtifactStoreShape,
   pool: SessionPoolShape,
-  health: PortalHealthShape
+  driver: PortalDriverShape
 ): Kit => {
   const stamp = Effect.map(Clock.currentTimeMillis, formatStamp)
   const url = (context: RequestContext, file: Pick<StoredFile, "urlPath">) => fileUrl(context.baseUrl, file)
 
-  const withSession: Kit["withSession"] = (request, f) =>
+  const withSession = <A, E>(request: SessionSelector, f: (acquired: Acquired) => Effect.Effect<A, E>): Effect.Effect<A, E | PortalError> =>
     Effect.gen(function*() {
       // The transports' schemas refuse these already; this keeps embedding callers to the same rule.
       const tainted = controlCharacterField(request)
@@ -139,13 +141,12 @@ export const makeKit = (
       const hasId = request.session_id !== undefined && request.session_id !== ""
       const creds = credentialsOf(request, config.captchaApiKey)
       const credentials = creds instanceof Credentials ? creds : undefined
-      if (!hasId && credentials === undefined) {
-        const missing = creds as ReadonlyArray<string>
+      if (!hasId && !(creds instanceof Credentials)) {
         return yield* new InvalidOperationInput({
-          detail: missing.length === 3 || missing.length === 2 && Option.isSome(config.captchaApiKey)
+          detail: creds.length === 3 || creds.length === 2 && Option.isSome(config.captchaApiKey)
             ? MISSING_CREDENTIALS
-            : `Missing required fields: ${missing.join(", ")} (or valid session_id)`,
-          missingFields: missing
+            : `Missing required fields: ${creds.join(", ")} (or valid session_id)`,
+          missingFields: creds
         })
       }
       const attempt = (sessionId: string | undefined) =>
@@ -157,24 +158,23 @@ export const makeKit = (
         })
       yield* setRequestPhase("session:acquire")
       const acquired = yield* attempt(hasId ? request.session_id : undefined)
+      yield* setOperationAccount(acquired.session.username, acquired.session.id)
       const context = { sessionId: acquired.session.id, isNewSession: acquired.isNew }
-      // The operation's page flows report the portal's answers (onSession hands it to the actor).
-      const run = (a: Acquired) => Effect.provideService(f(a), PortalHealth, health)
-      return yield* run(acquired).pipe(
+      return yield* f(acquired).pipe(
         // The session was evicted (or retired) between lookup and run: with credentials, one more
         // try. Not when it was closed (on request, or at shutdown): that answers its callers.
-        Effect.catch((e: unknown) => Effect.gen(function*() {
-          const tag = (e as { _tag?: string })._tag
+        Effect.catch((e: E) => Effect.gen(function*() {
           const closed = Option.getOrUndefined(yield* acquired.session.endReason) === "closed"
-          if (tag === "SessionNotFound" && credentials !== undefined && !closed) {
-            return yield* attempt(undefined).pipe(Effect.flatMap((again) => run(again).pipe(
+          if (isSessionNotFound(e) && credentials !== undefined && !closed) {
+            const again = yield* attempt(undefined)
+            return yield* f(again).pipe(
               Effect.mapError((inner) => withContextIfPortal(inner, { sessionId: again.session.id, isNewSession: again.isNew }))
-            )))
+            )
           }
           return yield* Effect.fail(withContextIfPortal(e, context))
         }))
-      ) as Effect.Effect<never, never>
-    }) as never
+      )
+    })
 
   const ownerOf: Kit["ownerOf"] = (request) =>
     Effect.gen(function*() {
@@ -188,11 +188,12 @@ export const makeKit = (
       return fingerprint(config.serverSecret, { username: request.username!, password: request.password! })
     })
 
-  const withDebug: Kit["withDebug"] = (options, f) =>
+  const withDebug = <A, E, R>(
+    options: { readonly enabled: boolean; readonly session: BrowserSession; readonly label: string; readonly context: RequestContext },
+    f: Effect.Effect<A, E, R>
+  ): Effect.Effect<{ readonly result: A; readonly debugBundleUrl: string | undefined }, E, R> =>
     Effect.gen(function*() {
-      if (!options.enabled) {
-        return { result: yield* (f as Effect.Effect<never, never, never>), debugBundleUrl: undefined }
-      }
+      if (!options.enabled) return { result: yield* f, debugBundleUrl: undefined }
       const recorder = yield* makeRecorder
       const exit = yield* Effect.exit(Effect.provideService(f, DebugRecorder, recorder))
       const now = yield* Clock.currentTimeMillis
@@ -208,13 +209,13 @@ export const makeKit = (
       const debugBundleUrl = Option.match(bundle, { onNone: () => undefined, onSome: (b) => url(options.context, b) })
       if (exit._tag === "Failure") {
         return yield* Effect.failCause(exit.cause).pipe(
-          Effect.mapError((e) => (debugBundleUrl === undefined || !isPortalError(e) ? e : withContext(e, { debugBundleUrl })))
+          Effect.mapError((e) => (debugBundleUrl === undefined ? e : withContextIfPortal(e, { debugBundleUrl })))
         )
       }
       return { result: exit.value, debugBundleUrl }
-    }) as never
+    })
 
-  return { config, artifacts, pool, withSession, ownerOf, withDebug, stamp, url }
+  return { config, artifacts, pool, driver, withSession, ownerOf, withDebug, stamp, url }
 }
 
 /** error.txt's first line: the error as the client sees it (`String(cause)` only named the tag). */
@@ -232,13 +233,13 @@ export const withContextIfPortal = <E>(e: E, context: ErrorContext): E =>
   isPortalError(e) ? withContext(e, context) as E : e
 
 /**
- * Runs `flow` as one message on the session's actor. The actor's worker is another fiber, so the
- * caller's debug recorder (when `debug` is on), request phase and PortalHealth (from `withSession`)
- * are handed over explicitly.
+ * Runs `flow` as one message on the session's actor. The message's page work may run in another
+ * fiber, so the caller's debug recorder (when `debug` is on) and request phase are handed over
+ * explicitly (the driver reports to PortalHealth itself).
  */
 export const onSession = <A, E>(
   session: BrowserSession,
-  name: string,
+  name: OperationName,
   flow: (page: PageHandle) => Effect.Effect<A, E | RawFailure, PhaseTracker>,
   options: { readonly retryOnLoggedOut?: boolean } = {}
 ) =>
@@ -246,18 +247,13 @@ export const onSession = <A, E>(
     const recorder = yield* Effect.serviceOption(DebugRecorder)
     const requestPhase = yield* Effect.serviceOption(RequestPhase)
     yield* setRequestPhase(`${name}:queued`)
-    const health = yield* Effect.serviceOption(PortalHealth)
     return yield* session.run<A, E>({
       name,
       ...(options.retryOnLoggedOut !== undefined ? { retryOnLoggedOut: options.retryOnLoggedOut } : {}),
       run: (page) => {
-        const reporting = Option.match(health, {
-          onNone: () => flow(page),
-          onSome: (h) => Effect.provideService(flow(page), PortalHealth, h)
-        })
         const withRecorder = Option.match(recorder, {
-          onNone: () => reporting,
-          onSome: (r) => Effect.provideService(reporting, DebugRecorder, r)
+          onNone: () => flow(page),
+          onSome: (r) => Effect.provideService(flow(page), DebugRecorder, r)
         })
         return Option.match(requestPhase, {
           onNone: () => withRecorder,

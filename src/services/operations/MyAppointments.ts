@@ -16,8 +16,8 @@ import { Duration, Effect } from "effect"
 import type { PortalError } from "../../domain/Errors.ts"
 import type { GetAppointmentsRequest, GetAppointmentsResponse, RowsProgress } from "../../domain/Operations.ts"
 import type { RawFailure } from "../BrowserSession.ts"
-import * as Portal from "../portal/MyAppointments.ts"
-import { type Kit, loadBudget, onSession, PAGE_TIMEOUT, type RequestContext } from "./Kit.ts"
+import { type AppointmentsError, type ExportResult, PAGE_TIMEOUT, type Selection } from "../PortalDriver.ts"
+import { type Kit, loadBudget, onSession, type RequestContext } from "./Kit.ts"
 
 /** From the export click until the browser reports the file complete. */
 const DOWNLOAD_TIMEOUT = Duration.seconds(60)
@@ -28,7 +28,7 @@ const WRAP_UP = Duration.seconds(30)
  * The seed's modes: `target_appointment_id` (blank counts as absent) wins over `target_count`,
  * which wins over the default, every appointment.
  */
-export const selectionOf = (request: GetAppointmentsRequest): Portal.Selection => {
+export const selectionOf = (request: GetAppointmentsRequest): Selection => {
   const id = request.target_appointment_id?.trim() ?? ""
   if (id !== "") return { _tag: "id", appointmentId: id }
   if (request.target_count !== undefined) return { _tag: "count", count: request.target_count }
@@ -54,10 +54,10 @@ export const getAppointments = (
           Effect.gen(function*() {
             const downloadDir = yield* kit.artifacts.scratch(session.id)
             return yield* Effect.gen(function*() {
-              const exported = yield* onSession<Portal.ExportResult, Exclude<Portal.FlowError, RawFailure>>(
+              const exported = yield* onSession<ExportResult, Exclude<AppointmentsError, RawFailure>>(
                 session,
                 "get_appointments",
-                (page) => Portal.exportAppointments(page, kit.config.portal, selection, {
+                (page) => kit.driver.exportAppointments(page, selection, {
                   downloadDir,
                   pageTimeout: PAGE_TIMEOUT,
                   loadDeadline,
@@ -84,4 +84,4 @@ export const getAppointments = (
         }
         return response
       }))
-  }).pipe(Effect.withSpan("PortalOperations.getAppointments"))
+  })

@@ -1,15 +1,16 @@
 /**
  * What the flows that load a list by scrolling (the containers grid, My Appointments) share: the
- * page function that tells whether a scroll loaded more rows (`awaitGrowth`), and the Effect-side
- * loop around it (`scrollUntil`: scroll, wait for growth or quiet, count idle rounds, under a
- * deadline). Page functions run inside Chrome and cannot call helpers, so each is complete in
- * itself and gets everything — the list's selectors included — as arguments.
+ * loop around the page runtime's growth signal (`scrollUntil`: scroll, wait until the rows grow or
+ * the page stays quiet, count idle rounds, under a deadline). The page side is
+ * `../page/ListRuntime.ts`; the list's selectors travel with each call.
  */
 
 import { Clock, Duration, Effect } from "effect"
 import type { BrowserError, PageHandle } from "../Browser.ts"
 import { WaitTimedOut } from "../Browser.ts"
+import type { Growth, ListRows } from "../page/ListRuntime.ts"
 import { debugNote } from "./Debug.ts"
+import { type FlowPhase, gaveUp } from "./Phase.ts"
 
 /** A duration as whole milliseconds for page functions and deadlines (at least 1). */
 export const millis = (d: Duration.Duration): number => Math.max(1, Math.round(Duration.toMillis(d)))
@@ -27,60 +28,11 @@ export interface ScrollTuning {
   readonly attemptTimeout: Duration.Duration
 }
 
-/** Where a list's rows are and what tells that the page is still working. (A type alias, not an
- * interface: page-function arguments must be plain JSON-like records.) */
-export type ListRows = {
-  /** The element holding the list. */
-  readonly root: string
-  /** When set: count only the rows of this table inside the root (not rows of nested tables). */
-  readonly table: string | null
-  readonly rows: string
-  /** When set: count only rows that contain such an element. */
-  readonly rowHas: string | null
-  readonly spinner: string
-  /** The window property that remembers since when the page has been quiet (one per list). */
-  readonly quietKey: string
-}
-
-export type Growth = { readonly kind: "grew" | "quiet" | "gone"; readonly rows: number }
-
-/**
- * After a scroll: "grew" once there are more rows than `previous`; "quiet" once the page has had
- * no pending request (Angular testabilities) and no visible spinner for `quietMs`; "gone" when the
- * list itself disappeared (a 401 page replaced it, say); null to keep waiting.
- */
-export const awaitGrowth = (list: ListRows, previous: number, quietMs: number): Growth | null => {
-  const root = document.querySelector(list.root)
-  const container = list.table === null ? root : root?.querySelector(list.table) ?? null
-  if (root === null || container === null) return { kind: "gone", rows: 0 }
-  const rows = Array.from(container.querySelectorAll(list.rows)).filter((r) =>
-    (list.table === null || r.closest("table") === container) && (list.rowHas === null || r.querySelector(list.rowHas) !== null)
-  ).length
-  if (rows > previous) return { kind: "grew", rows }
-  const w = window as unknown as Record<string, unknown> & { getAllAngularTestabilities?: () => Array<{ isStable(): boolean }> }
-  let busy = false
-  try {
-    busy = typeof w.getAllAngularTestabilities === "function" && !w.getAllAngularTestabilities().every((t) => t.isStable())
-  } catch {
-    busy = false
-  }
-  if (!busy) busy = Array.from(document.querySelectorAll(list.spinner)).some((e) => e.getClientRects().length > 0)
-  const now = performance.now()
-  if (busy) {
-    w[list.quietKey] = null
-    return null
-  }
-  const since = w[list.quietKey]
-  if (typeof since !== "number") {
-    w[list.quietKey] = now
-    return null
-  }
-  return now - since >= quietMs ? { kind: "quiet", rows } : null
-}
+export type { Growth, ListRows } from "../page/ListRuntime.ts"
 
 export interface ScrollLoop<S extends { readonly present: boolean }, Stop extends string, E> {
   /** Names the waits and the deadline's WaitTimedOut ("containers:scroll"). */
-  readonly what: string
+  readonly what: FlowPhase
   /** Prefix of the debug notes ("containers"). */
   readonly label: string
   readonly list: ListRows
@@ -141,14 +93,18 @@ export const scrollUntil = <S extends { readonly present: boolean }, Stop extend
       if (!(yield* loop.scroll)) return yield* loop.gone
       cycles++
       const before = loop.count(state)
-      const outcome = yield* page.waitFor(
+      const outcome = yield* page.until(
         loop.what,
-        awaitGrowth,
         { timeout: Duration.millis(Math.min(millis(tuning.attemptTimeout), budgetMs - elapsed)), polling: 50 },
+        "awaitGrowth",
         loop.list,
         before,
         quietMs
-      ).pipe(Effect.catchTag("WaitTimedOut", () => Effect.succeed<Growth>({ kind: "quiet", rows: before })))
+      ).pipe(
+        // An attempt that outlasts its bound counts as quiet (the page kept showing it was busy).
+        Effect.catchTag("WaitTimedOut", () =>
+          gaveUp(loop.what, "rows or a quiet page after a scroll", { rows: before }).pipe(Effect.as<Growth>({ kind: "quiet", rows: before })))
+      )
       if (outcome.kind === "gone") return yield* loop.gone
       state = yield* loop.read
       if (!state.present) return yield* loop.gone

@@ -7,7 +7,7 @@
  * sessions that were not logged in (§3.2 step 9). Every wait has a deadline and watches a real page
  * signal; there are no fixed sleeps and no human-typing emulation.
  */
-import { Duration, Effect, Option, Redacted } from "effect"
+import { Duration, Effect, Option, Redacted, Schedule } from "effect"
 import type { Credentials } from "../../domain/Credentials.ts"
 import { CaptchaFailed, LoginFailed, type LoginErrorKind, PortalUnavailable } from "../../domain/Errors.ts"
 import type { BrowserError, FrameHandle, PageHandle } from "../Browser.ts"
@@ -16,8 +16,8 @@ import type { CaptchaSolverShape } from "../CaptchaSolver.ts"
 import type { CaptchaStrategy, PortalUrls } from "../PortalConfig.ts"
 import { contactFailed, contactOk, reportContact, targetOfHost } from "../PortalHealth.ts"
 import { Login, Paths, Session } from "../PortalSelectors.ts"
-import { appHosts, classify, facts, failedTarget, gotoReported, isNetworkFailure, settledVerdict } from "./PageState.ts"
-import { setPhase } from "./Phase.ts"
+import { appHosts, classify, facts, failedTarget, gotoReported, isNetworkFailure, SESSION_MARKERS, settled } from "./PageState.ts"
+import { bestEffort, setPhase } from "./Phase.ts"
 
 /** How the captcha was passed, as the seed reported it (`recaptcha_method`). */
 export type CaptchaMethod = "not_present" | "trusted" | "token" | "audio_challenge" | "existing_session"
@@ -62,54 +62,12 @@ const browserFailure = (e: BrowserError): LoginFailed | PortalUnavailable =>
 const CHROME_ERROR_HOST = "chromewebdata"
 
 // ---------------------------------------------------------------------------------------------
-// Page functions (run inside Chrome; self-contained)
+// The reCAPTCHA frames' own documents (another site: no page runtime there, so each function is
+// whole). The login page itself is read through the page runtime (`../page/LoginRuntime.ts`).
 
 const present = (selector: string) => document.querySelector(selector) !== null
 
-const submitEnabled = (selector: string) => {
-  const button = document.querySelector(selector) as HTMLButtonElement | null
-  return button !== null && !button.disabled && button.getAttribute("aria-disabled") !== "true"
-}
-
 const firstMatch = (selector: string) => document.querySelector(selector)
-
-/** After the checkbox click: solved (LOGIN enabled) or a visible challenge. */
-const captchaReaction = (submitSelector: string, challengeUrl: string): string | null => {
-  const button = document.querySelector(submitSelector) as HTMLButtonElement | null
-  if (button !== null && !button.disabled) return "solved"
-  const frames = Array.from(document.querySelectorAll("iframe")).filter((f) => f.src.includes(challengeUrl))
-  for (const f of frames) {
-    const r = f.getBoundingClientRect()
-    let hidden = false
-    for (let el: Element | null = f; el !== null; el = el.parentElement) {
-      const s = getComputedStyle(el)
-      if (s.visibility === "hidden" || s.display === "none") hidden = true
-    }
-    if (!hidden && r.width > 10 && r.height > 10) return "challenge"
-  }
-  return null
-}
-
-const siteKeyOf = (holder: string, anchorUrl: string): string | null => {
-  const fromHolder = document.querySelector(holder)?.getAttribute("data-sitekey")
-  if (fromHolder) return fromHolder
-  const frame = Array.from(document.querySelectorAll("iframe")).find((f) => f.src.includes(anchorUrl))
-  return frame === undefined ? null : new URL(frame.src).searchParams.get("k")
-}
-
-/** The token method: fill g-recaptcha-response and call the widget's callback, as the widget does. */
-const applyToken = (fieldSelector: string, holder: string, token: string): boolean => {
-  for (const field of Array.from(document.querySelectorAll(fieldSelector))) {
-    ;(field as HTMLTextAreaElement).value = token
-  }
-  const name = document.querySelector(holder)?.getAttribute("data-callback")
-  const callback = name ? (window as unknown as Record<string, unknown>)[name] : undefined
-  if (typeof callback === "function") {
-    ;(callback as (t: string) => void)(token)
-    return true
-  }
-  return false
-}
 
 /** In the challenge frame: the audio challenge's source, or that audio is refused. */
 const audioState = (source: string, link: string, unavailable: string): string | null => {
@@ -137,85 +95,38 @@ const audioErrorShown = (selector: string) => {
   return el !== null && el.offsetParent !== null && (el.textContent ?? "").trim() !== "" ? "error" : null
 }
 
-/** Visible buttons of first-run/welcome prompts, by text. */
-const promptButton = (containers: string, buttons: string, texts: ReadonlyArray<string>) => {
-  for (const container of Array.from(document.querySelectorAll(containers))) {
-    if ((container as HTMLElement).offsetParent === null && getComputedStyle(container).position !== "fixed") continue
-    for (const b of Array.from(container.querySelectorAll(buttons))) {
-      const text = (b.textContent ?? "").trim().toLowerCase()
-      if (texts.some((t) => text === t.toLowerCase()) && (b as HTMLElement).offsetParent !== null) return b
-    }
-  }
-  return null
-}
-
-/** For waits: true once `promptButton` would find nothing (the prompt it clicked has closed). */
-const promptsClosed = (containers: string, buttons: string, texts: ReadonlyArray<string>): boolean => {
-  for (const container of Array.from(document.querySelectorAll(containers))) {
-    if ((container as HTMLElement).offsetParent === null && getComputedStyle(container).position !== "fixed") continue
-    for (const b of Array.from(container.querySelectorAll(buttons))) {
-      const text = (b.textContent ?? "").trim().toLowerCase()
-      if (texts.some((t) => text === t.toLowerCase()) && (b as HTMLElement).offsetParent !== null) return false
-    }
-  }
-  return true
-}
-
-/** The outcome after LOGIN: an app page, the login page with a reason, a 403 — or not yet. */
-const loginOutcome = (
-  unauthorizedTexts: ReadonlyArray<string>,
-  toolbar: string,
-  userButton: string,
-  username: string,
-  hosts: ReadonlyArray<string>,
-  forbidden: string,
-  invalidTexts: ReadonlyArray<string>,
-  captchaTexts: ReadonlyArray<string>
-): string | null => {
-  if (document.readyState === "loading") return null
-  if (new RegExp(forbidden, "i").test(document.title)) return "forbidden"
-  const text = (document.body?.innerText ?? "").toLowerCase()
-  if (document.querySelector(username) !== null) {
-    if (invalidTexts.some((t) => text.includes(t))) return "invalid_credentials"
-    if (captchaTexts.some((t) => text.includes(t))) return "captcha_rejected"
-    return null
-  }
-  if (hosts.includes(location.host)) {
-    if (unauthorizedTexts.some((t) => text.includes(t))) return "unauthorized"
-    if (document.querySelector(toolbar) !== null || document.querySelector(userButton) !== null) return "app"
-  }
-  return null
-}
-
 // ---------------------------------------------------------------------------------------------
 
+/** How long puppeteer may take to see a frame once its element is in the page. */
+const FRAME_ATTACH_TIMEOUT = Duration.seconds(5)
+
 const frameFor = (page: PageHandle, urlPart: string, what: string) =>
-  page.waitFor(what, (part: string) => Array.from(document.querySelectorAll("iframe")).some((f) => f.src.includes(part)), { timeout: WIDGET_TIMEOUT, polling: 50 }, urlPart).pipe(
+  page.until(what, { timeout: WIDGET_TIMEOUT, polling: 50 }, "frameAttached", urlPart).pipe(
+    // The element exists before its document is attached; wait until puppeteer sees the frame.
     Effect.andThen(
-      Effect.gen(function*() {
-        // The element exists before its document is attached; wait until puppeteer sees the frame.
-        for (let i = 0; i < 200; i++) {
-          const frames = yield* page.frames(urlPart)
-          const frame = frames[0]
-          if (frame !== undefined && frame.url().includes(urlPart)) return frame
-          yield* Effect.sleep("25 millis")
-        }
-        return yield* new WaitTimedOut({ what, timeoutMillis: 5000 })
-      })
+      page.frames(urlPart).pipe(
+        Effect.map((frames) => frames.find((f) => f.url().includes(urlPart))),
+        Effect.repeat({ until: (f) => f !== undefined, schedule: Schedule.spaced("25 millis") }),
+        Effect.timeoutOption(FRAME_ATTACH_TIMEOUT),
+        Effect.flatMap((found): Effect.Effect<FrameHandle, WaitTimedOut> =>
+          Option.isSome(found) && found.value !== undefined
+            ? Effect.succeed(found.value)
+            : Effect.fail(new WaitTimedOut({ what, timeoutMillis: Duration.toMillis(FRAME_ATTACH_TIMEOUT) })))
+      )
     )
   )
 
 const waitSubmitEnabled = (page: PageHandle, timeout: Duration.Duration) =>
-  page.waitFor("LOGIN enabled", submitEnabled, { timeout, polling: 50 }, Login.submit)
+  page.until("LOGIN enabled", { timeout, polling: 50 }, "submitEnabled", Login.submit)
 
 const tokenStrategy = (page: PageHandle, deps: LoginDeps, apiKey: Redacted.Redacted<string>) =>
   Effect.gen(function*() {
     yield* setPhase("login:captcha-token")
-    const siteKey = yield* page.evaluate(siteKeyOf, Login.siteKeyHolder, Login.anchorFrameUrl)
+    const siteKey = yield* page.call("siteKeyOf", Login.siteKeyHolder, Login.anchorFrameUrl)
     if (siteKey === null) return yield* fail("recaptcha_failed", "reCAPTCHA site key not found")
     const here = new URL(page.url())
     const token = yield* deps.solver.solveRecaptcha({ siteKey, pageUrl: `${here.origin}${here.pathname}`, apiKey })
-    yield* page.evaluate(applyToken, Login.tokenField, Login.siteKeyHolder, Redacted.value(token))
+    yield* page.call("applyToken", Login.tokenField, Login.siteKeyHolder, Redacted.value(token))
     yield* waitSubmitEnabled(page, Duration.seconds(5)).pipe(
       Effect.catchTag("WaitTimedOut", () => fail("recaptcha_failed", "the token did not enable LOGIN"))
     )
@@ -263,18 +174,12 @@ const isAccountLevel = (e: unknown) => e instanceof CaptchaFailed && (e.reason =
 const solveCaptcha = (page: PageHandle, credentials: Credentials, deps: LoginDeps) =>
   Effect.gen(function*() {
     yield* setPhase("login:captcha")
-    const hasWidget = yield* page.evaluate(present, Login.recaptchaFrame)
+    const hasWidget = yield* page.call("present", Login.recaptchaFrame)
     if (!hasWidget) return "not_present" as const
     const anchor = yield* frameFor(page, Login.anchorFrameUrl, "reCAPTCHA checkbox frame")
     yield* anchor.waitFor("reCAPTCHA checkbox", present, { timeout: WIDGET_TIMEOUT, polling: 50 }, Login.anchorCheckbox)
     yield* anchor.clickElement("reCAPTCHA checkbox", firstMatch, Login.anchorCheckbox)
-    const reaction = yield* page.waitFor(
-      "reCAPTCHA reaction",
-      captchaReaction,
-      { timeout: WIDGET_TIMEOUT, polling: 50 },
-      Login.submit,
-      Login.challengeFrameUrl
-    )
+    const reaction = yield* page.until("reCAPTCHA reaction", { timeout: WIDGET_TIMEOUT, polling: 50 }, "captchaReaction", Login.submit, Login.challengeFrameUrl)
     if (reaction === "solved") return "trusted" as const
 
     const apiKey = Option.fromNullishOr(credentials.captchaApiKey).pipe(Option.orElse(() => deps.defaultApiKey))
@@ -299,26 +204,17 @@ const solveCaptcha = (page: PageHandle, credentials: Credentials, deps: LoginDep
     return yield* Effect.fail(primary ?? fail("recaptcha_failed", "no captcha strategy succeeded"))
   })
 
+const PROMPTS = { containers: Session.promptContainers, buttons: Session.promptButtons, texts: Session.promptButtonTexts }
+
 /** Closes first-run prompts ("Got it", "Continue"…) by clicking them — never by deleting DOM. */
 const dismissPrompts = (page: PageHandle) =>
   Effect.gen(function*() {
     for (let i = 0; i < 3; i++) {
-      const clicked = yield* page.clickElement(
-        "first-run prompt",
-        promptButton,
-        Session.promptContainers,
-        Session.promptButtons,
-        Session.promptButtonTexts
-      )
+      const clicked = yield* page.click("first-run prompt", "promptButton", PROMPTS)
       if (!clicked) return
-      yield* page.waitFor(
-        "prompt closed",
-        promptsClosed,
-        { timeout: Duration.seconds(5), polling: 50 },
-        Session.promptContainers,
-        Session.promptButtons,
-        Session.promptButtonTexts
-      ).pipe(Effect.ignore)
+      yield* page.until("prompt closed", { timeout: Duration.seconds(5), polling: 50 }, "promptsClosed", PROMPTS).pipe(
+        bestEffort("login:app-ready", "a first-run prompt to close")
+      )
     }
   })
 
@@ -355,15 +251,15 @@ export const login = (
     // A still-valid identity session signs straight back in (silent SSO): nothing to type.
     if (classify(before, deps.urls) === "logged_in") return { method: "existing_session" as const }
 
-    yield* page.waitFor("login form", present, { timeout: PAGE_TIMEOUT, polling: 50 }, Login.username).pipe(
+    yield* page.until("login form", { timeout: PAGE_TIMEOUT, polling: 50 }, "present", Login.username).pipe(
       Effect.catchTag("WaitTimedOut", () => Effect.fail(fail("page_load_error", "Login form fields not found. Page may have changed.")))
     )
-    yield* page.waitFor("password field", present, { timeout: Duration.seconds(5), polling: 50 }, Login.password).pipe(
+    yield* page.until("password field", { timeout: Duration.seconds(5), polling: 50 }, "present", Login.password).pipe(
       Effect.catchTag("WaitTimedOut", () => Effect.fail(fail("page_load_error", "Login form fields not found. Page may have changed.")))
     )
     yield* setPhase("login:credentials")
-    yield* page.typeIntoElement("Username", credentials.username, { clear: true }, firstMatch, Login.username)
-    yield* page.typeIntoElement("Password", Redacted.value(credentials.password), { clear: true }, firstMatch, Login.password)
+    yield* page.type("Username", credentials.username, { clear: true }, "firstMatch", Login.username)
+    yield* page.type("Password", Redacted.value(credentials.password), { clear: true }, "firstMatch", Login.password)
 
     const method = yield* solveCaptcha(page, credentials, deps).pipe(
       Effect.catchTag("WaitTimedOut", (e) => Effect.fail(fail("recaptcha_failed", `reCAPTCHA did not respond (${e.what})`)))
@@ -373,21 +269,17 @@ export const login = (
     yield* waitSubmitEnabled(page, BUTTON_TIMEOUT).pipe(
       Effect.catchTag("WaitTimedOut", () => Effect.fail(fail("login_button_not_found", "LOGIN button still disabled after reCAPTCHA")))
     )
-    yield* page.clickElement("LOGIN", firstMatch, Login.submit)
+    yield* page.click("LOGIN", "firstMatch", Login.submit)
 
-    const outcome = yield* page.waitFor(
+    const outcome = yield* page.until(
       "login outcome",
-      loginOutcome,
       { timeout: OUTCOME_TIMEOUT, polling: 100 },
-      Session.unauthorizedTexts,
-      Session.toolbar,
-      Session.userButton,
-      Login.username,
+      "loginOutcome",
+      SESSION_MARKERS,
       appHosts(deps.urls),
-      Login.forbiddenTitle,
       Login.invalidCredentialTexts,
       Login.captchaRejectedTexts
-    ).pipe(Effect.catchTag("WaitTimedOut", () => Effect.succeed("timeout")))
+    ).pipe(Effect.catchTag("WaitTimedOut", () => Effect.succeed("timeout" as const)))
 
     // The identity host answered the LOGIN (whatever it said), and the app host if we landed there.
     const landedOn = targetOfHost(URL.parse(page.url())?.host ?? "", deps.urls)
@@ -416,21 +308,7 @@ export const login = (
     }
 
     yield* setPhase("login:app-ready")
-    yield* page.waitFor(
-      "app ready after login",
-      settledVerdict,
-      { timeout: PAGE_TIMEOUT, polling: 50 },
-      Session.unauthorizedTexts,
-      Session.toolbar,
-      Session.userButton,
-      Login.username,
-      appHosts(deps.urls),
-      deps.urls.identity.host,
-      Login.forbiddenTitle
-    ).pipe(Effect.ignore)
+    yield* settled(page, deps.urls, "app ready after login", PAGE_TIMEOUT).pipe(bestEffort("login:app-ready", "the app to be ready after login"))
     yield* dismissPrompts(page)
     return { method }
-  }).pipe(
-    Effect.catchTag("BrowserError", (e) => Effect.fail(browserFailure(e))),
-    Effect.withSpan("PortalDriver.login")
-  )
+  }).pipe(Effect.catchTag("BrowserError", (e) => Effect.fail(browserFailure(e))))

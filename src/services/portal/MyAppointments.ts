@@ -13,14 +13,13 @@ import { Duration, Effect, Schedule } from "effect"
 import { openSync, readSync, closeSync } from "node:fs"
 import { PortalChanged, PortalRejected, PortalUnavailable } from "../../domain/Errors.ts"
 import type { BrowserError, DownloadedFile, PageHandle, WaitTimedOut } from "../Browser.ts"
+import type { RowsRead } from "../page/AppointmentListRuntime.ts"
 import type { PortalUrls } from "../PortalConfig.ts"
 import { MyAppointments, Paths } from "../PortalSelectors.ts"
 import { debugNote, debugStep } from "./Debug.ts"
 import { classify, facts, failLoggedOutOr, LoggedOut, openApp } from "./PageState.ts"
 import { type ListRows, millis, type ScrollTuning, scrollUntil } from "./ListSignals.ts"
-import { setPhase } from "./Phase.ts"
-
-type Sel = typeof MyAppointments
+import { type FlowPhase, gaveUp, setPhase } from "./Phase.ts"
 
 /** What a My Appointments flow can fail with before the session actor translates it. */
 export type FlowError = BrowserError | WaitTimedOut | LoggedOut | PortalUnavailable | PortalChanged | PortalRejected
@@ -100,98 +99,7 @@ export const spreadsheetFormat = (head: Uint8Array): "xlsx" | "xls" | null => {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Page functions (run inside Chrome: self-contained, selectors passed as arguments)
-
-interface ListState {
-  readonly state: "ready" | "empty" | "absent"
-  readonly rows: number
-}
-
-/**
- * The list is ready once it has rows, or once the page has been quiet (no pending request, no
- * spinner) for `quietMs` — then it is an empty list, an "empty" message, or absent.
- */
-const listReady = (s: Sel, quietMs: number): ListState | null => {
-  const w = window as unknown as {
-    getAllAngularTestabilities?: () => Array<{ isStable(): boolean }>
-    __emodalApiApptQuiet?: number | null
-  }
-  const list = document.querySelector(s.list)
-  const rows = list === null
-    ? 0
-    : Array.from(list.querySelectorAll(s.row)).filter((r) => r.querySelector(s.checkbox) !== null).length
-  if (list !== null && rows > 0) return { state: "ready", rows }
-  let busy = false
-  try {
-    busy = typeof w.getAllAngularTestabilities === "function" && !w.getAllAngularTestabilities().every((t) => t.isStable())
-  } catch {
-    busy = false
-  }
-  if (!busy) busy = Array.from(document.querySelectorAll(s.spinner)).some((e) => e.getClientRects().length > 0)
-  const now = performance.now()
-  if (busy) {
-    w.__emodalApiApptQuiet = null
-    return null
-  }
-  if (w.__emodalApiApptQuiet === undefined || w.__emodalApiApptQuiet === null) {
-    w.__emodalApiApptQuiet = now
-    return null
-  }
-  if (now - w.__emodalApiApptQuiet < quietMs) return null
-  if (list !== null) return { state: "empty", rows: 0 }
-  const text = (document.body?.innerText ?? "").toLowerCase()
-  return { state: s.emptyTexts.some((t) => text.includes(t)) ? "empty" : "absent", rows: 0 }
-}
-
-interface RowsRead {
-  readonly present: boolean
-  /** Per row: the ids it can be matched by (row attributes, checkbox value, the appointment # cell). */
-  readonly ids: ReadonlyArray<ReadonlyArray<string>>
-  readonly checked: ReadonlyArray<boolean>
-}
-
-/** Every selectable row (one with a checkbox) of the list, in order. */
-const readRows = (s: Sel): RowsRead => {
-  const list = document.querySelector(s.list)
-  if (list === null) return { present: false, ids: [], checked: [] }
-  const headers = Array.from(list.querySelectorAll(s.headerCells)).map((h) => (h.textContent ?? "").replace(/\s+/g, " ").trim())
-  const pattern = new RegExp(s.confirmationHeader, "i")
-  const column = headers.findIndex((h) => pattern.test(h))
-  const rows = Array.from(list.querySelectorAll(s.row)).filter((r) => r.querySelector(s.checkbox) !== null)
-  const ids = rows.map((r) => {
-    const out: Array<string> = []
-    const cells = Array.from(r.querySelectorAll(s.cell))
-    if (column >= 0) {
-      const cell = cells[column]
-      const text = (cell?.textContent ?? "").replace(/\s+/g, " ").trim()
-      if (text !== "") out.push(text)
-    }
-    for (const attribute of s.rowIdAttributes) {
-      const v = r.getAttribute(attribute)
-      if (v !== null && v.trim() !== "") out.push(v.trim())
-    }
-    const input = r.querySelector(s.checkbox) as HTMLInputElement | null
-    if (input !== null && input.value !== "" && input.value !== "on") out.push(input.value)
-    return out
-  })
-  const checked = rows.map((r) => {
-    const input = r.querySelector(s.checkbox) as HTMLInputElement | null
-    return input !== null && (input.getAttribute("aria-checked") ?? String(input.checked)) === "true"
-  })
-  return { present: true, ids, checked }
-}
-
-/**
- * Scrolls the window to the bottom the way the list listens for it: `scrollTo`, then a `scroll`
- * event (the browser's own arrives a frame later; the list ignores a second one while loading).
- * Clears `quietKey` (the scroll signal's quiet mark) first, so the wait that follows starts afresh.
- */
-const scrollWindowToEnd = (quietKey: string): boolean => {
-  ;(window as unknown as Record<string, unknown>)[quietKey] = null
-  window.scrollTo(0, document.documentElement.scrollHeight)
-  window.dispatchEvent(new Event("scroll"))
-  return true
-}
+// Flows (the page side is `../page/AppointmentListRuntime.ts`)
 
 /** The list's rows for the shared scroll signal (only rows with a checkbox are appointments). */
 const APPOINTMENT_ROWS: ListRows = {
@@ -200,78 +108,11 @@ const APPOINTMENT_ROWS: ListRows = {
   rows: MyAppointments.row,
   rowHas: MyAppointments.checkbox,
   spinner: MyAppointments.spinner,
-  quietKey: "__emodalApiApptQuietSince"
+  quietKey: "appointments:scroll"
 }
-
-/** Row `index`'s `mat-checkbox` ("host") or its native input ("input"). */
-const rowCheckbox = (s: Sel, index: number, part: string): Element | null => {
-  const list = document.querySelector(s.list)
-  if (list === null) return null
-  const row = Array.from(list.querySelectorAll(s.row)).filter((r) => r.querySelector(s.checkbox) !== null)[index]
-  if (row === undefined) return null
-  return part === "host" ? (row.querySelector(s.checkboxHost) ?? row.querySelector(s.checkbox)) : row.querySelector(s.checkbox)
-}
-
-/** The header's select-all `mat-checkbox` and its aria-checked, or null. */
-const selectAllState = (s: Sel): string | null => {
-  const host = document.querySelector(s.selectAll)
-  if (host === null) return null
-  const input = host.querySelector(s.checkbox)
-  return input?.getAttribute("aria-checked") ?? "false"
-}
-
-const selectAllHost = (s: Sel): Element | null => document.querySelector(s.selectAll)
-
-/** True once exactly the rows in `want` are checked. */
-const selectionIs = (s: Sel, want: ReadonlyArray<number>): boolean => {
-  const list = document.querySelector(s.list)
-  if (list === null) return false
-  const wanted = new Set(want)
-  const rows = Array.from(list.querySelectorAll(s.row)).filter((r) => r.querySelector(s.checkbox) !== null)
-  return rows.every((r, i) => {
-    const input = r.querySelector(s.checkbox) as HTMLInputElement | null
-    const on = input !== null && (input.getAttribute("aria-checked") ?? String(input.checked)) === "true"
-    return on === wanted.has(i)
-  })
-}
-
-/** The first visible element of the first export-icon selector that has one. */
-const excelIcon = (s: Sel): Element | null => {
-  for (const selector of s.excelIcon) {
-    const found = Array.from(document.querySelectorAll(selector)).find((e) => e.getClientRects().length > 0)
-    if (found !== undefined) return found
-  }
-  return null
-}
-
-/** Marks the snack bars already shown, so only one raised by the export click counts. */
-const armExportWatch = (s: Sel): boolean => {
-  for (const e of Array.from(document.querySelectorAll(s.snackBar))) e.setAttribute("data-emodal-api-seen", "1")
-  ;(window as unknown as { __emodalApiExportArmed?: boolean }).__emodalApiExportArmed = true
-  return true
-}
-
-type ExportProblem = { readonly kind: "snack"; readonly text: string } | { readonly kind: "gone" }
-
-/**
- * After the export click: a new snack bar (the portal refused), or the list replaced by another
- * page. Puppeteer re-runs a wait in the new document after a navigation, where the "armed" flag is
- * gone: a missing list counts there on its own.
- */
-const exportProblem = (s: Sel): ExportProblem | null => {
-  if (document.readyState !== "loading" && document.querySelector(s.list) === null) return { kind: "gone" }
-  if ((window as unknown as { __emodalApiExportArmed?: boolean }).__emodalApiExportArmed !== true) return null
-  const snack = Array.from(document.querySelectorAll(s.snackBar)).find((e) =>
-    !e.hasAttribute("data-emodal-api-seen") && e.getClientRects().length > 0 && (e.textContent ?? "").trim() !== ""
-  )
-  return snack === undefined ? null : { kind: "snack", text: (snack.textContent ?? "").replace(/\s+/g, " ").trim() }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Flows
 
 /** Why the list went away: a logged-out page (the actor re-logs in), else the portal changed. */
-const listGone = (page: PageHandle, urls: PortalUrls, phase: string) =>
+const listGone = (page: PageHandle, urls: PortalUrls, phase: FlowPhase) =>
   failLoggedOutOr(page, urls, `My Appointments showed the login or 401 page during ${phase}`, new PortalChanged({ selector: MyAppointments.list, phase }))
 
 /** Opens /myappointments and waits for its list; returns the rows shown at first (0: empty list). */
@@ -279,13 +120,7 @@ export const openMyAppointments = (page: PageHandle, urls: PortalUrls, timeout: 
   Effect.gen(function*() {
     yield* setPhase("appointments:open")
     yield* openApp(page, new URL(Paths.myAppointments, urls.truckerportal).href, urls, { timeout, what: "My Appointments page" })
-    const ready = yield* page.waitFor(
-      "appointments list",
-      listReady,
-      { timeout: LIST_TIMEOUT, polling: 50 },
-      MyAppointments,
-      millis(DEFAULT_TUNING.quietPeriod)
-    )
+    const ready = yield* page.until("appointments list", { timeout: LIST_TIMEOUT, polling: 50 }, "listReady", MyAppointments, millis(DEFAULT_TUNING.quietPeriod))
     if (ready.state === "absent") {
       yield* debugStep(page, "appointments: list missing")
       return yield* listGone(page, urls, "appointments:open")
@@ -327,7 +162,7 @@ export const loadRows = (
       list: APPOINTMENT_ROWS,
       tuning: { ...DEFAULT_TUNING, ...options.tuning },
       deadline: options.deadline,
-      read: page.evaluate(readRows, MyAppointments),
+      read: page.call("appointmentRows", MyAppointments),
       count: (r) => r.ids.length,
       stop: (r): LoadResult["stop"] | null =>
         selection._tag === "count" && r.ids.length >= selection.count
@@ -335,7 +170,7 @@ export const loadRows = (
           : selection._tag === "id" && matchOf(r) >= 0
           ? "found"
           : null,
-      scroll: page.evaluate(scrollWindowToEnd, APPOINTMENT_ROWS.quietKey),
+      scroll: page.call("scrollWindowToEnd", APPOINTMENT_ROWS.quietKey),
       gone: listGone(page, urls, "appointments:scroll"),
       progress: options.onProgress === undefined
         ? undefined
@@ -362,19 +197,19 @@ const selectRows = (
   Effect.gen(function*() {
     yield* setPhase("appointments:select")
     const settled = (timeout: Duration.Duration) =>
-      page.waitFor("appointments:select", selectionIs, { timeout, polling: 50 }, MyAppointments, want).pipe(
+      page.until("appointments:select", { timeout, polling: 50 }, "selectionIs", MyAppointments, want).pipe(
         Effect.as(true),
-        Effect.catchTag("WaitTimedOut", () => Effect.succeed(false))
+        Effect.catchTag("WaitTimedOut", () => gaveUp("appointments:select", "the checkboxes to take their state").pipe(Effect.as(false)))
       )
     if (useSelectAll) {
-      const header = yield* page.evaluate(selectAllState, MyAppointments)
+      const header = yield* page.call("selectAllState", MyAppointments)
       if (header !== null && header !== "true") {
-        yield* page.clickElement("select-all checkbox", selectAllHost, MyAppointments)
+        yield* page.click("select-all checkbox", "selectAllHost", MyAppointments)
         yield* settled(CHECK_TIMEOUT)
       }
     }
     for (let round = 1; round <= SELECT_ATTEMPTS; round++) {
-      const rows = yield* page.evaluate(readRows, MyAppointments)
+      const rows = yield* page.call("appointmentRows", MyAppointments)
       if (!rows.present) return yield* listGone(page, urls, "appointments:select")
       const wanted = new Set(want)
       const wrong = rows.checked.flatMap((on, i) => (on === wanted.has(i) ? [] : [i]))
@@ -382,12 +217,12 @@ const selectRows = (
       if (round > 1) yield* debugNote("appointments: checkboxes not yet as wanted", { round, rows: wrong.length })
       const part = round === 2 ? "input" : "host"
       for (const index of wrong) {
-        const clicked = yield* page.clickElement(`appointment checkbox ${index}`, rowCheckbox, MyAppointments, index, part)
+        const clicked = yield* page.click(`appointment checkbox ${index}`, "rowCheckbox", MyAppointments, index, part)
         if (!clicked) return yield* listGone(page, urls, "appointments:select")
       }
       yield* settled(CHECK_TIMEOUT)
     }
-    const rows = yield* page.evaluate(readRows, MyAppointments)
+    const rows = yield* page.call("appointmentRows", MyAppointments)
     const wanted = new Set(want)
     if (rows.present && rows.checked.every((on, i) => on === wanted.has(i))) return rows
     yield* debugStep(page, "appointments: checkboxes refused their state")
@@ -417,7 +252,7 @@ const readHead = (path: string) =>
  */
 const watchExport = (page: PageHandle, urls: PortalUrls, timeout: Duration.Duration): Effect.Effect<never, FlowError> =>
   Effect.gen(function*() {
-    const problem = yield* page.waitFor("appointments:export", exportProblem, { timeout, polling: 100 }, MyAppointments).pipe(
+    const problem = yield* page.until("appointments:export", { timeout, polling: 100 }, "exportProblem", MyAppointments).pipe(
       Effect.retry({ while: (e) => e._tag === "BrowserError" && !e.disconnected, schedule: Schedule.spaced("100 millis"), times: 50 }),
       Effect.catchTag("WaitTimedOut", () => Effect.never)
     )
@@ -440,8 +275,8 @@ const exportSelected = (
   Effect.gen(function*() {
     yield* setPhase("appointments:export")
     const trigger = Effect.gen(function*() {
-      yield* page.evaluate(armExportWatch, MyAppointments)
-      const clicked = yield* page.clickElement("Excel export icon", excelIcon, MyAppointments)
+      yield* page.call("armExportWatch", MyAppointments)
+      const clicked = yield* page.click("Excel export icon", "excelIcon", MyAppointments)
       if (!clicked) {
         yield* debugStep(page, "appointments: export icon missing")
         return yield* new PortalChanged({ selector: MyAppointments.excelIcon.join(" | "), phase: "appointments:export" })

@@ -4,54 +4,28 @@
  * toolbar or user button, no 401 text — unlike the seed's checks, which treated an unreadable page
  * or any URL without "login" as healthy.
  */
-import { Data, Duration, Effect } from "effect"
+import { Clock, Data, Duration, Effect } from "effect"
 import { PortalUnavailable } from "../../domain/Errors.ts"
 import type { PortalTarget } from "../../domain/Operations.ts"
-import type { BrowserError, NavigationResult, PageHandle } from "../Browser.ts"
-import { WaitTimedOut } from "../Browser.ts"
+import type { BrowserError, NavigationResult, PageHandle, WaitTimedOut } from "../Browser.ts"
+import type { PageFacts, SessionMarkers } from "../page/SessionRuntime.ts"
 import type { PortalUrls } from "../PortalConfig.ts"
 import { contactFailed, contactOk, type ContactOutcome, reportContact, targetOfHost } from "../PortalHealth.ts"
 import { Login, Session } from "../PortalSelectors.ts"
+import type { AppPage } from "./Phase.ts"
 
 /** The portal logged this session out (401 page, or bounced to the login page). Internal. */
 export class LoggedOut extends Data.TaggedError("LoggedOut")<{ readonly detail: string }> {}
 
-export interface PageFacts {
-  readonly host: string
-  readonly path: string
-  readonly title: string
-  readonly unauthorized: boolean
-  readonly loggedInMarkers: boolean
-  readonly loginForm: boolean
-  readonly angularStable: boolean
-  readonly readyState: string
-}
+export type { PageFacts } from "../page/SessionRuntime.ts"
 
-/** Page function: the facts above, read in one round trip. */
-const readFacts = (
-  unauthorizedTexts: ReadonlyArray<string>,
-  toolbar: string,
-  userButton: string,
-  username: string
-): PageFacts => {
-  const text = (document.body?.innerText ?? "").toLowerCase()
-  const w = window as unknown as { getAllAngularTestabilities?: () => Array<{ isStable(): boolean }> }
-  let stable = true
-  try {
-    stable = typeof w.getAllAngularTestabilities === "function" ? w.getAllAngularTestabilities().every((t) => t.isStable()) : true
-  } catch {
-    stable = true
-  }
-  return {
-    host: location.host,
-    path: location.pathname,
-    title: document.title,
-    unauthorized: unauthorizedTexts.some((t) => text.includes(t)),
-    loggedInMarkers: document.querySelector(toolbar) !== null || document.querySelector(userButton) !== null,
-    loginForm: document.querySelector(username) !== null,
-    angularStable: stable,
-    readyState: document.readyState
-  }
+/** The markers of the portal's pages that the page runtime's session checks read. */
+export const SESSION_MARKERS: SessionMarkers = {
+  unauthorizedTexts: Session.unauthorizedTexts,
+  toolbar: Session.toolbar,
+  userButton: Session.userButton,
+  loginUsername: Login.username,
+  forbiddenTitle: Login.forbiddenTitle
 }
 
 export type LoginState = "logged_in" | "logged_out" | "unknown"
@@ -65,10 +39,10 @@ export const classify = (facts: PageFacts, urls: PortalUrls): LoginState => {
   return "unknown"
 }
 
-export const facts = (page: PageHandle): Effect.Effect<PageFacts, BrowserError> =>
-  page.evaluate(readFacts, Session.unauthorizedTexts, Session.toolbar, Session.userButton, Login.username)
+/** The page's facts, read in one round trip. */
+export const facts = (page: PageHandle): Effect.Effect<PageFacts, BrowserError> => page.call("pageFacts", SESSION_MARKERS)
 
-/** The login state of whatever the page shows now: one evaluate, no navigation. */
+/** The login state of whatever the page shows now: one round trip, no navigation. */
 export const probe = (page: PageHandle, urls: PortalUrls): Effect.Effect<LoginState, BrowserError> =>
   Effect.map(facts(page), (f) => classify(f, urls))
 
@@ -84,33 +58,9 @@ export const failLoggedOutOr = <E>(
 ): Effect.Effect<never, LoggedOut | E | BrowserError> =>
   Effect.flatMap(probe(page, urls), (state) => Effect.fail(state === "logged_out" ? new LoggedOut({ detail: loggedOutDetail }) : otherwise))
 
-/** Page function for waits: a verdict once the page settles as an app page, a 401 or a login page. */
-export const settledVerdict = (
-  unauthorizedTexts: ReadonlyArray<string>,
-  toolbar: string,
-  userButton: string,
-  username: string,
-  hosts: ReadonlyArray<string>,
-  identityHost: string,
-  forbidden: string
-): string | null => {
-  if (document.readyState === "loading") return null
-  if (new RegExp(forbidden, "i").test(document.title)) return "forbidden"
-  const text = (document.body?.innerText ?? "").toLowerCase()
-  if (unauthorizedTexts.some((t) => text.includes(t))) return "logged_out"
-  if (document.querySelector(username) !== null || location.host === identityHost) return "logged_out"
-  if (!hosts.includes(location.host)) return null
-  if (document.querySelector(toolbar) === null && document.querySelector(userButton) === null) return null
-  const w = window as unknown as { getAllAngularTestabilities?: () => Array<{ isStable(): boolean }> }
-  try {
-    if (typeof w.getAllAngularTestabilities === "function" && !w.getAllAngularTestabilities().every((t) => t.isStable())) {
-      return null
-    }
-  } catch {
-    // no testability API: the markers are enough
-  }
-  return "ready"
-}
+/** Waits until the page settles as a ready app page, a 401 or login page, or a 403. */
+export const settled = (page: PageHandle, urls: PortalUrls, what: string, timeout: Duration.Duration) =>
+  page.until(what, { timeout, polling: 50 }, "settledVerdict", SESSION_MARKERS, appHosts(urls), urls.identity.host)
 
 // ---------------------------------------------------------------------------------------------
 // What a navigation says about the portal's hosts (reported to PortalHealth)
@@ -168,8 +118,8 @@ export const gotoReported = (
 
 export interface OpenOptions {
   readonly timeout: Duration.Duration
-  /** Names the step in errors ("keep-alive page", "containers page"). */
-  readonly what: string
+  /** Names the page in errors (their phase). */
+  readonly what: AppPage
 }
 
 /**
@@ -183,7 +133,7 @@ export const openApp = (
   options: OpenOptions
 ): Effect.Effect<void, LoggedOut | PortalUnavailable | BrowserError | WaitTimedOut> =>
   Effect.gen(function*() {
-    const started = Date.now()
+    const started = yield* Clock.currentTimeMillis
     const nav = yield* gotoReported(page, urls, url, { timeout: options.timeout, waitUntil: "domcontentloaded" }).pipe(
       Effect.catchTag("BrowserError", (e): Effect.Effect<never, BrowserError | PortalUnavailable> =>
         e.disconnected || !/net::ERR_/.test(e.detail)
@@ -193,19 +143,8 @@ export const openApp = (
     if (nav.status !== null && nav.status >= 500) {
       return yield* new PortalUnavailable({ detail: `${options.what} answered HTTP ${nav.status}`, httpStatus: nav.status, phase: options.what })
     }
-    const remaining = Duration.max(Duration.millis(1000), Duration.subtract(options.timeout, Duration.millis(Date.now() - started)))
-    const verdict = yield* page.waitFor(
-      options.what,
-      settledVerdict,
-      { timeout: remaining, polling: 50 },
-      Session.unauthorizedTexts,
-      Session.toolbar,
-      Session.userButton,
-      Login.username,
-      appHosts(urls),
-      urls.identity.host,
-      Login.forbiddenTitle
-    )
+    const elapsed = (yield* Clock.currentTimeMillis) - started
+    const verdict = yield* settled(page, urls, options.what, Duration.max(Duration.seconds(1), Duration.subtract(options.timeout, Duration.millis(elapsed))))
     if (verdict === "logged_out") return yield* new LoggedOut({ detail: `${options.what} showed the login or 401 page` })
     if (verdict === "forbidden") {
       return yield* new PortalUnavailable({ detail: `${options.what} answered 403 Forbidden`, httpStatus: 403, phase: options.what })

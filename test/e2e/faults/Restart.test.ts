@@ -63,6 +63,9 @@ const story = ({ databaseUrl, full }: Scenario) =>
     const up = (what: string) => Effect.andThen(startService(env), (child) => Effect.as(serviceUp(port, what), child))
 
     let service = yield* up("first start")
+    // /health reports the store the process runs on (PortalLayer wires the store's check).
+    const health = yield* request(port, "GET", "/health")
+    assert.deepInclude(health.body.checks.store, { status: "ok", backend: url === undefined ? "sqlite" : "postgres" })
     // A workflow waiting for its truck plate.
     const waiting = yield* post("/check_appointments", { ...login, ...fields })
     assert.strictEqual(waiting.status, 400, JSON.stringify(waiting.body))

@@ -22,7 +22,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("SIGKILL of the whole
       const { username } = yield* newAccount("svc-kill", { captchaMode: "token", containerCount: 5 })
       const dir = yield* tempDataDir
       const port = yield* freePort
-      const env = { ...simulatorEnv(sim, dir), PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "Error", SNAPSHOT_KEY: "svc-kill-snapshot-key-0123" }
+      const env = { ...simulatorEnv(sim, dir), PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "Error", SNAPSHOT_KEY: "svc-kill-snapshot-key-0123", DRAIN_DELAY: "0 seconds" }
       const chromeRoot = join(dir, "chrome")
       const ours = () => Processes.processesWithMarker(`--user-data-dir=${chromeRoot}/`).length
 

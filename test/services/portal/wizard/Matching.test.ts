@@ -8,7 +8,7 @@ import {
   normalPlate,
   ownChassisTarget,
   pickPlateIndex
-} from "../../../src/services/portal/Wizard.ts"
+} from "../../../../src/services/portal/wizard/Matching.ts"
 
 describe("wizard matching rules", () => {
   const terminals = ["ITS Long Beach", "TraPac LLC - Los Angeles", "Everport Terminal Services - Los Angeles", "Pier A - Long Beach"]
