@@ -51,6 +51,10 @@ export const request = (port: number, method: string, path: string, body?: unkno
     return { status: r.status, body: await r.json() as any }
   }).pipe(Effect.orElseSucceed((): Answer => ({ status: 0, body: undefined })))
 
-/** Waits until the service on `port` answers /health. */
+/**
+ * Waits until the service on `port` answers /health. A boot (Node loading the service, the store
+ * migrated, orphans of a SIGKILLed run reaped) took 7-14 s on the 2-core machine under a load of
+ * 10, and once over 30 s after a SIGKILL: the deadline is 60 s.
+ */
 export const serviceUp = (port: number, what = "service up") =>
-  eventually(what, request(port, "GET", "/health"), (r) => r.status === 200, 30_000)
+  eventually(what, request(port, "GET", "/health"), (r) => r.status === 200, 60_000)

@@ -17,17 +17,17 @@ export interface StoreCheckShape {
 }
 
 export class StoreCheck extends Context.Service<StoreCheck, StoreCheckShape>()("emodal-api/services/health/StoreCheck") {
-  /** What a service without a store reports. */
+  /** What a composition without a SQL store reports (the service itself always has one). */
   static readonly notConfiguredCheck: StoreCheckShape = {
     check: Effect.succeed({
       status: "not_configured",
-      detail: "the service keeps its state in memory (no SQL store is wired)",
+      detail: "no SQL store in this composition",
       backend: null,
       latency_ms: null
     })
   }
 
-  /** The service runs without a store (today's wiring). */
+  /** For a composition without a SQL store. */
   static readonly notConfigured: Layer.Layer<StoreCheck> = Layer.succeed(StoreCheck, StoreCheck.of(StoreCheck.notConfiguredCheck))
 
   /** The check of `store`: a ping on every check, bounded by PING_WITHIN, naming its backend and latency. */
