@@ -9,10 +9,11 @@
  * directly), appointments (check_appointments end to end), containers (2,000 rows), memory (PSS of
  * Chrome trees + the service at 1/5/10 sessions per CHROME_PROFILE and BROWSER_ISOLATION),
  * concurrency (10 sessions working at once), store (the SQL store's overhead per operation on SQLite
- * and Postgres, see bench/store.ts).
+ * and Postgres, see bench/store.ts), restart (10 sessions and workflows through SIGTERM and SIGKILL)
+ * and killtest (keyed bookings with the service SIGKILLed at random points), see bench/restart.ts.
  */
 import { Duration, Effect, Layer, Logger, Redacted, References } from "effect"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
 import { Simulator, type SimulatorShape } from "@emodal/simulator"
@@ -23,6 +24,7 @@ import * as Processes from "../src/services/Processes.ts"
 import { SessionPool } from "../src/services/SessionPool.ts"
 import { PortalDriver } from "../src/services/PortalDriver.ts"
 import { bookingValue } from "../src/services/portal/containers/ContainerDetail.ts"
+import { killSection, restartSection } from "./restart.ts"
 import { storeSection } from "./store.ts"
 import { coreLayer, credentials } from "../test/utils/ProductHarness.ts"
 
@@ -88,6 +90,11 @@ const stats = (section: string, metric: string, samples: ReadonlyArray<number>, 
   }
   rows.push(row)
   return row
+}
+
+/** A single figure (a count) as a row, with its target. */
+const count = (section: string, metric: string, value: number, options: { readonly unit: string; readonly target?: string; readonly met?: boolean; readonly note?: string }) => {
+  rows.push({ section, metric, runs: 1, p50: value, ...options })
 }
 
 const quiet = Layer.mergeAll(Logger.layer([]), Layer.succeed(References.MinimumLogLevel, "Error"))
@@ -371,7 +378,9 @@ const program = Effect.gen(function*() {
     ["concurrency", concurrencySection()],
     ["store", storeSection(stats, (section, metric, why) => {
       rows.push({ section, metric: `${metric}: NOT RUN (${why})`, runs: 0, p50: Number.NaN, unit: "" })
-    })]
+    })],
+    ["restart", restartSection(stats, count)],
+    ["killtest", killSection(count)]
   ]
   for (const [name, run] of sections) {
     if (!wants(name)) continue
@@ -393,16 +402,23 @@ const program = Effect.gen(function*() {
     target: r.target === undefined ? "" : `${r.target} ${r.met === true ? "✔" : "✘"}`
   })))
   for (const r of rows) if (r.note !== undefined || r.seed !== undefined) console.log(`- ${r.metric}: ${[r.note, r.seed === undefined ? undefined : `seed: ${r.seed}`].filter(Boolean).join("; ")}`)
+  // With BENCH_ONLY, the rows of the sections not run now are kept from the previous results.
+  const file = new URL("./results.json", import.meta.url)
+  const ran = new Set(sections.map(([name]) => name).filter(wants))
+  const kept: ReadonlyArray<Row> = only.size === 0 || !existsSync(file)
+    ? []
+    : ((JSON.parse(readFileSync(file, "utf8")) as { readonly rows?: ReadonlyArray<Row> }).rows ?? []).filter((r) => !ran.has(r.section))
+  const all = [...kept, ...rows]
   const results = {
     generated_at: new Date().toISOString(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     cpus: cpus().length,
-    rows,
-    targets_missed: rows.filter((r) => r.met === false).map((r) => `${r.metric}: ${r.p50} ${r.unit} (target ${r.target})`)
+    rows: all,
+    targets_missed: all.filter((r) => r.met === false).map((r) => `${r.metric}: ${r.p50} ${r.unit} (target ${r.target})`)
   }
-  writeFileSync(new URL("./results.json", import.meta.url), JSON.stringify(results, null, 2) + "\n")
-  console.log("\nwritten to bench/results.json")
+  writeFileSync(file, JSON.stringify(results, null, 2) + "\n")
+  console.log(`\nwritten to bench/results.json${kept.length > 0 ? ` (${kept.length} rows of other sections kept from the previous run)` : ""}`)
 }).pipe(
   Effect.scoped,
   Effect.provide(Simulator.layer({ port: 0, solveDelay: 0, pageLatency: 0, batchLatency: `${BATCH_LATENCY_MS} millis` })),

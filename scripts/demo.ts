@@ -67,6 +67,12 @@ const program = Effect.gen(function*() {
     Effect.sync(() => {
       console.error(e.message)
       process.exitCode = 2
+    })),
+  // The store (SQLite file or Postgres) could not be opened or migrated at boot: one line naming it.
+  Effect.catchTag("StorageUnavailable", (e) =>
+    Effect.sync(() => {
+      console.error(`The service's store is unavailable at boot (${e.operation}): ${e.detail}`)
+      process.exitCode = 1
     }))
 )
 

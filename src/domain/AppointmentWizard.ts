@@ -120,6 +120,9 @@ export const MakeAppointmentResponse = Schema.Struct({
   appointment_details: described(Schema.Record(Schema.String, Schema.Unknown), "What was booked: the wizard fields, the time and the confirmation number."),
   selected_truck_plate: opt(Text("The plate the wizard selected.")),
   debug_bundle_url: DebugBundleField,
-  idempotent_replay: opt(Flag("True when this is the stored answer of an earlier request with the same idempotency key."))
+  idempotent_replay: opt(Flag("True when this is the stored answer of an earlier request with the same idempotency key.")),
+  reconciled: opt(Flag(
+    "True when the booking's Submit lost its answer (the service stopped) and this outcome was found afterwards — recorded, or in My Appointments; Submit was not clicked again."
+  ))
 }).annotate({ identifier: "MakeAppointmentResponse", description: "The confirmed booking." })
 export type MakeAppointmentResponse = typeof MakeAppointmentResponse.Type

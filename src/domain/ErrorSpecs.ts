@@ -200,6 +200,14 @@ export const ErrorSpecs: Specs = {
       `Phase 2 failed - Truck plate: '${e.plate}' is not one of the ${e.offeredCount} truck plates the portal offers for this trucking company`,
     message: () => "Nothing was submitted. Retry with appointment_session_id and one of available_options as truck_plate (\"\" takes the first)"
   },
+  BookingOutcomeUnknown: {
+    status: () => 409,
+    retryable: false,
+    errorType: "booking_outcome_unknown",
+    error: (e) => `The outcome of an earlier Submit of this booking is unknown: check My Appointments for ${e.check}`,
+    message: () =>
+      "Submit is not clicked again for it. If My Appointments lists it, it is booked; if not, book it with a new workflow (and a new idempotency key)"
+  },
   StorageFailed: {
     status: () => 507,
     retryable: true,
@@ -267,6 +275,8 @@ export interface SeedErrorBody {
   readonly retry_after?: number
   readonly details?: string
   readonly debug_bundle_url?: string
+  /** BookingOutcomeUnknown: what to look for in My Appointments. */
+  readonly check?: string
 }
 
 export const toSeedBody = (e: PortalError): SeedErrorBody => {
@@ -289,6 +299,9 @@ export const toSeedBody = (e: PortalError): SeedErrorBody => {
     case "PortalRejected":
     case "AppointmentPhaseFailed":
       if (e.availableOptions !== undefined) extra.available_options = e.availableOptions
+      break
+    case "BookingOutcomeUnknown":
+      extra.check = e.check
       break
     case "TruckPlateNotOffered":
       extra.field = "truck_plate"

@@ -192,6 +192,17 @@ export class TruckPlateNotOffered extends Schema.TaggedError<TruckPlateNotOffere
   offeredCount: Schema.Int
 }) {}
 
+/**
+ * A booking's Submit was clicked and its answer was lost (the service stopped before recording
+ * it), and My Appointments shows no appointment matching it — or could not be read to its end —
+ * so whether it was booked cannot be told. Submit is never clicked again for it: `check` names
+ * the appointment to look for in My Appointments (container or booking, time, truck plate).
+ */
+export class BookingOutcomeUnknown extends Schema.TaggedError<BookingOutcomeUnknown>()("BookingOutcomeUnknown", {
+  ...ContextFields,
+  check: Schema.String
+}) {}
+
 /** At most this many of the portal's plates are listed in a TruckPlateNotOffered. */
 export const OFFERED_PLATES_LISTED = 20
 
@@ -251,6 +262,7 @@ export const PortalError = Schema.Union([
   OperationTimedOut,
   AppointmentPhaseFailed,
   TruckPlateNotOffered,
+  BookingOutcomeUnknown,
   StorageFailed,
   StorageUnavailable,
   InternalError

@@ -79,9 +79,12 @@ export const PortalHealthReport = Schema.Struct({
 }).annotate({ identifier: "PortalHealthReport", description: "The outcome of the latest contacts with the portal and the solver." })
 export type PortalHealthReport = typeof PortalHealthReport.Type
 
-/** /health's store check: the database of the service's state answers, or is not wired yet. */
+/** /health's store check: the SQL store of the service's state (SQLite file or Postgres) answers. */
 export const StoreCheckReport = Schema.Struct({
-  status: described(Schema.Literals(["ok", "failing", "not_configured"]), "ok: the store answered a ping; failing: it did not; not_configured: the service runs without one."),
+  status: described(
+    Schema.Literals(["ok", "failing", "not_configured"]),
+    "ok: the store answered a ping; failing: it did not (operations that must write answer 503 storage_unavailable meanwhile); not_configured: a composition without a SQL store (never the service itself)."
+  ),
   detail: Text("What was checked, or why it failed (no URL, no credential)."),
   backend: described(Schema.NullOr(Schema.Literals(["sqlite", "postgres"])), "The store's backend, when there is one."),
   latency_ms: described(Schema.NullOr(Schema.Finite), "How long the ping took, when it answered.")
@@ -137,7 +140,7 @@ export const HealthResponse = Schema.Struct({
     refresh_failures_total: Count("Refreshes that failed since start."),
     crashes_total: Count("Chrome crashes since start.")
   }).annotate({ description: "The session pool's figures." }),
-  appointment_workflows: Count("Appointment workflows held (resumable)."),
+  appointment_workflows: Count("Appointment workflows held (resumable); the last known figure while the store is unavailable."),
   uptime_seconds: Count("Seconds since the service started."),
   portal: PortalHealthReport,
   reasons: described(Schema.Array(Schema.String), "Why the service is degraded, one sentence per failing check (empty while healthy)."),
@@ -145,6 +148,6 @@ export const HealthResponse = Schema.Struct({
     store: StoreCheckReport,
     solver: SolverCheckReport,
     pool: PoolCheckReport
-  }).annotate({ description: "The store, the captcha solver and the pool's pressure." })
+  }).annotate({ description: "The SQL store (workflows, idempotency keys, the session registry, snapshots), the captcha solver and the pool's pressure." })
 }).annotate({ identifier: "HealthResponse", description: "The seed's health fields plus pool figures, the portal's recent contacts and the service's checks." })
 export type HealthResponse = typeof HealthResponse.Type

@@ -293,6 +293,19 @@ export const TruckPlateNotOffered = seedError(E.TruckPlateNotOffered, {
   }
 })
 
+export const BookingOutcomeUnknown = seedError(E.BookingOutcomeUnknown, {
+  status: 409,
+  identifier: "BookingOutcomeUnknownError",
+  description:
+    "BookingOutcomeUnknown: an earlier Submit of this booking (same idempotency key, or same workflow) lost its answer when the service stopped, and My Appointments shows no matching appointment; Submit is never clicked again for it. `check` names what to look for in My Appointments.",
+  errorTypes: ["booking_outcome_unknown"],
+  fields: {
+    check: described(Schema.String, "The appointment to look for in My Appointments: container or booking, time, truck plate.")
+  },
+  encode: Specs.toSeedBody,
+  decode: (b) => new E.BookingOutcomeUnknown({ ...contextOf(b), check: b.check ?? "" })
+})
+
 // ---------------------------------------------------------------------------------------------
 // Server-side
 
@@ -407,6 +420,7 @@ const AllErrors: ReadonlyArray<Schema.Codec<E.PortalError | Unauthorized | Route
   PortalUnavailable,
   ...AppointmentPhaseFailed,
   TruckPlateNotOffered,
+  BookingOutcomeUnknown,
   PortalRejected,
   OperationTimedOut,
   StorageFailed,

@@ -332,7 +332,15 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       get lease() {
         return chrome.current().lease
       },
-      start: run({ name: "login", kind: "login", skipLoginCheck: true, run: () => login.start(params.restoreFrom) }),
+      // A new login is snapshotted at once, in its own message: the session can come back after a
+      // crash from its first answer on (an operation queued right behind it would otherwise keep
+      // the debounced snapshot from ever being written before the crash).
+      start: run({
+        name: "login",
+        kind: "login",
+        skipLoginCheck: true,
+        run: (p) => login.start(params.restoreFrom).pipe(Effect.tap((how) => (how === "logged_in" ? writer.write(p) : Effect.void)))
+      }),
       run,
       refresh: runIfIdle({ name: "refresh", kind: "refresh", skipLoginCheck: true, retryOnLoggedOut: false, run: (p) => driver.refresh(p) }).pipe(
         Effect.map(Option.getOrElse((): RefreshOutcome => "busy"))

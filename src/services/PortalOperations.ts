@@ -5,13 +5,12 @@
  * its session through the pool and runs as one message on that session's actor; the flows
  * themselves live in `./operations/` (one module per portal area) on top of the shared `Kit`.
  */
-import { Clock, Context, Duration, Effect, Layer, Metric, Option } from "effect"
-import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed } from "../domain/Errors.ts"
+import { Clock, Context, Duration, Effect, Layer, Metric, Option, Ref } from "effect"
+import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed, StorageUnavailable } from "../domain/Errors.ts"
 import type { CloseSessionResponse, ContainerLookupRequest, GetAppointmentsRequest, GetAppointmentsResponse, GetContainersRequest, GetInfoBulkRequest, GetInfoBulkResponse, GetSessionRequest, GetSessionResponse, ListSessionsResponse, PingSessionRequest, PingSessionResponse, TimelineResponse, BookingNumberResponse } from "../domain/Operations.ts"
 import type { CleanupRequest, CleanupResponse, HealthResponse } from "../domain/Health.ts"
 import type { CheckAppointmentsRequest, CheckAppointmentsResponse, MakeAppointmentRequest, MakeAppointmentResponse } from "../domain/AppointmentWizard.ts"
 import { SERVICE_NAME, SERVICE_VERSION } from "../domain/Operations.ts"
-import { AppointmentWorkflows } from "./AppointmentWorkflows.ts"
 import { settingsPatch } from "./BrowserSession.ts"
 import { ArtifactStore } from "./ArtifactStore.ts"
 import { Idempotency } from "./Idempotency.ts"
@@ -19,9 +18,11 @@ import { PortalConfig } from "./PortalConfig.ts"
 import { PortalDriver } from "./PortalDriver.ts"
 import { PortalHealth } from "./PortalHealth.ts"
 import { SessionPool } from "./SessionPool.ts"
+import { SqlStore } from "./store/SqlStore.ts"
+import { WorkflowStore } from "./store/WorkflowStore.ts"
 import { makeOperationMetrics } from "./metrics/OperationMetrics.ts"
 import { poolCheck, reasonsOf, solverCheck } from "./health/HealthChecks.ts"
-import { StoreCheck } from "./health/StoreCheck.ts"
+import { PING_WITHIN, StoreCheck } from "./health/StoreCheck.ts"
 import { RecentErrors } from "./operator/RecentErrors.ts"
 import * as ContainerOperations from "./operations/Containers.ts"
 import { makeAppointmentOperations } from "./operations/Appointments.ts"
@@ -36,13 +37,13 @@ export interface PortalOperationsShape {
   /** Log in (or reuse the session of the same credentials) without doing anything else. */
   readonly getSession: (request: GetSessionRequest) => Effect.Effect<GetSessionResponse, PortalError>
   /** Closes a session and frees everything it held. */
-  readonly closeSession: (sessionId: string) => Effect.Effect<CloseSessionResponse, SessionNotFound>
+  readonly closeSession: (sessionId: string) => Effect.Effect<CloseSessionResponse, SessionNotFound | StorageUnavailable>
   /** Marks a session used now; optionally pins or unpins it. */
   readonly pingSession: (request: PingSessionRequest) => Effect.Effect<PingSessionResponse, SessionNotFound | BrowserCrashed>
   readonly listSessions: Effect.Effect<ListSessionsResponse>
   readonly health: Effect.Effect<HealthResponse>
   /** Deletes result files older than `max_age_hours` (default FILE_RETENTION). */
-  readonly cleanup: (request: CleanupRequest) => Effect.Effect<CleanupResponse, StorageFailed>
+  readonly cleanup: (request: CleanupRequest) => Effect.Effect<CleanupResponse, StorageFailed | StorageUnavailable>
   /** Containers to Excel; `onProgress` hears the rows loaded so far while scrolling. */
   readonly getContainers: (
     request: GetContainersRequest,
@@ -77,12 +78,15 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
       const pool = yield* SessionPool
       const artifacts = yield* ArtifactStore
       const portalHealth = yield* PortalHealth
-      // The store's check is a contributor: without one wired, the store is "not configured".
-      const storeCheck = Option.getOrElse(yield* Effect.serviceOption(StoreCheck), () => StoreCheck.notConfiguredCheck)
+      const store = yield* SqlStore
+      // /health's store check: the one wired (PortalLayer: StoreCheck.layerSql), else the same ping of this store.
+      const storeCheck = Option.getOrElse(yield* Effect.serviceOption(StoreCheck), () => StoreCheck.sqlCheck(store))
       const kit = makeKit(config, artifacts, pool, yield* PortalDriver)
-      const workflows = yield* AppointmentWorkflows
+      const workflows = yield* WorkflowStore
       const appointments = makeAppointmentOperations(kit, workflows, yield* Idempotency)
       const startedAt = yield* Clock.currentTimeMillis
+      /** The last figure the store gave: /health answers it while the store is unavailable. */
+      const lastWorkflowCount = yield* Ref.make(0)
       const { measure } = makeOperationMetrics(
         yield* Metric.MetricRegistry,
         config.metricsAccountLabel,
@@ -131,12 +135,25 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
         return { active_sessions: sessions.length, sessions }
       })
 
+      /**
+       * The workflows held, for /health: the store's figure when it answers within the store
+       * check's deadline (a down Postgres must not slow /health), else the last one it gave. Whether
+       * the store answers is the store check's to say (`checks.store`), not this figure's.
+       */
+      const workflowCount = workflows.count.pipe(
+        Effect.timeoutOption(PING_WITHIN),
+        Effect.map(Option.getOrUndefined),
+        Effect.orElseSucceed(() => undefined),
+        Effect.flatMap((n) => n === undefined ? Ref.get(lastWorkflowCount) : Effect.as(Ref.set(lastWorkflowCount, n), n))
+      )
+
       const health = Effect.gen(function*() {
         const s = yield* pool.stats
         const portal = yield* portalHealth.status
+        const [storeReport, appointmentWorkflows] = yield* Effect.all([storeCheck.check, workflowCount], { concurrency: 2 })
         const now = yield* Clock.currentTimeMillis
         const checks = {
-          store: yield* storeCheck.check,
+          store: storeReport,
           solver: solverCheck(portal, Option.isSome(config.captchaApiKey)),
           pool: poolCheck(s)
         }
@@ -163,7 +180,7 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
             refresh_failures_total: s.refreshFailuresTotal,
             crashes_total: s.crashesTotal
           },
-          appointment_workflows: yield* workflows.count,
+          appointment_workflows: appointmentWorkflows,
           uptime_seconds: Math.floor((now - startedAt) / 1000),
           portal,
           reasons,

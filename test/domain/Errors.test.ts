@@ -24,6 +24,7 @@ const samples: ReadonlyArray<E.PortalError> = [
   new E.OperationTimedOut({ operation: "get_containers", phase: "scroll", timeoutMillis: 1000 }),
   new E.AppointmentPhaseFailed({ phase: 1, step: "Terminal", reason: "option_not_found", detail: "Option 'X' not found in Terminal", availableOptions: ["A", "B"] }),
   new E.TruckPlateNotOffered({ plate: "XYZ789", offered: ["9E43369", "7X82346"], offeredCount: 2, appointmentSessionId: "appt_x", currentPhase: 2 }),
+  new E.BookingOutcomeUnknown({ check: "an appointment for MSDU1234567 at Friday 10/24/2025 18:30 - 19:30 with truck plate 7X82346", appointmentSessionId: "appt_x" }),
   new E.StorageFailed({ detail: "EACCES" }),
   new E.StorageUnavailable({ operation: "IdempotencyStore.claim", detail: "ConnectionError" }),
   new E.InternalError({ requestId: "r1" })
@@ -71,6 +72,8 @@ describe("Errors", () => {
     assert.strictEqual(byTag.get("PortalUnavailable"), 502)
     assert.strictEqual(byTag.get("OperationTimedOut"), 504)
     assert.strictEqual(byTag.get("InternalError"), 500)
+    assert.strictEqual(byTag.get("BookingOutcomeUnknown"), 409)
+    assert.strictEqual(byTag.get("StorageUnavailable"), 503)
   })
 
   it("keeps the seed's wording for appointment phase errors", () => {

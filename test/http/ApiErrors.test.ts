@@ -41,6 +41,7 @@ const samples: ReadonlyArray<E.PortalError> = [
     appointmentSessionId: "appt_x",
     currentPhase: 2
   }),
+  new E.BookingOutcomeUnknown({ check: "an appointment for MSDU1234567 at Friday 10/24/2025 18:30 - 19:30", sessionId: "sess_x", appointmentSessionId: "appt_x" }),
   new E.StorageFailed({ detail: "The result file could not be stored on the server" }),
   new E.StorageUnavailable({ operation: "", detail: "The service's database is unavailable; nothing was changed" }),
   new E.InternalError({})

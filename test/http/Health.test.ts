@@ -32,7 +32,10 @@ layer(fakeServer({ API_TOKEN: TOKEN, MAX_SESSIONS: "1", ACQUIRE_TIMEOUT: "20 sec
       assert.property(first.body.portal, "hosts")
       assert.strictEqual(first.body.status, "healthy")
       assert.deepStrictEqual(first.body.reasons, [])
-      assert.deepInclude(first.body.checks.store, { status: "not_configured", backend: null })
+      // The service's own store (the test's in-memory SQLite): it answers a ping.
+      assert.deepInclude(first.body.checks.store, { status: "ok", backend: "sqlite" })
+      assert.isNumber(first.body.checks.store.latency_ms)
+      assert.notProperty(first.body, "store", "one store report: checks.store")
       assert.deepInclude(first.body.checks.solver, { status: "unknown", server_key_configured: false, last_contact_at: null })
       assert.deepInclude(first.body.checks.pool, { status: "ok", active: 0, max_sessions: 1, free_slots: 1, waiting_for_slot: 0 })
 
@@ -90,7 +93,7 @@ layer(fakeServer({ API_TOKEN: TOKEN, MAX_SESSIONS: "1", ACQUIRE_TIMEOUT: "20 sec
 })
 
 describe("StoreCheck", () => {
-  it.effect("not configured until the store is wired", () =>
+  it.effect("not configured for a composition without a SQL store", () =>
     Effect.gen(function*() {
       const report = yield* (yield* StoreCheck).check
       assert.strictEqual(report.status, "not_configured")

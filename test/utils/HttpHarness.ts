@@ -12,7 +12,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { AllRoutes, ServerTracingOff } from "../../src/http/Routes.ts"
 import { ReadinessLifecycle } from "../../src/runtime/ServerLayer.ts"
-import { AppointmentWorkflows } from "../../src/services/AppointmentWorkflows.ts"
 import { ArtifactStore } from "../../src/services/ArtifactStore.ts"
 import { Idempotency } from "../../src/services/Idempotency.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
@@ -51,7 +50,7 @@ export const fakeServer = (env: Record<string, string> = {}) =>
     )
     const base = poolLayer({ DATA_DIR: dir, ...NO_DRAIN, ...env })
     return serve(PortalOperations.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, PortalHealth.layerTest, OperatorLayer)),
+      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, Idempotency.layer, PortalHealth.layerTest, OperatorLayer)),
       Layer.provideMerge(base)
     ))
   }))

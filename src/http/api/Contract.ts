@@ -100,7 +100,10 @@ export const accept = {
 // ---------------------------------------------------------------------------------------------
 // Errors per endpoint
 
-/** What resolving the caller's session can answer (session_id, else credentials and a login). */
+/**
+ * What resolving the caller's session can answer (session_id, else credentials and a login).
+ * StorageUnavailable: the session is not live and restoring it, or a new login, needs the store.
+ */
 export const acquisition = [
   Err.InvalidOperationInput,
   Err.SessionNotFound,
@@ -112,6 +115,7 @@ export const acquisition = [
   Err.OperationTimedOut,
   Err.PortalUnavailable,
   Err.PortalChanged,
+  Err.StorageUnavailable,
   Err.InternalError
 ] as const
 

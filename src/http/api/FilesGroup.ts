@@ -24,7 +24,7 @@ export class FilesGroup extends HttpApiGroup.make("files", { topLevel: true })
     HttpApiEndpoint.post("cleanup", "/cleanup", {
       payload: body(Health.CleanupRequest, "CleanupRequest"),
       success: Health.CleanupResponse,
-      error: [Err.InvalidOperationInput, Err.StorageFailed, Err.InternalError, ...bodied]
+      error: [Err.InvalidOperationInput, Err.StorageFailed, Err.StorageUnavailable, Err.InternalError, ...bodied]
     }).annotateMerge(docs({
       summary: "Delete old result files",
       description: "Deletes files older than `max_age_hours` (default FILE_RETENTION) and reports what it freed. Also runs hourly and at boot. The body is optional.",

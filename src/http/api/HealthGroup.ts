@@ -22,7 +22,7 @@ export class HealthGroup extends HttpApiGroup.make("health", { topLevel: true })
     }).annotateMerge(docs({
       summary: "Service health: pool figures, the portal's recent answers, the store, solver and pool checks",
       description:
-        "Answers 200 while the service runs, without API_TOKEN: the seed's fields plus pool figures; `portal`: the latest contact with each portal host (identity, ecp2, termops, truckerportal) and the captcha solver — ok or failed, when, and the failure's kind (`unreachable`, `timeout`, `http_5xx`, `forbidden`, `bad_answer`), never a URL or a credential; and `checks`: the SQL store (`not_configured` until one is wired), the captcha solver (from its latest exchange) and the pool's pressure (`saturated` while requests wait for a slot). A target is failing while its latest contact failed less than `recent_window_seconds` (5 minutes) ago. While anything fails, `status` is \"degraded\" and `reasons` says why (a later successful contact clears a portal reason). With `strict=true` a degraded service answers 503. For load balancers, GET /ready answers 503 while the service starts or drains.",
+        "Answers 200 while the service runs, without API_TOKEN: the seed's fields plus pool figures; `portal`: the latest contact with each portal host (identity, ecp2, termops, truckerportal) and the captcha solver — ok or failed, when, and the failure's kind (`unreachable`, `timeout`, `http_5xx`, `forbidden`, `bad_answer`), never a URL or a credential; and `checks`: the SQL store (a ping: `failing` while it does not answer, when operations that must write answer 503 `storage_unavailable`), the captcha solver (from its latest exchange) and the pool's pressure (`saturated` while requests wait for a slot). A target is failing while its latest contact failed less than `recent_window_seconds` (5 minutes) ago. While anything fails, `status` is \"degraded\" and `reasons` says why (a later successful contact clears a portal reason). With `strict=true` a degraded service answers 503. For load balancers, GET /ready answers 503 while the service starts or drains.",
       example: {
         response: {
           status: "healthy",
@@ -61,7 +61,7 @@ export class HealthGroup extends HttpApiGroup.make("health", { topLevel: true })
           },
           reasons: [],
           checks: {
-            store: { status: "not_configured", detail: "the service keeps its state in memory (no SQL store is wired)", backend: null, latency_ms: null },
+            store: { status: "ok", detail: "sqlite answered a ping", backend: "sqlite", latency_ms: 1 },
             solver: { status: "ok", detail: "the latest exchange worked", server_key_configured: false, last_contact_at: "2026-11-22T09:59:40.000Z" },
             pool: { status: "ok", detail: "9 free slot(s), 1 evictable session(s)", active: 1, max_sessions: 10, free_slots: 9, evictable: 1, waiting_for_slot: 0, queued_messages: 0 }
           }

@@ -153,6 +153,7 @@ export class OperationsGroup extends HttpApiGroup.make("operations", { topLevel:
         Err.PortalRejected,
         Err.WorkflowExpired,
         Err.IdempotencyConflict,
+        Err.BookingOutcomeUnknown,
         Err.StorageFailed,
         ...bodied
       ]

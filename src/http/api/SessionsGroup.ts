@@ -61,7 +61,7 @@ export class SessionsGroup extends HttpApiGroup.make("sessions", { topLevel: tru
     HttpApiEndpoint.delete("delete_session", "/sessions/:session_id", {
       params: { session_id: Schema.String.annotate({ description: "The session to close." }) },
       success: Ops.CloseSessionResponse,
-      error: [Err.InvalidOperationInput, Err.SessionNotFound, Err.InternalError]
+      error: [Err.InvalidOperationInput, Err.SessionNotFound, Err.StorageUnavailable, Err.InternalError]
     }).annotateMerge(docs({
       summary: "Close a session",
       description: "Closes its Chrome, removes its directories and its credential mapping. A request still running on it fails at once.",
@@ -70,7 +70,7 @@ export class SessionsGroup extends HttpApiGroup.make("sessions", { topLevel: tru
     HttpApiEndpoint.post("close_session", "/close_session", {
       payload: body(Ops.SessionIdRequest, "SessionIdRequest"),
       success: Ops.CloseSessionResponse,
-      error: [Err.InvalidOperationInput, Err.SessionNotFound, Err.InternalError, ...bodied]
+      error: [Err.InvalidOperationInput, Err.SessionNotFound, Err.StorageUnavailable, Err.InternalError, ...bodied]
     }).annotateMerge(docs({
       summary: "Close a session (body form)",
       description: "The route the seed's documents describe; the same as DELETE /sessions/{session_id}.",

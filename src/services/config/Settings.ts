@@ -96,7 +96,7 @@ export const Settings = {
   }),
   dataDir: setting({
     name: "DATA_DIR", defaultText: "./data", fallback: "./data", parse: nonEmpty,
-    description: "Where result files, Chrome profiles, snapshots and the generated server secret live."
+    description: "Where result files, Chrome profiles, the SQLite store (unless DATABASE_URL) and the generated server secret live."
   }),
   fileRetention: setting({
     name: "FILE_RETENTION", defaultText: "24 hours", fallback: Duration.hours(24),
@@ -105,11 +105,11 @@ export const Settings = {
   }),
   databaseUrl: setting<string | undefined>({
     name: "DATABASE_URL", defaultText: undefined, fallback: undefined, parse: postgresUrl, secret: true,
-    description: "Postgres for the service's state (workflows, idempotency, session registry, snapshots), e.g. `postgres://user:password@db:5432/emodal`. Unset: the embedded SQLite file DATABASE_FILE."
+    description: "Postgres for the service's state (appointment workflows, idempotency keys, session registry, snapshots, result-file index), e.g. `postgres://user:password@db:5432/emodal`; migrated at boot. Unset: the embedded SQLite file DATABASE_FILE."
   }),
   databaseFile: setting({
     name: "DATABASE_FILE", defaultText: "DATA_DIR/emodal.db", fallback: "emodal.db", parse: nonEmpty,
-    description: "The embedded SQLite database (WAL mode, mode 0600, created on first start); a relative path is under DATA_DIR. Ignored when DATABASE_URL is set."
+    description: "The embedded SQLite store (WAL mode, mode 0600, created and migrated on first start); a relative path is under DATA_DIR. Ignored when DATABASE_URL is set."
   }),
   apiToken: setting<string | undefined>({
     name: "API_TOKEN", defaultText: undefined, fallback: undefined, parse: secret(16), secret: true,
@@ -191,7 +191,7 @@ export const Settings = {
   }),
   snapshotKey: setting<string | undefined>({
     name: "SNAPSHOT_KEY", defaultText: undefined, fallback: undefined, parse: secret(16), secret: true,
-    description: "Key (min 16 characters) of the AES-256-GCM session snapshots that survive restarts and evictions. Unset: snapshots off."
+    description: "Key (min 16 characters) of the AES-256-GCM session snapshots (kept in the store) that survive restarts and evictions. Unset: snapshots off."
   }),
   snapshotInterval: setting({
     name: "SNAPSHOT_INTERVAL", defaultText: "5 minutes", fallback: Duration.minutes(5),

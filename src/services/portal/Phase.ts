@@ -68,6 +68,7 @@ export type RequestStep =
   | "operation"
   | "session:acquire"
   | "make_appointment:idempotency"
+  | "make_appointment:reconcile"
   | `${OperationName}:queued`
 
 /** The wizard's step `n` (1-4) as a phase. */
