@@ -44,6 +44,7 @@ const program = Effect.gen(function*() {
       HOST: "127.0.0.1",
       DATA_DIR: dataDir,
       LOG_LEVEL: "Error",
+      DRAIN_DELAY: "0 seconds",
       MAX_SESSIONS: String(SESSIONS),
       SESSION_QUEUE_LIMIT: "4",
       ACQUIRE_TIMEOUT: "5 seconds",

@@ -9,7 +9,10 @@
  * directly), appointments (check_appointments end to end), containers (2,000 rows), memory (PSS of
  * Chrome trees + the service at 1/5/10 sessions per CHROME_PROFILE and BROWSER_ISOLATION),
  * concurrency (10 sessions working at once), store (the SQL store's overhead per operation on SQLite
- * and Postgres, see bench/store.ts).
+ * and Postgres, see bench/store.ts), restart (10 sessions and workflows through SIGTERM and SIGKILL)
+ * and killtest (keyed bookings with the service SIGKILLed at random points), see bench/restart.ts;
+ * limit (the service against minimal puppeteer scripts, concurrency and its own memory, see
+ * bench/limit/).
  */
 import { Duration, Effect, Layer, Logger, Redacted, References } from "effect"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -23,6 +26,7 @@ import * as Processes from "../src/services/Processes.ts"
 import { SessionPool } from "../src/services/SessionPool.ts"
 import { PortalDriver } from "../src/services/PortalDriver.ts"
 import { bookingValue } from "../src/services/portal/containers/ContainerDetail.ts"
+import { killSection, restartSection } from "./restart.ts"
 import { storeSection } from "./store.ts"
 import { BATCH_LATENCY, type Row } from "./limit/Harness.ts"
 import { remoteSimulatorLayer } from "./limit/RemoteSimulator.ts"
@@ -80,6 +84,11 @@ const stats = (section: string, metric: string, samples: ReadonlyArray<number>, 
   }
   rows.push(row)
   return row
+}
+
+/** A single figure (a count) as a row, with its target. */
+const count = (section: string, metric: string, value: number, options: { readonly unit: string; readonly target?: string; readonly met?: boolean; readonly note?: string }) => {
+  rows.push({ section, metric, runs: 1, p50: value, ...options })
 }
 
 const quiet = Layer.mergeAll(Logger.layer([]), Layer.succeed(References.MinimumLogLevel, "Error"))
@@ -398,7 +407,9 @@ const program = Effect.gen(function*() {
     ["limit", limitSection().pipe(Effect.provide(remoteSimulatorLayer({ batchLatency: BATCH_LATENCY })))],
     ["store", storeSection(stats, (section, metric, why) => {
       rows.push({ section, metric: `${metric}: NOT RUN (${why})`, runs: 0, p50: Number.NaN, unit: "" })
-    })]
+    })],
+    ["restart", restartSection(stats, count)],
+    ["killtest", killSection(count)]
   ]
   for (const [name, run] of sections) {
     if (!wants(name)) continue
@@ -426,22 +437,24 @@ const program = Effect.gen(function*() {
     const why = WHY_MISSED.find(([prefix]) => r.metric.startsWith(prefix))?.[1]
     if (why !== undefined) rows[i] = { ...r, why_missed: why }
   }
-  // With BENCH_ONLY, the other sections' rows of the last full run are kept.
-  const previous: ReadonlyArray<Row> = only.size === 0 || !existsSync(RESULTS) ? [] : (JSON.parse(readFileSync(RESULTS, "utf8")) as { rows: Array<Row> }).rows
-  const kept = previous.filter((r) => !only.has(r.section))
+  // With BENCH_ONLY, the rows of the sections not run now are kept from the previous results.
+  const ran = new Set(sections.map(([name]) => name).filter(wants))
+  const kept: ReadonlyArray<Row> = only.size === 0 || !existsSync(RESULTS)
+    ? []
+    : ((JSON.parse(readFileSync(RESULTS, "utf8")) as { readonly rows?: ReadonlyArray<Row> }).rows ?? []).filter((r) => !ran.has(r.section))
+  const all = [...kept, ...rows]
   const results = {
     generated_at: new Date().toISOString(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     cpus: cpus().length,
-    ...(kept.length > 0 ? { note: `sections ${[...only].join(", ")} from this run; the others from the previous run` } : {}),
-    rows: [...kept, ...rows],
-    targets_missed: [...kept, ...rows].filter((r) => r.met === false).map((r) =>
+    rows: all,
+    targets_missed: all.filter((r) => r.met === false).map((r) =>
       `${r.metric}: ${r.p50} ${r.unit} (target ${r.target})${r.why_missed === undefined ? "" : ` — ${r.why_missed}`}`
     )
   }
   writeFileSync(RESULTS, JSON.stringify(results, null, 2) + "\n")
-  console.log("\nwritten to bench/results.json")
+  console.log(`\nwritten to bench/results.json${kept.length > 0 ? ` (${kept.length} rows of other sections kept from the previous run)` : ""}`)
 }).pipe(
   Effect.scoped,
   Effect.provide(Simulator.layer({ port: 0, solveDelay: 0, pageLatency: 0, batchLatency: `${BATCH_LATENCY_MS} millis` })),

@@ -69,21 +69,28 @@ const measure = (stats: Stats, label: string, target: StoreTarget) =>
     const workflows = Context.get(ctx, WorkflowStore)
     const registry = Context.get(ctx, SessionRegistry)
     const snapshots = Context.get(ctx, SnapshotStore)
-    const samples = { claim: [] as Array<number>, complete: [] as Array<number>, workflow: [] as Array<number>, touch: [] as Array<number>, snapshot: [] as Array<number> }
+    const samples = { claim: [] as Array<number>, submitting: [] as Array<number>, complete: [] as Array<number>, workflow: [] as Array<number>, touch: [] as Array<number>, snapshot: [] as Array<number> }
     const workflow = yield* workflows.create({ sessionId: "sess_bench", containerType: "import", phaseData: { container_id: "MSDU1234567", pin_code: "1234" } })
     yield* registry.register({ sessionId: "sess_bench", fingerprint: "f".repeat(64), username: "bench" })
     for (let i = 0; i < OPS; i++) {
       let ticket: { readonly key: string; readonly token: string } | undefined
-      samples.claim.push(yield* timed(Effect.map(idempotency.claim(`bench-key-${i}`, "owner", "fp"), (c) => {
+      samples.claim.push(yield* timed(Effect.map(idempotency.claim(`bench-key-${i}`, ["owner"], "fp"), (c) => {
         if (c._tag === "Run") ticket = c.ticket
       })))
       if (ticket === undefined) return yield* Effect.die(new Error("bench claim did not run"))
+      // What a booking records right before Submit: its workflow's slot, then its key.
+      const submitting = ticket
+      samples.submitting.push(yield* timed(Effect.andThen(
+        workflows.markSubmitting(workflow.id, "Friday 10/24/2025 18:30 - 19:30"),
+        idempotency.markSubmitting(submitting, workflow.id)
+      )))
       samples.complete.push(yield* timed(idempotency.complete(ticket, { success: true, appointment_confirmation: `CONF-${i}` })))
       samples.workflow.push(yield* timed(workflows.update(workflow.id, { currentPhase: 1 + (i % 3), phaseData: { container_id: "MSDU1234567", pin_code: "1234", step: i } })))
       samples.touch.push(yield* timed(registry.touch("sess_bench")))
       samples.snapshot.push(yield* timed(snapshots.save(`sess_${i % 20}`, snapshotText, i)))
     }
     stats("store", `${label}: idempotency claim (INSERT, commit)`, samples.claim)
+    stats("store", `${label}: before Submit: workflow + key marked submitting (two commits)`, samples.submitting)
     stats("store", `${label}: idempotency complete (sealed outcome, commit)`, samples.complete)
     stats("store", `${label}: workflow update (transaction: read, sealed write, commit)`, samples.workflow)
     stats("store", `${label}: session registry touch (UPDATE, commit)`, samples.touch)

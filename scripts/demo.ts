@@ -33,6 +33,8 @@ const program = Effect.gen(function*() {
   const sim = yield* Simulator
   const env: Record<string, string> = {
     DATA_DIR: "./data/demo",
+    // Ctrl-C stops the demo at once (no load balancer to tell); DRAIN_DELAY in the environment wins.
+    DRAIN_DELAY: "0 seconds",
     ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
     EMODAL_IDENTITY_URL: sim.urls.identity,
     EMODAL_ECP2_URL: sim.urls.ecp2,
@@ -65,6 +67,12 @@ const program = Effect.gen(function*() {
     Effect.sync(() => {
       console.error(e.message)
       process.exitCode = 2
+    })),
+  // The store (SQLite file or Postgres) could not be opened or migrated at boot: one line naming it.
+  Effect.catchTag("StorageUnavailable", (e) =>
+    Effect.sync(() => {
+      console.error(`The service's store is unavailable at boot (${e.operation}): ${e.detail}`)
+      process.exitCode = 1
     }))
 )
 

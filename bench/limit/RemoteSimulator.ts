@@ -86,7 +86,8 @@ export const remoteSimulatorLayer = (options: RemoteOptions): Layer.Layer<Simula
         changePassword: fail("changePassword"),
         advanceClock: (by) => Effect.asVoid(call("POST", "/__sim/clock", { advance: by })),
         containers: (username) => call("GET", `/__sim/accounts/${encodeURIComponent(username)}/containers`),
-        appointments: fail("appointments")
+        appointments: fail("appointments"),
+        cancelAppointment: fail("cancelAppointment")
       }
       return Simulator.of(shape)
     })

@@ -9,6 +9,7 @@
  * - `POST /__sim/expire`   {username}        → {expired: n} sessions ended now
  * - `POST /__sim/clock`    {advance: "31 minutes"} → moves the simulator clock forward
  * - `GET  /__sim/accounts/<username>/containers` → the account's grid rows
+ * - `POST /__sim/appointments/<confirmation>/cancel` → the appointment, CANCELLED (404 when unknown)
  */
 import { Data, Duration, Effect, Option, Schema } from "effect"
 import type { HttpServerResponse } from "effect/http"
@@ -20,12 +21,13 @@ import { applyFaults, type Faults, type FaultsPatch, FaultsPatchJson, faultsToJs
 import { isLoopback, json, readJson, type SimRequest } from "./Http.ts"
 import { CAPTCHA_MODES } from "./Reference.ts"
 import { seedAppointments } from "./Slots.ts"
-import { type AccountSnapshot, accountSnapshot, snapshot } from "./Snapshot.ts"
-import { addAccount, endSessionsOf } from "./State.ts"
+import { type AccountSnapshot, accountSnapshot, type AppointmentSnapshot, appointmentSnapshot, snapshot } from "./Snapshot.ts"
+import { addAccount, type Appointment, endSessionsOf } from "./State.ts"
 
 export class AccountAlreadyExists extends Data.TaggedError("AccountAlreadyExists")<{ readonly username: string }> {}
 export class AccountNotFound extends Data.TaggedError("AccountNotFound")<{ readonly username: string }> {}
 export class InvalidFaults extends Data.TaggedError("InvalidFaults")<{ readonly message: string }> {}
+export class AppointmentNotFound extends Data.TaggedError("AppointmentNotFound")<{ readonly confirmationNumber: string }> {}
 export class InvalidAccountSpec extends Data.TaggedError("InvalidAccountSpec")<{ readonly message: string }> {}
 
 const validateSpec = (spec: AccountSpec): string | undefined => {
@@ -88,6 +90,21 @@ export const containersOp = (env: SimEnv, username: string): Effect.Effect<Reado
     return account === undefined ? Effect.fail(new AccountNotFound({ username })) : Effect.succeed(account.data.rows)
   })
 
+/**
+ * Cancels an appointment, as its trucker would on the portal: it stays in My Appointments with the
+ * status CANCELLED and its slot is open again.
+ */
+export const cancelAppointmentOp = (env: SimEnv, confirmationNumber: string): Effect.Effect<AppointmentSnapshot, AppointmentNotFound> =>
+  Effect.suspend(() => {
+    const state = env.state
+    const i = state.appointments.findIndex((a) => a.confirmationNumber === confirmationNumber)
+    if (i < 0) return Effect.fail(new AppointmentNotFound({ confirmationNumber }))
+    const cancelled: Appointment = { ...state.appointments[i]!, status: "CANCELLED" }
+    state.appointments[i] = cancelled
+    state.takenSlots.delete(cancelled.slotId)
+    return Effect.succeed(appointmentSnapshot(cancelled))
+  })
+
 const AccountSpecJson = Schema.Struct({
   username: Schema.String,
   password: Schema.String,
@@ -140,6 +157,13 @@ export const handleControl = Effect.fn("Simulator.control")(function*(
     if (Option.isNone(advance)) return bad("clock: expected {advance: <duration>}")
     yield* advanceClockOp(env, advance.value)
     return json({ now: new Date(yield* now(env)).toISOString(), clockOffsetMillis: env.state.clockOffsetMillis })
+  }
+  const cancel = /^\/__sim\/appointments\/([^/]+)\/cancel$/.exec(req.path)
+  if (req.method === "POST" && cancel !== null) {
+    const result = yield* Effect.result(cancelAppointmentOp(env, decodeURIComponent(cancel[1] ?? "")))
+    return result._tag === "Success"
+      ? json(result.success)
+      : json({ error: `no appointment ${result.failure.confirmationNumber}` }, 404)
   }
   const m = /^\/__sim\/accounts\/([^/]+)\/containers$/.exec(req.path)
   if (req.method === "GET" && m !== null) {

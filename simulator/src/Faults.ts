@@ -27,6 +27,12 @@ export interface Faults {
   readonly wizardStep500: WizardStep | null
   /** This wizard step never becomes ready (1 = the form's options never load). */
   readonly wizardStepNeverReady: WizardStage | null
+  /**
+   * Submit books the slot at once, then holds its answer (the request stays open) until this is
+   * switched off: the booking is committed at the portal while its client has no answer yet, so
+   * a test can kill the client in between. The snapshot's `heldSubmits` counts answers held.
+   */
+  readonly holdSubmitAnswer: boolean
   /** The identity host rejects every reCAPTCHA token. */
   readonly captchaRejected: boolean
   /** The solver answers ERROR_CAPTCHA_UNSOLVABLE for everything. */
@@ -46,6 +52,7 @@ export const NO_FAULTS: Faults = {
   unreachable: [],
   wizardStep500: null,
   wizardStepNeverReady: null,
+  holdSubmitAnswer: false,
   captchaRejected: false,
   solverUnsolvable: false,
   slotsExhausted: false,
@@ -61,6 +68,7 @@ export interface FaultsPatch {
   readonly unreachable?: ReadonlyArray<string>
   readonly wizardStep500?: WizardStep | null
   readonly wizardStepNeverReady?: WizardStage | null
+  readonly holdSubmitAnswer?: boolean
   readonly captchaRejected?: boolean
   readonly solverUnsolvable?: boolean
   readonly slotsExhausted?: boolean
@@ -78,6 +86,7 @@ export const FaultsPatchJson = Schema.Struct({
   unreachable: Schema.optionalKey(Schema.Array(Schema.String)),
   wizardStep500: Schema.optionalKey(Schema.NullOr(Schema.Literals([1, 2, 3]))),
   wizardStepNeverReady: Schema.optionalKey(Schema.NullOr(Schema.Literals([1, 2, 3, 4]))),
+  holdSubmitAnswer: Schema.optionalKey(Schema.Boolean),
   captchaRejected: Schema.optionalKey(Schema.Boolean),
   solverUnsolvable: Schema.optionalKey(Schema.Boolean),
   slotsExhausted: Schema.optionalKey(Schema.Boolean),

@@ -13,6 +13,8 @@ import {
   type AccountAlreadyExists,
   type AccountNotFound,
   advanceClockOp,
+  type AppointmentNotFound,
+  cancelAppointmentOp,
   changePasswordOp,
   containersOp,
   createAccountOp,
@@ -62,6 +64,8 @@ export interface SimulatorShape {
   readonly containers: (username: string) => Effect.Effect<ReadonlyArray<ContainerRow>, AccountNotFound>
   /** The account's appointments, newest booking first (as My Appointments lists them). */
   readonly appointments: (username: string) => Effect.Effect<ReadonlyArray<AppointmentSnapshot>>
+  /** Cancels an appointment (as its trucker would): listed as CANCELLED, its slot open again. */
+  readonly cancelAppointment: (confirmationNumber: string) => Effect.Effect<AppointmentSnapshot, AppointmentNotFound>
 }
 
 export class Simulator extends Context.Service<Simulator, SimulatorShape>()("@emodal/simulator/Simulator") {
@@ -98,6 +102,7 @@ const make = Effect.fnUntraced(function*(input: SimulatorOptions | undefined) {
     advanceClock: (by) => advanceClockOp(env, by),
     changePassword: (username, password) => changePasswordOp(env, username, password),
     containers: (username) => containersOp(env, username),
-    appointments: (username) => Effect.sync(() => appointmentsOf(state, username).map(appointmentSnapshot))
+    appointments: (username) => Effect.sync(() => appointmentsOf(state, username).map(appointmentSnapshot)),
+    cancelAppointment: (confirmationNumber) => cancelAppointmentOp(env, confirmationNumber)
   })
 })

@@ -67,6 +67,8 @@ export interface SimulatorSnapshot {
   }
   /** Portal traffic served so far and the time spent serving it. */
   readonly traffic: { readonly requests: number; readonly handlerMillis: number }
+  /** Submit answers held right now by the `holdSubmitAnswer` fault (their bookings are made). */
+  readonly heldSubmits: number
   readonly solver: {
     readonly keys: Readonly<Record<string, number>>
     /** Tasks of the last 15 minutes (older ones are forgotten). */
@@ -131,6 +133,7 @@ export const snapshot = (state: SimState, at: number): SimulatorSnapshot => {
       lines: lineSizes()
     },
     traffic: { requests: state.traffic.requests, handlerMillis: Math.round(state.traffic.handlerMillis * 1000) / 1000 },
+    heldSubmits: state.heldSubmits,
     solver: {
       keys: solverBalances(o.solverKeys),
       tasks: tasks.length,

@@ -93,7 +93,7 @@ export interface Appointment {
   readonly slot: string
   readonly slotStart: WallTime
   readonly createdAt: number
-  readonly status: "SCHEDULED" | "COMPLETED"
+  readonly status: "SCHEDULED" | "COMPLETED" | "CANCELLED"
 }
 
 export interface SimState {
@@ -116,6 +116,8 @@ export interface SimState {
   readonly confirmationNumbers: Set<string>
   confirmationSeq: number
   solverSeq: number
+  /** Submit answers held by the `holdSubmitAnswer` fault right now (their bookings are made). */
+  heldSubmits: number
   /** Portal page and API traffic (not the solver or control API), for benchmarks. */
   readonly traffic: { requests: number; handlerMillis: number }
 }
@@ -128,6 +130,7 @@ export const makeState = (options: ResolvedOptions, secret: Buffer, startedAt: n
   urls: urlsFor(options.port),
   faults: NO_FAULTS,
   clockOffsetMillis: 0,
+  heldSubmits: 0,
   traffic: { requests: 0, handlerMillis: 0 },
   accounts: new Map(),
   sessions: new Map(),

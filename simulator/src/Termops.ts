@@ -9,8 +9,9 @@
  * - `POST submit`   → books the chosen slot (removing it), answers the confirmation number
  *
  * Each call takes the page latency. The server re-validates everything at submit, so the page's
- * state is never trusted. Faults: `wizardStep500` (1, 2 = Next, 3 = Submit answers 500) and
- * `wizardStepNeverReady` (the response says `ready: false` and the page never finishes that step).
+ * state is never trusted. Faults: `wizardStep500` (1, 2 = Next, 3 = Submit answers 500),
+ * `wizardStepNeverReady` (the response says `ready: false` and the page never finishes that step)
+ * and `holdSubmitAnswer` (Submit books, then holds its answer until the switch is turned off).
  */
 import { Effect } from "effect"
 import type { HttpServerResponse } from "effect/http"
@@ -204,7 +205,27 @@ const step2 = (env: SimEnv, req: SimRequest) =>
     })
   })
 
+/**
+ * While `holdSubmitAnswer` is on, a booked Submit's answer waits (counted in `heldSubmits`); the
+ * client may go away meanwhile, the booking stays.
+ */
+const holdAnswer = (env: SimEnv) =>
+  Effect.suspend(() => {
+    if (!env.state.faults.holdSubmitAnswer) return Effect.void
+    env.state.heldSubmits++
+    return Effect.sleep("20 millis").pipe(
+      Effect.repeat({ until: () => !env.state.faults.holdSubmitAnswer }),
+      Effect.ensuring(Effect.sync(() => {
+        env.state.heldSubmits--
+      })),
+      Effect.asVoid
+    )
+  })
+
 const submit = (env: SimEnv, req: SimRequest) =>
+  Effect.flatMap(book(env, req), (answer) => (answer.status === 200 ? Effect.as(holdAnswer(env), answer) : Effect.succeed(answer)))
+
+const book = (env: SimEnv, req: SimRequest) =>
   api(env, req, (account, b, at) => {
     const state = env.state
     if (fault500(state, 3)) return serverError()

@@ -5,7 +5,7 @@
  * live in the `@emodal/simulator/testing` entry.
  */
 export { Simulator, type SimulatorShape } from "./Simulator.ts"
-export { AccountAlreadyExists, AccountNotFound, InvalidAccountSpec, InvalidFaults } from "./Control.ts"
+export { AccountAlreadyExists, AccountNotFound, AppointmentNotFound, InvalidAccountSpec, InvalidFaults } from "./Control.ts"
 export type { ContainerRow } from "./ContainerRows.ts"
 export type { AccountSpec, Samples } from "./Dataset.ts"
 export { type CaptchaMode, GRID_COLUMNS } from "./Reference.ts"

@@ -71,6 +71,19 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("simulator control AP
       assert.strictEqual(rows[0].cells.length, 18)
     }))
 
+  it.effect("POST /__sim/appointments/<confirmation>/cancel: CANCELLED, its slot open again; 404 when unknown", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator
+      const account = yield* sim.createAccount({ username: uniqueUsername("ctl"), password: "pw", appointmentCount: 1 }).pipe(Effect.orDie)
+      const [booked] = yield* sim.appointments(account.username)
+      const cancelled = yield* postJson(`${sim.urls.solver}/__sim/appointments/${booked!.confirmationNumber}/cancel`, {})
+      assert.strictEqual(cancelled.confirmationNumber, booked!.confirmationNumber)
+      assert.strictEqual(cancelled.status, "CANCELLED")
+      assert.deepStrictEqual((yield* sim.appointments(account.username)).map((a) => a.status), ["CANCELLED"], "still listed")
+      const unknown = yield* postJson(`${sim.urls.solver}/__sim/appointments/NOPE-1/cancel`, {})
+      assert.include(unknown.error, "no appointment")
+    }))
+
   it.effect("POST /__sim/expire and /__sim/clock", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator

@@ -10,7 +10,8 @@ const ID_BYTES = 18 // 144 bits; base64url of 18 bytes is exactly 24 characters,
 const randomToken = (): string => {
   const bytes = new Uint8Array(ID_BYTES)
   globalThis.crypto.getRandomValues(bytes)
-  return Buffer.from(bytes).toString("base64url")
+  // btoa rather than Buffer: this module is part of the typed client package, which runs anywhere.
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
 }
 
 /** A browser session: one logged-in Chrome (or BrowserContext) in the pool. */

@@ -13,103 +13,11 @@
  * the classes (e.g. an operation's timeout in milliseconds), so a decoded error holds what its body
  * said: the rendering (`toSeedBody`) of a decoded error equals the body it came from.
  */
-import { Schema, SchemaTransformation } from "effect"
+import { Schema } from "effect"
 import * as E from "../domain/Errors.ts"
+import * as Specs from "../domain/ErrorSpecs.ts"
+import { availableOptions, contextOf, described, match, opt, reasonsByStatus, seedError, statusOfSchema } from "./errors/SeedErrorSchema.ts"
 import { edgeSeedBody, PayloadTooLarge, RouteNotFound, Unauthorized } from "./EdgeErrors.ts"
-
-const opt = Schema.optionalKey
-const described = <S extends Schema.Top>(schema: S, description: string): S["Rebuild"] => schema.annotate({ description })
-
-/** The fields every error body has. */
-const baseFields = (errorTypes: ReadonlyArray<string> | undefined, errorTypeText: string) => ({
-  success: described(Schema.Literal(false), "Always false on errors."),
-  error: described(Schema.String, "What went wrong, in the seed's wording where it had one."),
-  error_type: errorTypes === undefined
-    ? described(Schema.String, `Machine-readable kind: ${errorTypeText}.`)
-    : errorTypes.length === 1
-    ? described(Schema.Literal(errorTypes[0]!), `Machine-readable kind: ${errorTypeText}.`)
-    : described(Schema.Literals(errorTypes as [string, ...Array<string>]), `Machine-readable kind: ${errorTypeText}.`),
-  retryable: described(Schema.Boolean, "Whether the same request may succeed when sent again later."),
-  message: opt(described(Schema.String, "What to do about it."))
-})
-
-/** Where the error happened, when the operation knew (domain errors only). */
-const contextFields = {
-  session_id: opt(described(Schema.String, "The session the request ran on, when one was resolved.")),
-  is_new_session: opt(described(Schema.Boolean, "Whether the request logged in before failing.")),
-  appointment_session_id: opt(described(Schema.String, "The appointment workflow: resume it with this id.")),
-  current_phase: opt(described(Schema.Int, "The wizard phase a resume starts at.")),
-  debug_bundle_url: opt(described(Schema.String, "The debug ZIP of the failed run (with `debug: true`)."))
-}
-
-const availableOptions = opt(described(Schema.Array(Schema.String), "The options the portal offered (for a value it did not list)."))
-
-/** A body as it arrives (the wire form). */
-type Body = E.SeedErrorBody
-
-/** The context fields of a body, as the error classes name them. */
-const contextOf = (b: Body): E.CarriedContext => ({
-  sessionId: b.session_id,
-  isNewSession: b.is_new_session,
-  appointmentSessionId: b.appointment_session_id,
-  currentPhase: b.current_phase,
-  debugBundleUrl: b.debug_bundle_url
-})
-
-const match = (text: string, re: RegExp): ReadonlyArray<string | undefined> => re.exec(text) ?? []
-
-interface SeedErrorOptions<A> {
-  /** The status the errors of this schema are sent with. */
-  readonly status: number
-  /** Component name of the body (OpenAPI). */
-  readonly identifier: string
-  /** The response's description: which error, and when. */
-  readonly description: string
-  /** The `error_type` values; undefined: any string (described by `errorTypeText`). */
-  readonly errorTypes?: ReadonlyArray<string> | undefined
-  readonly errorTypeText?: string | undefined
-  /** Body fields beyond the common ones. */
-  readonly fields?: Schema.Struct.Fields | undefined
-  /** Domain errors carry the context fields; edge errors do not. */
-  readonly context?: boolean | undefined
-  /** For errors whose status depends on the error: which ones this schema carries. */
-  readonly when?: ((e: A) => boolean) | undefined
-  readonly encode: (e: A) => Body
-  readonly decode: (body: Body) => A
-}
-
-/** The HTTP form of the error class `self` (see the module comment). */
-const seedError = <S extends Schema.Top>(self: S, options: SeedErrorOptions<S["Type"]>): Schema.Codec<S["Type"], Body> => {
-  const body = Schema.Struct({
-    ...baseFields(options.errorTypes, options.errorTypeText ?? (options.errorTypes ?? []).join(", ")),
-    ...(options.context === false ? {} : contextFields),
-    ...options.fields
-  }).annotate({ identifier: options.identifier, description: options.description })
-  const type = options.when === undefined
-    ? Schema.toType(self)
-    : Schema.toType(self).check(Schema.makeFilter((e: S["Type"]) => options.when!(e)))
-  const schema = body.pipe(
-    Schema.decodeTo(
-      type,
-      SchemaTransformation.transform({
-        decode: (b) => options.decode(b as Body),
-        encode: (e) => options.encode(e) as never
-      })
-    )
-  ).annotate({ httpApiStatus: options.status, description: options.description }) as unknown as Schema.Codec<S["Type"], Body>
-  statusOfSchema.set(schema, options.status)
-  return schema
-}
-
-/** The status each error schema is sent with. */
-const statusOfSchema = new WeakMap<Schema.Top, number>()
-
-/** The statuses an error class takes, with the reasons that give each. */
-const reasonsByStatus = <R extends string>(reasons: ReadonlyArray<R>, statusOf: (reason: R) => number) => {
-  const out = new Map<number, Array<R>>()
-  for (const r of reasons) out.set(statusOf(r), [...(out.get(statusOf(r)) ?? []), r])
-  return [...out.entries()].sort(([a], [b]) => a - b)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Client mistakes
@@ -123,7 +31,7 @@ export const InvalidOperationInput = seedError(E.InvalidOperationInput, {
     field: opt(described(Schema.String, "The field at fault, when one is.")),
     missing_fields: opt(described(Schema.Array(Schema.String), "The required fields that are missing."))
   },
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) =>
     new E.InvalidOperationInput({
       ...contextOf(b),
@@ -138,7 +46,7 @@ export const SessionNotFound = seedError(E.SessionNotFound, {
   identifier: "SessionNotFoundError",
   description: "SessionNotFound: `session_id` names no live session and no credentials were given to make one.",
   errorTypes: ["session_not_found"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.SessionNotFound(contextOf(b))
 })
 
@@ -147,7 +55,7 @@ export const FileNotFound = seedError(E.FileNotFound, {
   identifier: "FileNotFoundError",
   description: "FileNotFound: no file this service produced is at that URL (or it was cleaned up).",
   errorTypes: ["file_not_found"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.FileNotFound(contextOf(b))
 })
 
@@ -156,7 +64,7 @@ export const ContainerNotFound = seedError(E.ContainerNotFound, {
   identifier: "ContainerNotFoundError",
   description: "ContainerNotFound: the container is not in the portal's list.",
   errorTypes: ["container_not_found"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.ContainerNotFound({ ...contextOf(b), containerId: match(b.error, /^Container '(.*)' not found/s)[1] ?? "" })
 })
 
@@ -165,7 +73,7 @@ export const IdempotencyConflict = seedError(E.IdempotencyConflict, {
   identifier: "IdempotencyConflictError",
   description: "IdempotencyConflict: the idempotency key was used by another caller or for a different request.",
   errorTypes: ["idempotency_conflict"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.IdempotencyConflict(contextOf(b))
 })
 
@@ -174,7 +82,7 @@ export const WorkflowExpired = seedError(E.WorkflowExpired, {
   identifier: "WorkflowExpiredError",
   description: "WorkflowExpired: the appointment workflow expired (APPOINTMENT_SESSION_TTL) or never existed.",
   errorTypes: ["workflow_expired"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.WorkflowExpired(contextOf(b))
 })
 
@@ -185,7 +93,7 @@ export const AppointmentFieldsMissing = seedError(E.AppointmentFieldsMissing, {
     "AppointmentFieldsMissing: the wizard stopped at a phase that needs fields the request did not give; resume with `appointment_session_id` and only `missing_fields`.",
   errorTypes: ["missing_fields"],
   fields: { missing_fields: described(Schema.Array(Schema.String), "The fields the phase needs.") },
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) =>
     new E.AppointmentFieldsMissing({
       ...contextOf(b),
@@ -197,7 +105,7 @@ export const AppointmentFieldsMissing = seedError(E.AppointmentFieldsMissing, {
 // ---------------------------------------------------------------------------------------------
 // Login and captcha
 
-const loginStatus = (reason: E.LoginErrorKind) => E.statusOf(new E.LoginFailed({ reason, detail: "" }))
+const loginStatus = (reason: E.LoginErrorKind) => Specs.statusOf(new E.LoginFailed({ reason, detail: "" }))
 
 /**
  * LoginFailed, one schema per status: 401 when the portal rejected the credentials or the captcha
@@ -217,13 +125,13 @@ export const LoginFailed = reasonsByStatus(E.LoginErrorKind.literals, loginStatu
     errorTypes: reasons,
     fields: { details: described(Schema.String, "The login error kind again (the seed's field).") },
     when: (e) => loginStatus(e.reason) === status,
-    encode: E.toSeedBody,
+    encode: Specs.toSeedBody,
     decode: (b) =>
       new E.LoginFailed({ ...contextOf(b), reason: b.error_type as E.LoginErrorKind, detail: b.message ?? "" })
   })
 )
 
-const captchaStatus = (reason: E.CaptchaFailureReason) => E.statusOf(new E.CaptchaFailed({ reason, detail: "" }))
+const captchaStatus = (reason: E.CaptchaFailureReason) => Specs.statusOf(new E.CaptchaFailed({ reason, detail: "" }))
 
 const captchaSchemas = reasonsByStatus(E.CaptchaFailureReason.literals, captchaStatus).map(([status, reasons]) =>
   seedError(E.CaptchaFailed, {
@@ -234,7 +142,7 @@ const captchaSchemas = reasonsByStatus(E.CaptchaFailureReason.literals, captchaS
     }.`,
     errorTypes: reasons.map((r) => `captcha_${r}`),
     when: (e) => captchaStatus(e.reason) === status,
-    encode: E.toSeedBody,
+    encode: Specs.toSeedBody,
     decode: (b) =>
       new E.CaptchaFailed({
         ...contextOf(b),
@@ -256,7 +164,7 @@ export const PoolExhausted = seedError(E.PoolExhausted, {
   description: "PoolExhausted: every browser slot (or the session's queue) stayed busy for ACQUIRE_TIMEOUT; retry after `retry_after` seconds (also the Retry-After header).",
   errorTypes: ["pool_exhausted"],
   fields: { retry_after: described(Schema.Int, "Seconds to wait before retrying (also the Retry-After header).") },
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) =>
     new E.PoolExhausted({
       ...contextOf(b),
@@ -271,7 +179,7 @@ export const SessionExpired = seedError(E.SessionExpired, {
   identifier: "SessionExpiredError",
   description: "SessionExpired: the portal logged the session out and logging in again failed.",
   errorTypes: ["session_expired"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.SessionExpired({ ...contextOf(b), ...(b.message !== undefined ? { detail: b.message } : {}) })
 })
 
@@ -280,7 +188,7 @@ export const BrowserCrashed = seedError(E.BrowserCrashed, {
   identifier: "BrowserCrashedError",
   description: "BrowserCrashed: the session's Chrome stopped unexpectedly; the session was closed (retry with credentials).",
   errorTypes: ["browser_crashed"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.BrowserCrashed(contextOf(b))
 })
 
@@ -292,7 +200,7 @@ export const PortalChanged = seedError(E.PortalChanged, {
   identifier: "PortalChangedError",
   description: "PortalChanged: a page of the portal did not have the layout the automation relies on.",
   errorTypes: ["portal_changed"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => {
     const [, phase, selector] = match(b.error, /during (.*) \((.*)\)$/s)
     return new E.PortalChanged({ ...contextOf(b), phase: phase ?? "", selector: selector ?? "" })
@@ -304,7 +212,7 @@ export const PortalUnavailable = seedError(E.PortalUnavailable, {
   identifier: "PortalUnavailableError",
   description: "PortalUnavailable: the portal answered with an error page or not at all (retryable).",
   errorTypes: ["portal_unavailable"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.PortalUnavailable({ ...contextOf(b), detail: b.error.replace(/^Portal unavailable: /, "") })
 })
 
@@ -314,7 +222,7 @@ export const PortalRejected = seedError(E.PortalRejected, {
   description: "PortalRejected: the portal refused the request on business grounds (e.g. an export has no Pregate milestone, no such appointment).",
   errorTypeText: "the refusal, e.g. no_pregate_milestone, appointment_not_found, no_appointments, export_refused",
   fields: { available_options: availableOptions },
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) =>
     new E.PortalRejected({
       ...contextOf(b),
@@ -329,7 +237,7 @@ export const OperationTimedOut = seedError(E.OperationTimedOut, {
   identifier: "OperationTimedOutError",
   description: "OperationTimedOut: the operation exceeded OPERATION_TIMEOUT (retryable).",
   errorTypes: ["operation_timed_out"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => {
     const [, operation, phase] = match(b.error, /^Operation (\S+) timed out during (.*)$/s)
     return new E.OperationTimedOut({ ...contextOf(b), operation: operation ?? "", phase: phase ?? "", timeoutMillis: 0 })
@@ -337,7 +245,7 @@ export const OperationTimedOut = seedError(E.OperationTimedOut, {
 })
 
 const phaseStatus = (reason: E.AppointmentFailureReason) =>
-  E.statusOf(new E.AppointmentPhaseFailed({ phase: 1, step: "", reason, detail: "" }))
+  Specs.statusOf(new E.AppointmentPhaseFailed({ phase: 1, step: "", reason, detail: "" }))
 
 /** AppointmentPhaseFailed, one schema per status (400, 409, 422, 502). */
 export const AppointmentPhaseFailed = reasonsByStatus(E.AppointmentFailureReason.literals, phaseStatus).map(([status, reasons]) =>
@@ -348,7 +256,7 @@ export const AppointmentPhaseFailed = reasonsByStatus(E.AppointmentFailureReason
     errorTypes: reasons,
     fields: { available_options: availableOptions },
     when: (e) => phaseStatus(e.reason) === status,
-    encode: E.toSeedBody,
+    encode: Specs.toSeedBody,
     decode: (b) => {
       const [, phase, step, detail] = match(b.error, /^Phase (\d+) failed - (.*?): (.*)$/s)
       return new E.AppointmentPhaseFailed({
@@ -373,7 +281,7 @@ export const TruckPlateNotOffered = seedError(E.TruckPlateNotOffered, {
     field: described(Schema.Literal("truck_plate"), "The field at fault."),
     available_options: described(Schema.Array(Schema.String), `The plates the portal offers (at most ${E.OFFERED_PLATES_LISTED}).`)
   },
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => {
     const [, plate, count] = match(b.error, /^Phase 2 failed - Truck plate: '(.*)' is not one of the (\d+) truck plates/s)
     return new E.TruckPlateNotOffered({
@@ -385,6 +293,19 @@ export const TruckPlateNotOffered = seedError(E.TruckPlateNotOffered, {
   }
 })
 
+export const BookingOutcomeUnknown = seedError(E.BookingOutcomeUnknown, {
+  status: 409,
+  identifier: "BookingOutcomeUnknownError",
+  description:
+    "BookingOutcomeUnknown: an earlier Submit of this booking (same idempotency key, or same workflow) lost its answer when the service stopped, and My Appointments shows no matching appointment; Submit is never clicked again for it. `check` names what to look for in My Appointments.",
+  errorTypes: ["booking_outcome_unknown"],
+  fields: {
+    check: described(Schema.String, "The appointment to look for in My Appointments: container or booking, time, truck plate.")
+  },
+  encode: Specs.toSeedBody,
+  decode: (b) => new E.BookingOutcomeUnknown({ ...contextOf(b), check: b.check ?? "" })
+})
+
 // ---------------------------------------------------------------------------------------------
 // Server-side
 
@@ -393,7 +314,7 @@ export const StorageFailed = seedError(E.StorageFailed, {
   identifier: "StorageFailedError",
   description: "StorageFailed: a result file could not be stored (DATA_DIR full or not writable).",
   errorTypes: ["result_storage_failed"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.StorageFailed({ ...contextOf(b), detail: b.error })
 })
 
@@ -403,7 +324,7 @@ export const StorageUnavailable = seedError(E.StorageUnavailable, {
   description:
     "StorageUnavailable: the service's database (SQLite file or Postgres) cannot be written right now; nothing was changed and the store reconnects by itself, so the request can be retried.",
   errorTypes: ["storage_unavailable"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.StorageUnavailable({ ...contextOf(b), operation: "", detail: b.error })
 })
 
@@ -412,7 +333,7 @@ export const InternalError = seedError(E.InternalError, {
   identifier: "InternalError",
   description: "InternalError: a defect; nothing internal is shown (the x-request-id header names the log line).",
   errorTypes: ["internal_error"],
-  encode: E.toSeedBody,
+  encode: Specs.toSeedBody,
   decode: (b) => new E.InternalError(contextOf(b))
 })
 
@@ -482,7 +403,7 @@ export const withErrorHeaders = (spec: Record<string, any>): Record<string, any>
 }
 
 /** Every error schema, for decoding a body whose endpoint is not at hand (a progress stream's error event). */
-const AllErrors: ReadonlyArray<Schema.Codec<E.PortalError | Unauthorized | RouteNotFound | PayloadTooLarge, E.SeedErrorBody>> = [
+const AllErrors: ReadonlyArray<Schema.Codec<E.PortalError | Unauthorized | RouteNotFound | PayloadTooLarge, Specs.SeedErrorBody>> = [
   InvalidOperationInput,
   SessionNotFound,
   FileNotFound,
@@ -499,6 +420,7 @@ const AllErrors: ReadonlyArray<Schema.Codec<E.PortalError | Unauthorized | Route
   PortalUnavailable,
   ...AppointmentPhaseFailed,
   TruckPlateNotOffered,
+  BookingOutcomeUnknown,
   PortalRejected,
   OperationTimedOut,
   StorageFailed,

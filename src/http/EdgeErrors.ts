@@ -6,7 +6,7 @@
  * retryable, message?}`.
  */
 import { Schema } from "effect"
-import type { SeedErrorBody } from "../domain/Errors.ts"
+import type { SeedErrorBody } from "../domain/ErrorSpecs.ts"
 
 /** API_TOKEN is set and the request did not carry it (every route but /health, and /docs when open). */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {}) {}

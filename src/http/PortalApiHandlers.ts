@@ -20,20 +20,14 @@ import { Cause, Context, Effect, Layer, Option, Queue, Redacted, Schema, Stream 
 import { type Headers, HttpEffect, HttpPlatform, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { type HttpApiEndpoint, HttpApiBuilder, HttpApiMiddleware } from "effect/http-api"
 import { createHash, timingSafeEqual } from "node:crypto"
-import {
-  FileNotFound,
-  InternalError,
-  InvalidOperationInput,
-  isPortalError,
-  type PortalError,
-  statusOf,
-  toSeedBody
-} from "../domain/Errors.ts"
+import { FileNotFound, InternalError, InvalidOperationInput, isPortalError, type PortalError } from "../domain/Errors.ts"
+import { statusOf, toSeedBody } from "../domain/ErrorSpecs.ts"
 import { makeOpaqueToken } from "../domain/Ids.ts"
 import { MAX_IDEMPOTENCY_KEY_LENGTH, type RowsProgress } from "../domain/Operations.ts"
 import { ArtifactStore } from "../services/ArtifactStore.ts"
 import { setRequestPhase } from "../services/portal/Phase.ts"
-import { HOST_HEADER, PortalConfig, type PortalConfigShape } from "../services/PortalConfig.ts"
+import { PortalConfig, type PortalConfigShape } from "../services/PortalConfig.ts"
+import { HOST_HEADER } from "../services/config/Parsers.ts"
 import { PortalOperations, type RequestContext } from "../services/PortalOperations.ts"
 import { type EdgeError, edgeSeedBody, edgeStatusOf, isEdgeError, PayloadTooLarge, Unauthorized } from "./EdgeErrors.ts"
 import {

@@ -8,14 +8,16 @@ import { Schema } from "effect"
 import { Rpc, RpcGroup } from "effect/rpc"
 import { PortalError } from "../domain/Errors.ts"
 import * as Ops from "../domain/Operations.ts"
+import * as Wizard from "../domain/AppointmentWizard.ts"
+import * as Health from "../domain/Health.ts"
 
 export class PortalRpcs extends RpcGroup.make(
-  Rpc.make("Health", { success: Ops.HealthResponse }),
+  Rpc.make("Health", { success: Health.HealthResponse }),
   Rpc.make("GetSession", { payload: Ops.GetSessionRequest, success: Ops.GetSessionResponse, error: PortalError }),
   Rpc.make("ListSessions", { success: Ops.ListSessionsResponse }),
   Rpc.make("CloseSession", { payload: Ops.SessionIdRequest, success: Ops.CloseSessionResponse, error: PortalError }),
   Rpc.make("PingSession", { payload: Ops.PingSessionRequest, success: Ops.PingSessionResponse, error: PortalError }),
-  Rpc.make("Cleanup", { payload: Ops.CleanupRequest, success: Ops.CleanupResponse, error: PortalError }),
+  Rpc.make("Cleanup", { payload: Health.CleanupRequest, success: Health.CleanupResponse, error: PortalError }),
   Rpc.make("GetContainers", { payload: Ops.GetContainersRequest, success: Ops.GetContainersResponse, error: PortalError }),
   Rpc.make("GetContainersStream", {
     payload: Ops.GetContainersRequest,
@@ -26,14 +28,14 @@ export class PortalRpcs extends RpcGroup.make(
   Rpc.make("GetContainerTimeline", { payload: Ops.ContainerLookupRequest, success: Ops.TimelineResponse, error: PortalError }),
   Rpc.make("GetBookingNumber", { payload: Ops.ContainerLookupRequest, success: Ops.BookingNumberResponse, error: PortalError }),
   Rpc.make("GetAppointments", { payload: Ops.GetAppointmentsRequest, success: Ops.GetAppointmentsResponse, error: PortalError }),
-  Rpc.make("CheckAppointments", { payload: Ops.CheckAppointmentsRequest, success: Ops.CheckAppointmentsResponse, error: PortalError }),
+  Rpc.make("CheckAppointments", { payload: Wizard.CheckAppointmentsRequest, success: Wizard.CheckAppointmentsResponse, error: PortalError }),
   Rpc.make("MakeAppointment", {
     payload: Schema.Struct({
-      ...Ops.MakeAppointmentRequest.fields,
+      ...Wizard.MakeAppointmentRequest.fields,
       /** As REST's Idempotency-Key header (which is the fallback when this is absent). */
       idempotency_key: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(Ops.MAX_IDEMPOTENCY_KEY_LENGTH)))
     }),
-    success: Ops.MakeAppointmentResponse,
+    success: Wizard.MakeAppointmentResponse,
     error: PortalError
   }),
   Rpc.make("GetInfoBulk", { payload: Ops.GetInfoBulkRequest, success: Ops.GetInfoBulkResponse, error: PortalError })

@@ -1,13 +1,14 @@
 /**
  * The HTTP surface, on one HttpRouter: every REST endpoint of `PortalApi`, the files route,
- * /openapi.json and /docs, typed RPC at /rpc, and a JSON 404 for anything else. One global
+ * /openapi.json and /docs, typed RPC at /rpc, the operator's routes (OperatorRoutes: /metrics…),
+ * and a JSON 404 for anything else. One global
  * middleware is the edge of the service: it assigns the request id (and hands it on in the
  * request's X-Request-Id header, so RPC errors carry the logged id), caps bodies at 1 MB, enforces
- * API_TOKEN (constant-time, every route but /health, and /docs and /openapi.json unless
- * DOCS_PUBLIC=false), and writes one access-log line with timings.
+ * API_TOKEN (constant-time, every route but /health and /ready, and /docs and /openapi.json
+ * unless DOCS_PUBLIC=false), and writes one access-log line with timings.
  */
 import { Cause, Effect, Exit, Layer, Option, Redacted, Ref } from "effect"
-import { Headers, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Headers, HttpMiddleware, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse, HttpTraceContext } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { RpcSerialization, RpcServer } from "effect/rpc"
 import { FileNotFound, InvalidOperationInput } from "../domain/Errors.ts"
@@ -27,13 +28,46 @@ import {
   requestIdOf,
   tokenMatches
 } from "./PortalApiHandlers.ts"
+import { OperatorRoutes } from "./OperatorRoutes.ts"
 import { PortalRpcHandlers, PortalRpcsServer } from "./PortalRpcHandlers.ts"
+
+/**
+ * Open without API_TOKEN: the probes (they show no secret, no session, no account) and the
+ * dashboard's page (it holds no data: it asks for the token and sends it with its own requests).
+ */
+const OPEN_PATHS = new Set(["/health", "/ready", "/dashboard"])
 
 /** The documentation: open without API_TOKEN unless DOCS_PUBLIC=false. */
 const DOCS_PATHS = new Set(["/docs", "/openapi.json"])
 
 /** Probes and scrapes: their access-log lines are debug level, so polling them does not flood the log. */
-const QUIET_PATHS = new Set(["/health", "/ready", "/metrics"])
+const QUIET_PATHS = new Set(["/health", "/ready", "/metrics", "/dashboard/state"])
+
+/** Routes with parameters, as templates: a span names its route, never a session id or a file's folder. */
+const TEMPLATES: ReadonlyArray<readonly [RegExp, string]> = [
+  ...Endpoints.filter((e) => e.path.includes(":")).map((e) =>
+    [new RegExp("^" + e.path.replace(/:[a-z_]+/g, "[^/]+") + "$"), e.path] as const
+  ),
+  [/^\/files\/.*$/, "/files/:folder/:name"],
+  [/^\/dashboard\/sessions\/[^/]+\/peek$/, "/dashboard/sessions/:session_id/peek"]
+]
+
+/** The paths served as they are (no parameters). */
+const PLAIN = new Set([
+  ...Endpoints.filter((e) => !e.path.includes(":")).map((e) => e.path),
+  "/rpc", "/docs", "/openapi.json", "/metrics", "/ready", "/dashboard", "/dashboard/state"
+])
+
+/** The route a path matched, as a template; "unmatched" for anything else (no unbounded names). */
+export const routeOf = (path: string): string =>
+  PLAIN.has(path) ? path : TEMPLATES.find(([re]) => re.test(path))?.[1] ?? "unmatched"
+
+/**
+ * Turns off the HTTP server's own request spans: they record the full URL, and a URL may hold a
+ * session id or a file's folder (bearer secrets). The edge opens the request's span instead, named
+ * by its route template.
+ */
+export const ServerTracingOff = Layer.succeed(HttpMiddleware.TracerDisabledWhen)(() => true)
 
 /** Whether the path has a malformed percent-encoding (`/files/%ZZ`), which no route can match. */
 const malformedPath = (path: string): boolean => {
@@ -96,10 +130,20 @@ export const EdgeMiddleware = HttpRouter.middleware(
         const request = received.headers["x-request-id"] === requestId
           ? received
           : received.modify({ headers: Headers.set(received.headers, "x-request-id", requestId) })
-        return yield* edge(effect, request, requestId).pipe(
+        const path = pathOf(request)
+        const served = edge(effect, request, requestId).pipe(
           Effect.provideService(HttpServerRequest.HttpServerRequest, request),
           Effect.annotateLogs({ requestId })
         )
+        // Every request but the probes' polls is a trace's server span (a caller's traceparent is its
+        // parent); a poll every few seconds traces nothing.
+        if (QUIET_PATHS.has(path)) return yield* Effect.withTracerEnabled(served, false)
+        const route = routeOf(path)
+        return yield* served.pipe(Effect.withSpan(`${request.method} ${route}`, {
+          kind: "server",
+          parent: Option.getOrUndefined(HttpTraceContext.fromHeaders(request.headers)),
+          attributes: { "http.request.method": request.method, "http.route": route, "emodal.request_id": requestId }
+        }))
       })
 
     function edge<E, R>(
@@ -119,7 +163,7 @@ export const EdgeMiddleware = HttpRouter.middleware(
             ms: Math.round((performance.now() - started) * 10) / 10,
             ...extra
           })
-        const open = request.method === "GET" && (path === "/health" || (config.docsPublic && DOCS_PATHS.has(path)))
+        const open = request.method === "GET" && (OPEN_PATHS.has(path) || (config.docsPublic && DOCS_PATHS.has(path)))
         const authorized = open || Option.isNone(token) || tokenMatches(bearerOf(request), token.value)
         const response = yield* (authorized
           ? effect.pipe(
@@ -137,6 +181,7 @@ export const EdgeMiddleware = HttpRouter.middleware(
             )
           )
         yield* access(response.status)
+        yield* Effect.annotateCurrentSpan({ "http.response.status_code": response.status })
         return HttpServerResponse.setHeader(response, "x-request-id", requestId)
       })
     }
@@ -189,4 +234,4 @@ export const RpcRoutes = RpcServer.layerHttp({ group: PortalRpcsServer, path: "/
 )
 
 /** Everything the server serves. */
-export const AllRoutes = Layer.mergeAll(ApiRoutes, Fallbacks, RpcRoutes, EdgeMiddleware)
+export const AllRoutes = Layer.mergeAll(ApiRoutes, OperatorRoutes, Fallbacks, RpcRoutes, EdgeMiddleware)

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the service against the portal named in the configuration (the real portal by
- * default). A bad configuration value stops the boot with one line naming it.
+ * default). A bad configuration value, or a store that cannot be opened, stops the boot with one
+ * line naming it.
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
@@ -13,6 +14,12 @@ const program = loadPortalConfig.pipe(
     Effect.sync(() => {
       console.error(e.message)
       process.exitCode = 2
+    })),
+  // The store (SQLite file or Postgres) could not be opened or migrated at boot: one line naming it.
+  Effect.catchTag("StorageUnavailable", (e) =>
+    Effect.sync(() => {
+      console.error(`The service's store is unavailable at boot (${e.operation}): ${e.detail}`)
+      process.exitCode = 1
     }))
 )
 

@@ -7,6 +7,13 @@
  * plain files it could have produced (no dot files, no symlinks, nothing outside the root), and it
  * deletes files older than FILE_RETENTION at boot and then every hour. A write that fails (disk
  * full, directory not writable) is a typed StorageFailed, never a defect.
+ *
+ * Retention reads the SQL store's ResultFileIndex (path, folder, size, creation time of every
+ * file written), not the tree: the hourly pass deletes what the index says is past retention and
+ * looks only at the hidden leftovers (temporaries, abandoned downloads) on disk. At boot the tree
+ * is walked once to bring the index in line with the disk (files of earlier versions adopted with
+ * their modification time, records of vanished files dropped). A file written while the store is
+ * unavailable is still served; its record is written at the next pass.
  */
 import { Clock, Context, Duration, Effect, Layer, Schedule } from "effect"
 import { ZipArchive } from "archiver"
@@ -27,9 +34,10 @@ import {
   writeFileSync
 } from "node:fs"
 import { basename, dirname, join, relative, sep } from "node:path"
-import { FileNotFound, StorageFailed } from "../domain/Errors.ts"
+import { FileNotFound, StorageFailed, type StorageUnavailable } from "../domain/Errors.ts"
 import { makeOpaqueToken } from "../domain/Ids.ts"
 import { PortalConfig } from "./PortalConfig.ts"
+import { type NewResultFile, ResultFileIndex } from "./store/ResultFileIndex.ts"
 
 export interface StoredFile {
   /** Absolute path on disk. */
@@ -70,8 +78,11 @@ export interface ArtifactStoreShape {
   readonly zip: (owner: string, name: string, entries: ReadonlyArray<BundleEntry>) => Effect.Effect<StoredFile, StorageFailed>
   /** Resolves a /files/… path to a file this service produced. */
   readonly resolve: (urlPath: string) => Effect.Effect<StoredFile, FileNotFound>
-  /** Deletes files older than `maxAge` (default FILE_RETENTION) and empty folders. */
-  readonly cleanup: (maxAge?: Duration.Duration) => Effect.Effect<CleanupReport, StorageFailed>
+  /**
+   * Deletes files older than `maxAge` (default FILE_RETENTION), by the index, and empty folders;
+   * StorageUnavailable when the index cannot be read.
+   */
+  readonly cleanup: (maxAge?: Duration.Duration) => Effect.Effect<CleanupReport, StorageFailed | StorageUnavailable>
   /**
    * A fresh, hidden directory for a browser download in progress, inside the owner's folder (so a
    * download can be adopted with a rename). Never served; remove it with `discardScratch`.
@@ -93,6 +104,8 @@ const TMP_DIR = ".tmp"
  * from under a write or a download that is still running.
  */
 const IN_PROGRESS_GRACE = Duration.hours(1)
+/** At most this many files written during a store outage wait for their index record in memory. */
+const MAX_UNINDEXED = 10_000
 /** Sanitised names stay short enough for a `-NNN` suffix to keep them valid. */
 const MAX_NAME = 180
 
@@ -193,7 +206,7 @@ const walk = (dir: string, hidden: boolean, files: Array<WalkedFile>, dirs: Arra
 const isScreenshot = (path: string) => /\.(png|jpe?g)$/i.test(path)
 
 export class ArtifactStore extends Context.Service<ArtifactStore, ArtifactStoreShape>()("emodal-api/services/ArtifactStore") {
-  static readonly layer: Layer.Layer<ArtifactStore, StorageFailed, PortalConfig> = Layer.effect(
+  static readonly layer: Layer.Layer<ArtifactStore, StorageFailed, PortalConfig | ResultFileIndex> = Layer.effect(
     ArtifactStore,
     Effect.gen(function*() {
       const config = yield* PortalConfig
@@ -212,6 +225,22 @@ export class ArtifactStore extends Context.Service<ArtifactStore, ArtifactStoreS
       // it, write into it, remove it when empty) happens inside one synchronous block, so a
       // retention pass can never remove a folder between its creation and the write into it.
       const folders = new Map<string, string>()
+
+      const index = yield* ResultFileIndex
+      /** Files written while the index could not record them: recorded at the next retention pass. */
+      const unindexed: Array<NewResultFile> = []
+
+      /** Records a written file in the index; a store outage defers it to the next pass (never the write's failure). */
+      const indexed = (file: StoredFile) =>
+        Effect.gen(function*() {
+          const entry = { path: relative(root, file.path).split(sep).join("/"), sessionFolder: basename(dirname(file.path)), bytes: file.bytes }
+          const recorded = yield* Effect.result(index.record(entry))
+          if (recorded._tag === "Failure") {
+            if (unindexed.length < MAX_UNINDEXED) unindexed.push({ ...entry, createdAt: yield* Clock.currentTimeMillis })
+            yield* Effect.logDebug("result file not indexed yet: store unavailable", { detail: recorded.failure.detail })
+          }
+          return file
+        })
 
       const ensureFolder = (owner: string): string => {
         let name = folders.get(owner)
@@ -354,63 +383,155 @@ export class ArtifactStore extends Context.Service<ArtifactStore, ArtifactStoreS
           }).pipe(Effect.flatMap((f) => (f === undefined ? Effect.fail(notFound) : Effect.succeed(f))))
         })
 
-      const sweep = (now: number, age: Duration.Duration): CleanupReport => {
+      /**
+       * Deletes what the index lists as past retention and the hidden leftovers on disk older
+       * than the grace (temporaries, abandoned downloads, staged zips), then the folders left
+       * empty. Returns the report and the index paths deleted (or found gone).
+       */
+      const sweep = (old: ReadonlyArray<{ readonly path: string; readonly bytes: number }>, now: number, age: Duration.Duration) => {
         const cutoff = now - Duration.toMillis(age)
         const hiddenCutoff = Math.min(cutoff, now - Duration.toMillis(IN_PROGRESS_GRACE))
-        const files: Array<WalkedFile> = []
-        const dirs: Array<WalkedDir> = []
-        walk(root, false, files, dirs)
         let filesDeleted = 0
         let bytesFreed = 0
-        let currentBytes = 0
-        let screenshotsBytes = 0
+        let hiddenBytes = 0
+        let foldersRemoved = 0
         const touched = new Set<string>()
-        for (const f of files) {
-          if (f.mtimeMs <= (f.hidden ? hiddenCutoff : cutoff)) {
-            try {
-              unlinkSync(f.path)
-            } catch (cause) {
-              if (errnoOf(cause) !== "ENOENT") throw cause
-              continue
-            }
+        const gone: Array<string> = []
+        for (const f of old) {
+          const path = join(root, f.path)
+          try {
+            unlinkSync(path)
             filesDeleted++
             bytesFreed += f.bytes
-            touched.add(dirname(f.path))
-          } else {
-            currentBytes += f.bytes
-            if (isScreenshot(f.path)) screenshotsBytes += f.bytes
+          } catch (cause) {
+            if (errnoOf(cause) !== "ENOENT") throw cause
+          }
+          gone.push(f.path)
+          touched.add(dirname(path))
+        }
+        // Hidden entries only: the zip staging area, and each folder's temporaries and downloads.
+        const hidden: Array<WalkedFile> = []
+        const hiddenDirs: Array<WalkedDir> = []
+        walk(tmpRoot, true, hidden, hiddenDirs)
+        const folderNames = readdirSync(root).filter((name) => name !== TMP_DIR)
+        for (const name of folderNames) {
+          const dir = join(root, name)
+          if (!lstatSync(dir).isDirectory()) continue
+          for (const entry of readdirSync(dir)) {
+            if (!entry.startsWith(".")) continue
+            const path = join(dir, entry)
+            let st
+            try {
+              st = lstatSync(path)
+            } catch (cause) {
+              if (errnoOf(cause) === "ENOENT") continue
+              throw cause
+            }
+            if (st.isDirectory()) {
+              walk(path, true, hidden, hiddenDirs)
+              hiddenDirs.push({ path, mtimeMs: st.mtimeMs, hidden: true })
+            } else if (st.isFile()) hidden.push({ path, bytes: st.size, mtimeMs: st.mtimeMs, hidden: true })
           }
         }
-        // A folder goes when it is empty and either old itself or emptied by this pass.
-        let foldersRemoved = 0
-        for (const d of dirs) {
-          if (d.path === tmpRoot) continue
-          const old = d.mtimeMs <= (d.hidden ? hiddenCutoff : cutoff)
-          if (!old && !touched.has(d.path)) continue
-          try {
-            if (readdirSync(d.path).length > 0) continue
-            rmdirSync(d.path)
-          } catch (cause) {
-            if (errnoOf(cause) !== "ENOENT" && errnoOf(cause) !== "ENOTEMPTY") throw cause
+        for (const f of hidden) {
+          if (f.mtimeMs > hiddenCutoff) {
+            hiddenBytes += f.bytes
             continue
           }
+          try {
+            unlinkSync(f.path)
+          } catch (cause) {
+            if (errnoOf(cause) !== "ENOENT") throw cause
+            continue
+          }
+          filesDeleted++
+          bytesFreed += f.bytes
+          touched.add(dirname(f.path))
+        }
+        // A directory goes when it is empty and either old itself or emptied by this pass
+        // (children come before their parent, so nested ones go bottom-up).
+        const removeIfEmpty = (path: string, old: boolean) => {
+          if (!old && !touched.has(path)) return
+          try {
+            if (readdirSync(path).length > 0) return
+            rmdirSync(path)
+          } catch (cause) {
+            if (errnoOf(cause) !== "ENOENT" && errnoOf(cause) !== "ENOTEMPTY") throw cause
+            return
+          }
           foldersRemoved++
-          touched.add(dirname(d.path))
+          touched.add(dirname(path))
+        }
+        for (const d of hiddenDirs) removeIfEmpty(d.path, d.mtimeMs <= hiddenCutoff)
+        for (const name of folderNames) {
+          const dir = join(root, name)
+          let st
+          try {
+            st = lstatSync(dir)
+          } catch (cause) {
+            if (errnoOf(cause) === "ENOENT") continue
+            throw cause
+          }
+          if (st.isDirectory()) removeIfEmpty(dir, st.mtimeMs <= cutoff)
         }
         for (const [owner, name] of folders) {
           if (!existsSync(join(root, name))) folders.delete(owner)
         }
-        return { filesDeleted, bytesFreed, foldersRemoved, currentBytes, screenshotsBytes, downloadsBytes: currentBytes - screenshotsBytes }
+        return { gone, filesDeleted, bytesFreed, foldersRemoved, hiddenBytes }
       }
+
+      /** Records the files written while the index could not (kept for the next pass if it still cannot). */
+      const flushUnindexed = Effect.gen(function*() {
+        if (unindexed.length === 0) return
+        const batch = unindexed.splice(0)
+        yield* index.adopt(batch).pipe(Effect.tapError(() => Effect.sync(() => unindexed.unshift(...batch))))
+      })
 
       const cleanup = (maxAge?: Duration.Duration) =>
         Effect.gen(function*() {
+          const age = maxAge ?? config.fileRetention
+          yield* flushUnindexed
+          const old = yield* index.olderThan(age)
           const now = yield* Clock.currentTimeMillis
-          return yield* Effect.try({ try: () => sweep(now, maxAge ?? config.fileRetention), catch: storageError("cleanup") })
+          const swept = yield* Effect.try({ try: () => sweep(old, now, age), catch: storageError("cleanup") })
+          yield* index.remove(swept.gone)
+          const totals = yield* index.totals
+          const currentBytes = totals.bytes + swept.hiddenBytes
+          return {
+            filesDeleted: swept.filesDeleted,
+            bytesFreed: swept.bytesFreed,
+            foldersRemoved: swept.foldersRemoved,
+            currentBytes,
+            screenshotsBytes: totals.screenshotBytes,
+            downloadsBytes: currentBytes - totals.screenshotBytes
+          } satisfies CleanupReport
         }).pipe(
           Effect.tap((r) => (r.filesDeleted > 0 || r.foldersRemoved > 0 ? Effect.logInfo("old files removed", r) : Effect.void)),
           Effect.withSpan("ArtifactStore.cleanup")
         )
+
+      /**
+       * At boot, the one walk of the tree: files the index does not know (written by an earlier
+       * version, or lost with a store outage) are adopted with their modification time as their
+       * creation time; records of files no longer on disk are dropped.
+       */
+      const reconcileIndex = Effect.gen(function*() {
+        const files: Array<WalkedFile> = []
+        yield* Effect.try({ try: () => walk(root, false, files, []), catch: storageError("index files") })
+        const onDisk = new Map(files.filter((f) => !f.hidden).map((f) => [relative(root, f.path).split(sep).join("/"), f]))
+        const known = yield* index.all
+        yield* index.remove(known.filter((r) => !onDisk.has(r.path)).map((r) => r.path))
+        const indexed = new Set(known.map((r) => r.path))
+        const adopted = yield* index.adopt(
+          [...onDisk].filter(([path]) => !indexed.has(path)).map(([path, f]): NewResultFile => ({
+            path,
+            sessionFolder: path.includes("/") ? path.slice(0, path.indexOf("/")) : "",
+            bytes: f.bytes,
+            createdAt: Math.floor(f.mtimeMs)
+          }))
+        )
+        if (adopted > 0) yield* Effect.logInfo("result files indexed", { files: adopted })
+      }).pipe(Effect.withSpan("ArtifactStore.reconcileIndex"))
 
       const scratch = (owner: string) =>
         Effect.try({
@@ -434,10 +555,20 @@ export class ArtifactStore extends Context.Service<ArtifactStore, ArtifactStoreS
       // pause starts clean), then every hour for the life of the service. A failed pass is logged,
       // never fatal.
       const retention = cleanup().pipe(Effect.catchCause((cause) => Effect.logError("file retention pass failed", cause)))
+      yield* reconcileIndex.pipe(Effect.catchCause((cause) => Effect.logError("result files not indexed at boot", cause)))
       yield* retention
       yield* retention.pipe(Effect.repeat(Schedule.spaced(Duration.hours(1))), Effect.delay(Duration.hours(1)), Effect.forkScoped)
 
-      return ArtifactStore.of({ folder, save, adopt, zip, resolve, cleanup, scratch, discardScratch })
+      return ArtifactStore.of({
+        folder,
+        save: (owner, name, data) => Effect.flatMap(save(owner, name, data), indexed),
+        adopt: (owner, source, name) => Effect.flatMap(adopt(owner, source, name), indexed),
+        zip: (owner, name, entries) => Effect.flatMap(zip(owner, name, entries), indexed),
+        resolve,
+        cleanup,
+        scratch,
+        discardScratch
+      })
     })
   )
 }

@@ -38,12 +38,14 @@ import type {
   RefreshOutcome,
   SessionFailure,
   SessionHandlers,
+  SessionActivityInfo,
   SessionHealth,
   SessionSettings,
   SessionState,
   SettingsPatch,
   StartOutcome
 } from "./session/SessionProtocol.ts"
+import * as SessionActivity from "./session/SessionActivity.ts"
 import * as Recycler from "./session/Recycler.ts"
 import * as SnapshotWriter from "./session/SnapshotWriter.ts"
 
@@ -88,10 +90,16 @@ export interface BrowserSession {
   readonly updateSettings: (patch: SettingsPatch) => Effect.Effect<SessionSettings>
   readonly health: Effect.Effect<SessionHealth>
   readonly summary: Effect.Effect<SessionSummary>
+  /** The message running now and its phase (null while idle). */
+  readonly activity: Effect.Effect<SessionActivityInfo>
+  /** A fresh PNG of the page, taken as a message between operations (never during one). */
+  readonly peek: Effect.Effect<Uint8Array, SessionFailure>
 
   // ---- Reads of the local actor's state (not messages) -------------------------------------------
   readonly settings: Effect.Effect<SessionSettings>
   readonly state: Effect.Effect<SessionState>
+  /** Messages waiting for their turn. */
+  readonly queued: Effect.Effect<number>
   /** Nothing running and nothing queued. */
   readonly isIdle: Effect.Effect<boolean>
   /** Completes with the reason once the session has ended. */
@@ -112,7 +120,9 @@ export const handlersOf = (session: BrowserSession): SessionHandlers => ({
   Touch: () => session.touch,
   UpdateSettings: (patch) => session.updateSettings(patch),
   Health: () => session.health,
-  Summary: () => session.summary
+  Summary: () => session.summary,
+  Activity: () => session.activity,
+  Peek: () => session.peek
 })
 
 export interface SessionHooks {
@@ -121,6 +131,14 @@ export interface SessionHooks {
    * block (the pool only signals its admission, which evicts for a waiting request).
    */
   readonly idle: Effect.Effect<void>
+}
+
+/** What the session reports for the metrics (see pool/PoolMetrics.ts); absent, nothing is recorded. */
+export interface SessionObserver {
+  /** A login attempt (the first login or a re-login) took `seconds` and ended ok or with its failure's kind. */
+  readonly loginTimed: (seconds: number, outcome: string) => Effect.Effect<void>
+  /** A message of `kind` waited `seconds` in the mailbox before it ran. */
+  readonly mailboxWaited: (seconds: number, kind: OperationKind) => Effect.Effect<void>
 }
 
 export interface SessionParams {
@@ -133,6 +151,7 @@ export interface SessionParams {
   readonly config: PortalConfigShape
   readonly driver: PortalDriverShape
   readonly hooks: SessionHooks
+  readonly observer?: SessionObserver | undefined
   readonly snapshots?: SessionSnapshotsShape | undefined
   /** Start from this snapshot instead of logging in (restart, eviction, crash recovery). */
   readonly restoreFrom?: SnapshotData | undefined
@@ -149,6 +168,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       Effect.annotateLogs(e, { sessionId: sessionRef(sessionId), username: credentials.username })
     const now = yield* Clock.currentTimeMillis
     const health = yield* Ref.make(Health.initial(params.restoreFrom?.createdAt ?? now, now))
+    const activity = yield* SessionActivity.make
     const settings = yield* Ref.make(params.settings)
     const timeoutMillis = Math.round(Duration.toMillis(config.operationTimeout))
 
@@ -189,6 +209,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       driver,
       page,
       loggedIn: loggedIn(true),
+      loginTimed: params.observer?.loginTimed,
       failures: {
         sessionId,
         chromeGone: Effect.map(mailbox.endReason, (r) => !chrome.current().lease.isConnected() || Option.getOrUndefined(r) === "crashed")
@@ -213,7 +234,7 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
         if (left === "ending") return
         if (yield* recycler.claim) {
           return yield* mailbox.post("upkeep", (restore) =>
-            Effect.flatMap(Ref.make("recycle:start"), (phase) => bounded("recycle", annotate(recycler.recycle(phase)), phase, restore)))
+            Effect.flatMap(Ref.make("recycle:start"), (phase) => bounded("recycle", activity.track("recycle", "upkeep", annotate(recycler.recycle(phase))), phase, restore)))
         }
         if (left === "idle") yield* hooks.idle
       })
@@ -251,17 +272,26 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
         timedOut: (at) => new OperationTimedOut({ sessionId, operation: name, phase: at, timeoutMillis })
       })
 
-    /** An operation as a message's work: logged in, under its deadline, its outcome recorded. */
-    const perform = <A, E>(op: Operation<A, E>): Mailbox.Work<A, E | SessionFailure> => (restore) =>
+    /**
+     * An operation as a message's work: logged in, under its deadline, its outcome recorded. With
+     * `queuedAt`, the time it waited for its turn is reported too.
+     */
+    const perform = <A, E>(op: Operation<A, E>, queuedAt?: number): Mailbox.Work<A, E | SessionFailure> => (restore) =>
       Effect.gen(function*() {
+        if (queuedAt !== undefined && params.observer !== undefined) {
+          yield* params.observer.mailboxWaited(Math.max(0, (yield* Clock.currentTimeMillis) - queuedAt) / 1000, op.kind ?? "operation")
+        }
         const phase = yield* Ref.make(`${op.name}:start`)
-        const exit = yield* bounded(op.name, login.execute(op, phase), phase, restore)
+        const exit = yield* bounded(op.name, activity.track(op.name, op.kind ?? "operation", login.execute(op, phase)), phase, restore)
         yield* recordOutcome(op.kind ?? "operation", exit)
         return exit
       })
 
     const run = <A, E>(op: Operation<A, E>): Effect.Effect<A, E | SessionFailure> =>
-      mailbox.run(op.kind ?? "operation", perform(op)).pipe(Effect.withSpan(`BrowserSession.${op.name}`), annotate)
+      Effect.flatMap(Clock.currentTimeMillis, (queuedAt) => mailbox.run(op.kind ?? "operation", perform(op, queuedAt))).pipe(
+        Effect.withSpan(`BrowserSession.${op.name}`),
+        annotate
+      )
 
     const runIfIdle = <A, E>(op: Operation<A, E>): Effect.Effect<Option.Option<A>, E | SessionFailure> =>
       mailbox.runIfIdle(op.kind ?? "operation", perform(op)).pipe(Effect.withSpan(`BrowserSession.${op.name}`), annotate)
@@ -302,7 +332,15 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
       get lease() {
         return chrome.current().lease
       },
-      start: run({ name: "login", kind: "login", skipLoginCheck: true, run: () => login.start(params.restoreFrom) }),
+      // A new login is snapshotted at once, in its own message: the session can come back after a
+      // crash from its first answer on (an operation queued right behind it would otherwise keep
+      // the debounced snapshot from ever being written before the crash).
+      start: run({
+        name: "login",
+        kind: "login",
+        skipLoginCheck: true,
+        run: (p) => login.start(params.restoreFrom).pipe(Effect.tap((how) => (how === "logged_in" ? writer.write(p) : Effect.void)))
+      }),
       run,
       refresh: runIfIdle({ name: "refresh", kind: "refresh", skipLoginCheck: true, retryOnLoggedOut: false, run: (p) => driver.refresh(p) }).pipe(
         Effect.map(Option.getOrElse((): RefreshOutcome => "busy"))
@@ -335,8 +373,11 @@ export const make = (params: SessionParams): Effect.Effect<BrowserSession, Brows
           url: page().url()
         })
       }),
+      activity: Effect.map(activity.current, Option.getOrNull),
+      peek: run<Uint8Array, never>({ name: "peek", kind: "upkeep", skipLoginCheck: true, run: (page) => page.screenshot() }),
       settings: Ref.get(settings),
       state: mailbox.state,
+      queued: mailbox.queued,
       isIdle: mailbox.isIdle,
       ended: mailbox.ended,
       endReason: mailbox.endReason

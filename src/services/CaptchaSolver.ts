@@ -10,9 +10,10 @@
  * is reported to PortalHealth: an answer is ok (a wrong key or an unsolvable captcha is the solver
  * working), no connection, a 5xx, an unreadable answer or no result in time is a failure.
  */
-import { Context, Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
+import { Context, Duration, Effect, Exit, Layer, Metric, Option, Redacted, Schedule, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { CaptchaFailed, type CaptchaFailureReason } from "../domain/Errors.ts"
+import { inRegistry, Metrics } from "./metrics/MetricCatalog.ts"
 import { PortalConfig } from "./PortalConfig.ts"
 import { contactFailed, contactOk, type ContactOutcome, PortalHealth } from "./PortalHealth.ts"
 
@@ -100,6 +101,7 @@ export class CaptchaSolver extends Context.Service<CaptchaSolver, CaptchaSolverS
       const config = yield* PortalConfig
       const http = yield* HttpClient.HttpClient
       const health = yield* PortalHealth
+      const record = inRegistry(yield* Metric.MetricRegistry)
       const base = config.captchaApiUrl.href.replace(/\/+$/, "")
       const deadline = config.captchaTimeout
       const poll = Schedule.spaced(config.captchaPollInterval)
@@ -212,6 +214,15 @@ export class CaptchaSolver extends Context.Service<CaptchaSolver, CaptchaSolverS
             orElse: () => failing(contactFailed("timeout"), failed("timeout", `no answer within ${Duration.format(deadline)}`))
           }),
           Effect.tapError((e) => Effect.logWarning("captcha solving failed", { kind: label, reason: e.reason })),
+          // Counted by method and outcome (an interrupted solve is nobody's outcome).
+          Effect.onExit((exit) =>
+            Exit.isSuccess(exit) || Option.isSome(Exit.findErrorOption(exit))
+              ? record(Metric.update(Metric.withAttributes(Metrics.captchaSolves, {
+                method: task.kind === "recaptcha" ? "token" : "audio",
+                outcome: Exit.isSuccess(exit) ? "solved" : Option.getOrThrow(Exit.findErrorOption(exit)).reason
+              }), 1))
+              : Effect.void
+          ),
           Effect.withSpan(`CaptchaSolver.${label}`)
         )
 

@@ -1,43 +1,41 @@
 /**
  * Idempotency makes a keyed request (an `Idempotency-Key` header or `request_id`) run at most once
- * per key within IDEMPOTENCY_RETENTION (24 hours): the first request runs, a repeat gets the stored
- * result (marked as a replay), a repeat that arrives while the first is still running waits for it
- * and shares its outcome instead of running, and the same key with a different body is an
- * IdempotencyConflict. Only HMAC fingerprints (of the body, secrets removed by the caller, and of
- * the caller's principals) and the outcome are kept.
+ * per key within 24 hours, across restarts and across processes sharing the SQL store
+ * (IdempotencyStore): the first request runs, a repeat gets the stored outcome (marked as a
+ * replay), a repeat that arrives while the first still runs waits for it and shares its outcome
+ * instead of running, and the same key with a different body is an IdempotencyConflict. Only
+ * HMACs (of the key, of the body with its secrets removed by the caller, of the caller's
+ * principals) and the sealed outcome are stored.
  *
  * A key belongs to its first caller. Each request names the principals it has proved — opaque
  * HMACs of secrets it presented, e.g. the credential fingerprint of the session it resolves to, or
  * an appointment workflow id — and the operation authenticates them BEFORE calling `run`. A repeat
  * (finished or still running) is answered only when it proves a principal of the key's first
  * caller; any other caller gets the same IdempotencyConflict as a different body, with nothing of
- * the first outcome. So a replay never hands anyone a result (a session id, a confirmation) they
- * could not already obtain themselves. A first caller that proved nothing leaves a record nobody
- * can replay.
+ * the first outcome. A first caller that proved nothing leaves a record nobody can replay.
  *
- * Only final outcomes are kept. The operation calls `commit` just before its irreversible step (the
- * wizard's Submit). A failure before the commit releases the key (nothing happened at the portal;
- * a retry runs again). From the commit on, the outcome is kept — a retry can never book twice —
- * unless the operation's `notDone` shows the step demonstrably did not happen (the portal answered
- * Submit with an error and booked nothing): that releases the key too, so a retry runs. The
- * operation must make every other outcome after the commit final before it returns (see
- * operations/Appointments.ts: an unknown outcome becomes `not_confirmed`, never a retryable error),
- * so a stored record never tells a client to retry what a retry cannot do. The first attempt runs
- * in the service's scope, not the caller's: a client that disconnects mid-booking does not
- * interrupt it, and its outcome is still kept for the retry.
+ * Only final outcomes are kept. The operation calls `commit(workflowId)` right before its
+ * irreversible step (the wizard's Submit); the commit is recorded in the store first, and when it
+ * cannot be (StorageUnavailable) the step is not taken. A failure before the commit releases the
+ * key. From the commit on, the outcome is kept — unless the operation's `notDone` shows the step
+ * demonstrably did not happen, which releases the key too. When the outcome after a commit is not
+ * known — the service died (SIGKILL, power loss, a shutdown interrupting the attempt), or the
+ * attempt ended without a typed outcome — the record stays "submitting" and the owner's next
+ * attempt runs `reconcile` instead of the operation: it finds the outcome (My Appointments), never
+ * repeats the step; what it finds is kept, and when it cannot tell, the key stays to reconcile
+ * again. The first attempt runs in the service's scope, not the caller's: a client that
+ * disconnects mid-booking does not interrupt it, and its outcome is still kept for the retry.
  */
-import { Cause, Clock, Context, Deferred, Duration, Effect, Exit, Layer, Option, Redacted, Ref, Schedule } from "effect"
-import { createHmac, randomBytes } from "node:crypto"
-import { IdempotencyConflict } from "../domain/Errors.ts"
+import { Cause, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Redacted, Schedule, Schema } from "effect"
+import { IdempotencyConflict, type StorageUnavailable } from "../domain/Errors.ts"
+import { IdempotencyStore, type Ticket } from "./store/IdempotencyStore.ts"
+import { StoreCrypto } from "./store/StoreCrypto.ts"
 
-/** How long a key is remembered (the brief's 24 hours). */
-export const IDEMPOTENCY_RETENTION = Duration.hours(24)
-/** At most this many keys are remembered; beyond it the oldest finished ones are dropped. */
-export const IDEMPOTENCY_MAX_KEYS = 10_000
+export { IDEMPOTENCY_STORE_RETENTION as IDEMPOTENCY_RETENTION } from "./store/IdempotencyStore.ts"
 
 export interface Outcome<A> {
   readonly value: A
-  /** True when this is the stored result of an earlier request with the same key. */
+  /** True when this is the outcome of an earlier request with the same key (stored, or found by reconciling). */
   readonly replayed: boolean
 }
 
@@ -49,33 +47,53 @@ export interface Caller {
   readonly principals: ReadonlyArray<string>
 }
 
-export interface RunOptions<E> {
+/** What an attempt holding the key can do. */
+export interface Attempt {
+  /**
+   * Records, right before the step that must never be repeated, that it is taken for `workflowId`
+   * (what a reconciliation will look for). When it fails the step must not be taken:
+   * StorageUnavailable, or IdempotencyConflict when this attempt no longer holds its key.
+   */
+  readonly commit: (workflowId: string) => Effect.Effect<void, StorageUnavailable | IdempotencyConflict>
+}
+
+export interface RunOptions<A, E> {
+  /** How a successful outcome is stored (its JSON codec is derived). */
+  readonly success: Schema.Codec<A, unknown>
+  /** How a failed final outcome is stored. */
+  readonly failure: Schema.Codec<E, unknown>
   /**
    * For a failure after `commit`: true when it shows the irreversible step demonstrably did not
    * happen, which releases the key instead of keeping the failure. Default: never.
    */
   readonly notDone?: ((error: E) => boolean) | undefined
+  /**
+   * An earlier attempt committed and its outcome is not known: find it without taking the step
+   * again. Its success is kept (and answered as a replay); a failure is answered and leaves the
+   * key to be reconciled again.
+   */
+  readonly reconcile: (workflowId: string | undefined) => Effect.Effect<A, E>
 }
 
 export interface IdempotencyShape {
   /**
    * Runs `f` under `key` unless the key was seen within the retention: then, for a caller proving
    * one of the first caller's principals with the same body, the first request's outcome is
-   * returned (waiting for it if it is still running); for anyone else, IdempotencyConflict. `f`
-   * receives `commit`, to call right before the step that must never be repeated.
+   * returned (waiting for it if it is still running, reconciling it if it was lost); for anyone
+   * else, IdempotencyConflict. StorageUnavailable when the store cannot decide (nothing ran).
    */
   readonly run: <A, E>(
     key: string,
     caller: Caller,
-    f: (commit: Effect.Effect<void>) => Effect.Effect<A, E>,
-    options?: RunOptions<E>
-  ) => Effect.Effect<Outcome<A>, E | IdempotencyConflict>
-  /** The fingerprint of a request body: an HMAC (per-process key) of its canonical JSON. */
+    f: (attempt: Attempt) => Effect.Effect<A, E>,
+    options: RunOptions<A, E>
+  ) => Effect.Effect<Outcome<A>, E | IdempotencyConflict | StorageUnavailable>
+  /** The fingerprint of a request body: an HMAC (under a key derived from SERVER_SECRET) of its canonical JSON. */
   readonly fingerprint: (body: unknown) => string
   /** Drops keys past the retention; returns how many. Also run hourly. */
-  readonly sweep: Effect.Effect<number>
+  readonly sweep: Effect.Effect<number, StorageUnavailable>
   /** Keys remembered (running or stored). */
-  readonly size: Effect.Effect<number>
+  readonly size: Effect.Effect<number, StorageUnavailable>
 }
 
 /**
@@ -99,122 +117,153 @@ export const canonicalJson = (value: unknown): string => {
   return JSON.stringify(normalise(value)) ?? "null"
 }
 
-interface Entry {
-  readonly fingerprint: string
-  /** The first caller's principals: a repeat must prove one of them. */
-  readonly principals: ReadonlySet<string>
-  readonly createdAt: number
-  readonly done: Deferred.Deferred<unknown, unknown>
-  /** False while the first attempt runs. */
-  readonly finished: boolean
-}
+/** A stored outcome: the operation's success or its final failure, each in its JSON form. */
+const StoredOutcome = Schema.Union([
+  Schema.Struct({ ok: Schema.Unknown }),
+  Schema.Struct({ err: Schema.Unknown })
+])
 
-const make = (retention: Duration.Duration) =>
-  Effect.gen(function*() {
-    const scope = yield* Effect.scope
-    const entries = yield* Ref.make<ReadonlyMap<string, Entry>>(new Map())
-    const retentionMs = Duration.toMillis(retention)
-    const secret = randomBytes(32)
+/** How long a repeat waits between looks at an attempt running in another process. */
+const REMOTE_POLL = Schedule.spaced(Duration.millis(250))
 
-    const fingerprint = (body: unknown) => createHmac("sha256", secret).update(canonicalJson(body)).digest("base64url")
+const make = Effect.gen(function*() {
+  const store = yield* IdempotencyStore
+  const crypto = yield* StoreCrypto
+  const scope = yield* Effect.scope
+  /** The attempts running in this process, by key: a repeat here waits for its exit directly. */
+  const running = new Map<string, Deferred.Deferred<unknown, unknown>>()
 
-    const live = (e: Entry, now: number) => now - e.createdAt < retentionMs
+  // Single-process boot: nothing an earlier run held can still be running (its leases end now).
+  const abandoned = yield* store.abandonPreviousRuns
+  if (abandoned.inFlight + abandoned.submitting > 0) {
+    yield* Effect.logInfo("idempotency keys of the previous run released", abandoned)
+  }
 
-    const sweep = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      return yield* Ref.modify(entries, (m): [number, ReadonlyMap<string, Entry>] => {
-        const kept = [...m].filter(([, e]) => !e.finished || live(e, now))
-        // Over the cap: drop the oldest finished entries (running ones must stay to be awaited).
-        const finished = kept.filter(([, e]) => e.finished).sort(([, a], [, b]) => a.createdAt - b.createdAt)
-        const excess = Math.max(0, kept.length - IDEMPOTENCY_MAX_KEYS)
-        const dropped = new Set(finished.slice(0, excess).map(([k]) => k))
-        const next = new Map(kept.filter(([k]) => !dropped.has(k)))
-        return [m.size - next.size, next]
-      })
-    }).pipe(Effect.withSpan("Idempotency.sweep"))
+  const fingerprint = (body: unknown) => crypto.ref("idempotency-request", canonicalJson(body))
 
-    yield* sweep.pipe(Effect.repeat(Schedule.spaced(Duration.hours(1))), Effect.forkScoped)
+  const run = <A, E>(
+    key: string,
+    caller: Caller,
+    f: (attempt: Attempt) => Effect.Effect<A, E>,
+    options: RunOptions<A, E>
+  ): Effect.Effect<Outcome<A>, E | IdempotencyConflict | StorageUnavailable> => {
+    const success = Schema.toCodecJson(options.success)
+    const failure = Schema.toCodecJson(options.failure)
 
-    const run = <A, E>(
-      key: string,
-      caller: Caller,
-      f: (commit: Effect.Effect<void>) => Effect.Effect<A, E>,
-      options: RunOptions<E> = {}
-    ): Effect.Effect<Outcome<A>, E | IdempotencyConflict> =>
+    /** Stores a final outcome; a store outage leaves the key to a reconciliation (logged, never the caller's failure). */
+    const keep = (ticket: Ticket, exit: Exit.Exit<A, E>) =>
       Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const mine: Entry = {
-          fingerprint: caller.fingerprint,
-          principals: new Set(caller.principals),
-          createdAt: now,
-          done: yield* Deferred.make<unknown, unknown>(),
-          finished: false
-        }
-        // One atomic decision per key: exactly one request becomes the first attempt, and a repeat
-        // is answered only for the key's owner (checked first: a stranger learns nothing, not even
-        // whether its body matched).
-        const decision = yield* Ref.modify(entries, (m): [
-          { readonly _tag: "run" } | { readonly _tag: "conflict" } | { readonly _tag: "replay"; readonly entry: Entry },
-          ReadonlyMap<string, Entry>
-        ] => {
-          const existing = m.get(key)
-          if (existing !== undefined && (!existing.finished || live(existing, now))) {
-            const owner = caller.principals.some((p) => existing.principals.has(p))
-            return owner && existing.fingerprint === caller.fingerprint ? [{ _tag: "replay", entry: existing }, m] : [{ _tag: "conflict" }, m]
-          }
-          return [{ _tag: "run" }, new Map(m).set(key, mine)]
-        })
-        if (decision._tag === "conflict") return yield* new IdempotencyConflict({})
-        if (decision._tag === "replay") {
-          const value = yield* Deferred.await(decision.entry.done) as Effect.Effect<A, E>
-          return { value, replayed: true }
-        }
-        if ((yield* Ref.get(entries)).size > IDEMPOTENCY_MAX_KEYS) yield* sweep
+        const encoded: Option.Option<unknown> = Exit.isSuccess(exit)
+          ? Option.map(Schema.encodeOption(success)(exit.value), (ok) => ({ ok }))
+          : Option.flatMap(Cause.findErrorOption(exit.cause), (e) => Option.map(Schema.encodeOption(failure)(e), (err) => ({ err })))
+        if (Option.isNone(encoded)) return yield* store.abandon(ticket)
+        yield* store.complete(ticket, encoded.value)
+      }).pipe(
+        Effect.catch((e) => Effect.logWarning("idempotency outcome not stored; a retry will reconcile it", { error: e._tag }))
+      )
 
-        const committed = yield* Ref.make(false)
+    const replay = (stored: unknown): Effect.Effect<Outcome<A>, E | IdempotencyConflict> => {
+      const outcome = Schema.decodeUnknownOption(StoredOutcome)(stored)
+      const decoded = Option.flatMap(outcome, (o): Option.Option<Exit.Exit<A, E>> =>
+        "ok" in o
+          ? Option.map(Schema.decodeUnknownOption(success)(o.ok), (value) => Exit.succeed(value as A))
+          : Option.map(Schema.decodeUnknownOption(failure)(o.err), (error) => Exit.fail(error as E)))
+      if (Option.isNone(decoded)) {
+        return Effect.logWarning("stored idempotency outcome does not decode; answered as a conflict").pipe(
+          Effect.andThen(Effect.fail(new IdempotencyConflict({})))
+        )
+      }
+      return Effect.map(decoded.value, (value): Outcome<A> => ({ value, replayed: true }))
+    }
+
+    /** The first attempt: runs `f` in the service's scope and settles the key by its exit. */
+    const attempt = (ticket: Ticket) =>
+      Effect.gen(function*() {
+        const done = yield* Deferred.make<A, E>()
+        running.set(key, done as Deferred.Deferred<unknown, unknown>)
+        let committed = false
+        const commit = (workflowId: string) =>
+          store.markSubmitting(ticket, workflowId).pipe(
+            Effect.catchTag("ClaimLost", () => Effect.fail(new IdempotencyConflict({}))),
+            Effect.tap(() =>
+              Effect.sync(() => {
+                committed = true
+              })
+            )
+          )
         const settle = (exit: Exit.Exit<A, E>) =>
           Effect.gen(function*() {
-            // Kept: a success, or anything after the commit unless it shows the step did not happen.
-            // (An interruption after the commit, i.e. the service stopping, is kept too: unknown.)
-            const notDone = Exit.isFailure(exit) && Option.match(Cause.findErrorOption(exit.cause), {
-              onNone: () => false,
-              onSome: (e) => options.notDone?.(e) === true
-            })
-            const keep = Exit.isSuccess(exit) || ((yield* Ref.get(committed)) && !notDone)
-            const at = yield* Clock.currentTimeMillis
-            yield* Ref.update(entries, (m) => {
-              if (m.get(key) !== mine) return m
-              const next = new Map(m)
-              if (keep) next.set(key, { ...mine, createdAt: at, finished: true })
-              else next.delete(key)
-              return next
-            })
-            yield* Deferred.done(mine.done, exit as Exit.Exit<unknown, unknown>)
+            const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none<E>()
+            if (Exit.isSuccess(exit)) yield* keep(ticket, exit)
+            else if (!committed || (Option.isSome(error) && options.notDone?.(error.value) === true)) {
+              // Nothing irreversible happened: the key is free for a retry.
+              yield* store.release(ticket).pipe(Effect.catch((e) => Effect.logWarning("idempotency key not released", { error: e._tag })))
+            } else if (Option.isSome(error)) yield* keep(ticket, exit)
+            else {
+              // Committed, then interrupted or a defect: the outcome is not known. The owner's next
+              // attempt reconciles.
+              yield* store.abandon(ticket).pipe(Effect.catch((e) => Effect.logWarning("idempotency key not abandoned", { error: e._tag })))
+            }
+            if (running.get(key) === done) running.delete(key)
+            yield* Deferred.done(done, exit)
           })
-        // The attempt belongs to the service's scope: the caller may go away, the booking may not.
-        yield* f(Ref.set(committed, true)).pipe(
-          Effect.onExit(settle),
-          Effect.forkIn(scope)
-        )
-        const value = yield* Deferred.await(mine.done) as Effect.Effect<A, E>
-        return { value, replayed: false }
-      }).pipe(Effect.withSpan("Idempotency.run"))
+        yield* f({ commit }).pipe(Effect.onExit(settle), Effect.forkIn(scope))
+        const value = yield* Deferred.await(done)
+        return { value, replayed: false } satisfies Outcome<A>
+      })
 
-    return Idempotency.of({
-      run,
-      fingerprint,
-      sweep,
-      size: Effect.map(Ref.get(entries), (m) => m.size)
+    /** The outcome of a lost attempt, found without taking the step again. */
+    const reconcile = (ticket: Ticket, workflowId: string | undefined) =>
+      Effect.gen(function*() {
+        // In the service's scope, as a first attempt: the caller may go away, the answer is still kept.
+        const outcome = yield* options.reconcile(workflowId).pipe(Effect.exit, Effect.forkIn(scope), Effect.flatMap(Fiber.join))
+        if (Exit.isSuccess(outcome)) yield* keep(ticket, outcome)
+        else yield* store.abandon(ticket).pipe(Effect.catch((e) => Effect.logWarning("idempotency key not abandoned", { error: e._tag })))
+        const value = yield* outcome
+        return { value, replayed: true } satisfies Outcome<A>
+      })
+
+    const decide: Effect.Effect<Outcome<A> | undefined, E | IdempotencyConflict | StorageUnavailable> = Effect.gen(function*() {
+      const claim = yield* store.claim(key, caller.principals, caller.fingerprint)
+      switch (claim._tag) {
+        case "Foreign":
+        case "Conflict":
+          return yield* new IdempotencyConflict({})
+        case "Replay":
+          return yield* replay(claim.outcome)
+        case "Run":
+          return yield* attempt(claim.ticket)
+        case "Reconcile":
+          yield* Effect.logWarning("the outcome of an earlier attempt under this key is unknown; reconciling, never submitting again")
+          return yield* reconcile(claim.ticket, claim.workflowId)
+        case "InFlight": {
+          const here = running.get(key) as Deferred.Deferred<A, E> | undefined
+          if (here === undefined) return undefined // running in another process: look again
+          const value: A = yield* Deferred.await(here)
+          return { value, replayed: true }
+        }
+      }
     })
-  })
+
+    return decide.pipe(
+      Effect.repeat({ schedule: REMOTE_POLL, until: (outcome) => outcome !== undefined }),
+      Effect.map((outcome) => outcome!),
+      Effect.withSpan("Idempotency.run")
+    )
+  }
+
+  // Frees space; correctness does not depend on it (a claim treats expired records as absent).
+  const sweep = store.sweep
+
+  return Idempotency.of({ run, fingerprint, sweep, size: store.count })
+})
 
 export class Idempotency extends Context.Service<Idempotency, IdempotencyShape>()("emodal-api/services/Idempotency") {
-  static readonly layer: Layer.Layer<Idempotency> = Layer.effect(Idempotency, make(IDEMPOTENCY_RETENTION))
+  /** Over the SQL store; at boot, the keys held by an earlier run of this process are released (single-process mode). */
+  static readonly layer: Layer.Layer<Idempotency, StorageUnavailable, IdempotencyStore | StoreCrypto> = Layer.effect(Idempotency, make)
 
-  /** In memory with a given retention (tests). */
-  static readonly layerWith = (retention: Duration.Input): Layer.Layer<Idempotency> =>
-    Layer.effect(Idempotency, make(Duration.fromInputUnsafe(retention)))
-
-  static readonly layerTest: Layer.Layer<Idempotency> = Idempotency.layer
+  /** Over a private in-memory store (lease 6 minutes, 24 hours retention). */
+  static readonly layerTest: Layer.Layer<Idempotency, StorageUnavailable> = Layer.suspend(() =>
+    Idempotency.layer.pipe(Layer.provide(Layer.merge(IdempotencyStore.layerTest, StoreCrypto.layerTest)))
+  )
 }
-

@@ -1,7 +1,8 @@
 /**
  * PortalDriver is the façade of every portal flow: log in, tell whether a page is still logged in,
  * refresh a session on the keep-alive page, load and inspect containers, export My Appointments,
- * and walk the appointment wizard. It holds no state of its own: a page comes in, typed results or
+ * find a booking in My Appointments (the reconciliation of a lost Submit), and walk the
+ * appointment wizard. It holds no state of its own: a page comes in, typed results or
  * typed errors go out, and every contact with the portal's hosts is reported to PortalHealth. The
  * flows live in `./portal/` (one module per concept); every selector they use comes from
  * `PortalSelectors`. `layerTest` is an in-memory portal with fault switches (`FakePortal`), so the
@@ -20,6 +21,7 @@ import * as Detail from "./portal/containers/ContainerDetail.ts"
 import * as Grid from "./portal/containers/ContainerGrid.ts"
 import { FakePortal, makeFakeDriver } from "./portal/FakePortal.ts"
 import { login, type LoginOutcome } from "./portal/Login.ts"
+import * as BookingLookup from "./portal/BookingLookup.ts"
 import * as MyAppointments from "./portal/MyAppointments.ts"
 import { type LoginState, openApp, probe } from "./portal/PageState.ts"
 import { setPhase } from "./portal/Phase.ts"
@@ -36,6 +38,7 @@ export type { LoginOutcome } from "./portal/Login.ts"
 export type { ContainerDetail, InspectOptions } from "./portal/containers/ContainerDetail.ts"
 export type { LoadMode, LoadOptions, LoadResult } from "./portal/containers/ContainerGrid.ts"
 export type { ExportOptions, ExportResult, Selection } from "./portal/MyAppointments.ts"
+export type { BookingTarget, FoundBooking } from "./portal/BookingLookup.ts"
 export type { Phase1Form, WizardFields } from "./portal/wizard/Phases.ts"
 export type { AvailableTimes } from "./portal/wizard/Phase3.ts"
 export type { WizardError, WizardStep } from "./portal/wizard/WizardPage.ts"
@@ -100,6 +103,15 @@ export interface PortalDriverShape {
     selection: MyAppointments.Selection,
     options: MyAppointments.ExportOptions
   ) => Effect.Effect<MyAppointments.ExportResult, AppointmentsError>
+  /**
+   * My Appointments: open, load every row (within `loadDeadline`), and find the one `target`
+   * describes (its slot, unit and plate; cancelled rows never match); undefined when none does.
+   */
+  readonly findBooking: (
+    page: PageHandle,
+    target: BookingLookup.BookingTarget,
+    options: { readonly loadDeadline: Duration.Duration }
+  ) => Effect.Effect<BookingLookup.FoundBooking | undefined, AppointmentsError>
   readonly wizard: WizardFlows
 }
 
@@ -163,6 +175,14 @@ export class PortalDriver extends Context.Service<PortalDriver, PortalDriverShap
         return yield* reporting(MyAppointments.exportAppointments(page, urls, selection, options))
       })
 
+      const findBooking = Effect.fn("PortalDriver.findBooking")(function*(
+        page: PageHandle,
+        target: BookingLookup.BookingTarget,
+        options: { readonly loadDeadline: Duration.Duration }
+      ) {
+        return yield* reporting(BookingLookup.findBooking(page, urls, target, { pageTimeout: PAGE_TIMEOUT, loadDeadline: options.loadDeadline }))
+      })
+
       const wizard: WizardFlows = {
         isAt: Effect.fn("PortalDriver.wizard.isAt")(function*(page: PageHandle, token: string | undefined, step: WizardStep) {
           return yield* WizardPage.isAt(page, token, step)
@@ -203,6 +223,7 @@ export class PortalDriver extends Context.Service<PortalDriver, PortalDriverShap
         loadContainers,
         inspectContainer,
         exportAppointments,
+        findBooking,
         wizard
       })
     })

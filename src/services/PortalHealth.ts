@@ -7,16 +7,12 @@
  * The rule /health states: a target is failing while its latest contact failed less than
  * RECENT_FAILURE_WINDOW ago; the portal is "degraded" while any target is failing. A later
  * successful contact clears it, and so does time: a failure older than the window with no contact
- * since is history, not a verdict (nothing was tried since).
+ * since is history, not a verdict (nothing was tried since). Every failed contact is also counted
+ * (`emodal_portal_errors_total{target,kind}`).
  */
-import { Clock, Context, Duration, Effect, Layer, Option, Ref } from "effect"
-import {
-  type ContactFailureKind,
-  PORTAL_TARGETS,
-  type PortalContactStatus,
-  type PortalHealthReport,
-  type PortalTarget
-} from "../domain/Operations.ts"
+import { Clock, Context, Duration, Effect, Layer, Metric, Option, Ref } from "effect"
+import { type ContactFailureKind, PORTAL_TARGETS, type PortalContactStatus, type PortalHealthReport, type PortalTarget } from "../domain/Health.ts"
+import { inRegistry, Metrics } from "./metrics/MetricCatalog.ts"
 import type { PortalUrls } from "./PortalConfig.ts"
 
 /** How long a failed latest contact keeps its target failing. */
@@ -118,10 +114,12 @@ export const reportOf = (
 const make = (window: Duration.Duration) =>
   Effect.gen(function*() {
     const records = yield* Ref.make<ReadonlyMap<PortalTarget, TargetRecord>>(new Map())
+    const record = inRegistry(yield* Metric.MetricRegistry)
 
     const report = Effect.fn("PortalHealth.report")(function*(target: PortalTarget, outcome: ContactOutcome) {
       const at = yield* Clock.currentTimeMillis
       yield* Ref.update(records, (m) => new Map(m).set(target, next(m.get(target) ?? EMPTY, outcome, at)))
+      if (outcome._tag === "failed") yield* record(Metric.update(Metric.withAttributes(Metrics.portalErrors, { target, kind: outcome.kind }), 1))
     })
 
     const status = Effect.gen(function*() {

@@ -5,33 +5,12 @@
  * its session through the pool and runs as one message on that session's actor; the flows
  * themselves live in `./operations/` (one module per portal area) on top of the shared `Kit`.
  */
-import { Clock, Context, Duration, Effect, Layer } from "effect"
-import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed } from "../domain/Errors.ts"
-import type {
-  CheckAppointmentsRequest,
-  CheckAppointmentsResponse,
-  CleanupRequest,
-  CleanupResponse,
-  CloseSessionResponse,
-  ContainerLookupRequest,
-  GetAppointmentsRequest,
-  GetAppointmentsResponse,
-  GetContainersRequest,
-  GetInfoBulkRequest,
-  GetInfoBulkResponse,
-  GetSessionRequest,
-  GetSessionResponse,
-  HealthResponse,
-  ListSessionsResponse,
-  MakeAppointmentRequest,
-  MakeAppointmentResponse,
-  PingSessionRequest,
-  PingSessionResponse,
-  TimelineResponse,
-  BookingNumberResponse
-} from "../domain/Operations.ts"
+import { Clock, Context, Duration, Effect, Layer, Metric, Option, Ref } from "effect"
+import type { BrowserCrashed, PortalError, SessionNotFound, StorageFailed, StorageUnavailable } from "../domain/Errors.ts"
+import type { CloseSessionResponse, ContainerLookupRequest, GetAppointmentsRequest, GetAppointmentsResponse, GetContainersRequest, GetInfoBulkRequest, GetInfoBulkResponse, GetSessionRequest, GetSessionResponse, ListSessionsResponse, PingSessionRequest, PingSessionResponse, TimelineResponse, BookingNumberResponse } from "../domain/Operations.ts"
+import type { CleanupRequest, CleanupResponse, HealthResponse } from "../domain/Health.ts"
+import type { CheckAppointmentsRequest, CheckAppointmentsResponse, MakeAppointmentRequest, MakeAppointmentResponse } from "../domain/AppointmentWizard.ts"
 import { SERVICE_NAME, SERVICE_VERSION } from "../domain/Operations.ts"
-import { AppointmentWorkflows } from "./AppointmentWorkflows.ts"
 import { settingsPatch } from "./BrowserSession.ts"
 import { ArtifactStore } from "./ArtifactStore.ts"
 import { Idempotency } from "./Idempotency.ts"
@@ -39,6 +18,12 @@ import { PortalConfig } from "./PortalConfig.ts"
 import { PortalDriver } from "./PortalDriver.ts"
 import { PortalHealth } from "./PortalHealth.ts"
 import { SessionPool } from "./SessionPool.ts"
+import { SqlStore } from "./store/SqlStore.ts"
+import { WorkflowStore } from "./store/WorkflowStore.ts"
+import { makeOperationMetrics } from "./metrics/OperationMetrics.ts"
+import { poolCheck, reasonsOf, solverCheck } from "./health/HealthChecks.ts"
+import { PING_WITHIN, StoreCheck } from "./health/StoreCheck.ts"
+import { RecentErrors } from "./operator/RecentErrors.ts"
 import * as ContainerOperations from "./operations/Containers.ts"
 import { makeAppointmentOperations } from "./operations/Appointments.ts"
 import { makeKit, type RequestContext } from "./operations/Kit.ts"
@@ -52,13 +37,13 @@ export interface PortalOperationsShape {
   /** Log in (or reuse the session of the same credentials) without doing anything else. */
   readonly getSession: (request: GetSessionRequest) => Effect.Effect<GetSessionResponse, PortalError>
   /** Closes a session and frees everything it held. */
-  readonly closeSession: (sessionId: string) => Effect.Effect<CloseSessionResponse, SessionNotFound>
+  readonly closeSession: (sessionId: string) => Effect.Effect<CloseSessionResponse, SessionNotFound | StorageUnavailable>
   /** Marks a session used now; optionally pins or unpins it. */
   readonly pingSession: (request: PingSessionRequest) => Effect.Effect<PingSessionResponse, SessionNotFound | BrowserCrashed>
   readonly listSessions: Effect.Effect<ListSessionsResponse>
   readonly health: Effect.Effect<HealthResponse>
   /** Deletes result files older than `max_age_hours` (default FILE_RETENTION). */
-  readonly cleanup: (request: CleanupRequest) => Effect.Effect<CleanupResponse, StorageFailed>
+  readonly cleanup: (request: CleanupRequest) => Effect.Effect<CleanupResponse, StorageFailed | StorageUnavailable>
   /** Containers to Excel; `onProgress` hears the rows loaded so far while scrolling. */
   readonly getContainers: (
     request: GetContainersRequest,
@@ -93,10 +78,21 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
       const pool = yield* SessionPool
       const artifacts = yield* ArtifactStore
       const portalHealth = yield* PortalHealth
+      const store = yield* SqlStore
+      // /health's store check: the one wired (PortalLayer: StoreCheck.layerSql), else the same ping of this store.
+      const storeCheck = Option.getOrElse(yield* Effect.serviceOption(StoreCheck), () => StoreCheck.sqlCheck(store))
       const kit = makeKit(config, artifacts, pool, yield* PortalDriver)
-      const workflows = yield* AppointmentWorkflows
+      const workflows = yield* WorkflowStore
       const appointments = makeAppointmentOperations(kit, workflows, yield* Idempotency)
       const startedAt = yield* Clock.currentTimeMillis
+      /** The last figure the store gave: /health answers it while the store is unavailable. */
+      const lastWorkflowCount = yield* Ref.make(0)
+      const { measure } = makeOperationMetrics(
+        yield* Metric.MetricRegistry,
+        config.metricsAccountLabel,
+        config.serverSecret,
+        Option.getOrUndefined(yield* Effect.serviceOption(RecentErrors))
+      )
 
       const getSession = Effect.fn("PortalOperations.getSession")(function*(request: GetSessionRequest) {
         return yield* kit.withSession(request, (acquired) =>
@@ -139,13 +135,32 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
         return { active_sessions: sessions.length, sessions }
       })
 
+      /**
+       * The workflows held, for /health: the store's figure when it answers within the store
+       * check's deadline (a down Postgres must not slow /health), else the last one it gave. Whether
+       * the store answers is the store check's to say (`checks.store`), not this figure's.
+       */
+      const workflowCount = workflows.count.pipe(
+        Effect.timeoutOption(PING_WITHIN),
+        Effect.map(Option.getOrUndefined),
+        Effect.orElseSucceed(() => undefined),
+        Effect.flatMap((n) => n === undefined ? Ref.get(lastWorkflowCount) : Effect.as(Ref.set(lastWorkflowCount, n), n))
+      )
+
       const health = Effect.gen(function*() {
         const s = yield* pool.stats
         const portal = yield* portalHealth.status
+        const [storeReport, appointmentWorkflows] = yield* Effect.all([storeCheck.check, workflowCount], { concurrency: 2 })
         const now = yield* Clock.currentTimeMillis
+        const checks = {
+          store: storeReport,
+          solver: solverCheck(portal, Option.isSome(config.captchaApiKey)),
+          pool: poolCheck(s)
+        }
+        const reasons = reasonsOf({ portal, ...checks })
         return {
-          // Still 200 (the process serves); "degraded" says the portal or the solver is failing now.
-          status: portal.status === "degraded" ? "degraded" as const : "healthy" as const,
+          // Still 200 (the process serves); "degraded" says what fails now (`reasons`).
+          status: reasons.length > 0 ? "degraded" as const : "healthy" as const,
           service: SERVICE_NAME,
           version: SERVICE_VERSION,
           active_sessions: s.active,
@@ -165,11 +180,13 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
             refresh_failures_total: s.refreshFailuresTotal,
             crashes_total: s.crashesTotal
           },
-          appointment_workflows: yield* workflows.count,
+          appointment_workflows: appointmentWorkflows,
           uptime_seconds: Math.floor((now - startedAt) / 1000),
-          portal
+          portal,
+          reasons,
+          checks
         }
-      })
+      }).pipe(Effect.withSpan("PortalOperations.health"))
 
       const cleanup = Effect.fn("PortalOperations.cleanup")(function*(request: CleanupRequest) {
         const report = yield* artifacts.cleanup(
@@ -186,52 +203,23 @@ export class PortalOperations extends Context.Service<PortalOperations, PortalOp
         }
       })
 
-      const getContainers = Effect.fn("PortalOperations.getContainers")(function*(
-        request: GetContainersRequest,
-        context: RequestContext,
-        onProgress?: ContainerOperations.ProgressListener
-      ) {
-        return yield* ContainerOperations.getContainers(kit, request, context, onProgress)
-      })
-
-      const getContainerTimeline = Effect.fn("PortalOperations.getContainerTimeline")(function*(request: ContainerLookupRequest, context: RequestContext) {
-        return yield* ContainerOperations.getContainerTimeline(kit, request, context)
-      })
-
-      const getBookingNumber = Effect.fn("PortalOperations.getBookingNumber")(function*(request: ContainerLookupRequest, context: RequestContext) {
-        return yield* ContainerOperations.getBookingNumber(kit, request, context)
-      })
-
-      const getAppointments = Effect.fn("PortalOperations.getAppointments")(function*(
-        request: GetAppointmentsRequest,
-        context: RequestContext,
-        onProgress?: RowsListener
-      ) {
-        return yield* getAppointmentsOperation(kit, request, context, onProgress)
-      })
-
-      const getInfoBulk = Effect.fn("PortalOperations.getInfoBulk")(function*(
-        request: GetInfoBulkRequest,
-        context: RequestContext,
-        onProgress?: ContainerOperations.BulkListener
-      ) {
-        return yield* ContainerOperations.getInfoBulk(kit, request, context, onProgress)
-      })
-
+      // Business operations are measured by endpoint (the seed's route names) and outcome.
       return PortalOperations.of({
-        getSession,
+        getSession: (request) => measure("get_session")(getSession(request)),
         closeSession,
         pingSession,
         listSessions: listSessions.pipe(Effect.withSpan("PortalOperations.listSessions")),
         health: health.pipe(Effect.withSpan("PortalOperations.health")),
         cleanup,
-        getContainers,
-        getContainerTimeline,
-        getBookingNumber,
-        getAppointments,
-        checkAppointments: appointments.checkAppointments,
-        makeAppointment: appointments.makeAppointment,
-        getInfoBulk
+        getContainers: (request, context, onProgress) =>
+          measure("get_containers")(ContainerOperations.getContainers(kit, request, context, onProgress)),
+        getContainerTimeline: (request, context) => measure("get_container_timeline")(ContainerOperations.getContainerTimeline(kit, request, context)),
+        getBookingNumber: (request, context) => measure("get_booking_number")(ContainerOperations.getBookingNumber(kit, request, context)),
+        getAppointments: (request, context, onProgress) =>
+          measure("get_appointments")(getAppointmentsOperation(kit, request, context, onProgress)),
+        checkAppointments: (request, context) => measure("check_appointments")(appointments.checkAppointments(request, context)),
+        makeAppointment: (request, context) => measure("make_appointment")(appointments.makeAppointment(request, context)),
+        getInfoBulk: (request, context, onProgress) => measure("get_info_bulk")(ContainerOperations.getInfoBulk(kit, request, context, onProgress))
       })
     })
   )

@@ -107,6 +107,15 @@ export const pssKb = (pid: number): number => {
   return m === null ? 0 : Number(m[1])
 }
 
+/** PSS of the process trees of `roots` (each process counted once), in kB, from one process table. */
+export const treesPssKb = (roots: ReadonlyArray<number>, table: ReadonlyArray<ProcessEntry> = listProcesses()): number => {
+  const seen = new Set<number>()
+  for (const root of roots) for (const p of processTree(root, table)) seen.add(p.pid)
+  let kb = 0
+  for (const pid of seen) kb += pssKb(pid)
+  return kb
+}
+
 /** PSS of a process and all its descendants, in MB. */
 export const treePssMb = (root: number): number =>
   processTree(root).reduce((sum, p) => sum + pssKb(p.pid), 0) / 1024

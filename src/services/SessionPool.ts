@@ -20,16 +20,18 @@
  */
 import { Context, Deferred, Effect, Exit, Layer, Option, Ref, Scope } from "effect"
 import { CredentialFingerprint, type Credentials, fingerprint } from "../domain/Credentials.ts"
-import { BrowserCrashed, type CaptchaFailed, type LoginFailed, type PoolExhausted, SessionNotFound } from "../domain/Errors.ts"
+import { BrowserCrashed, type CaptchaFailed, type LoginFailed, type PoolExhausted, SessionNotFound, type StorageUnavailable } from "../domain/Errors.ts"
 import { isSessionId, makeSessionId, type SessionId } from "../domain/Ids.ts"
 import type { SessionSummary } from "../domain/Operations.ts"
+import { background } from "./Background.ts"
 import { Browser, BrowserError } from "./Browser.ts"
 import * as BrowserSession from "./BrowserSession.ts"
 import { PortalConfig } from "./PortalConfig.ts"
 import { PortalDriver } from "./PortalDriver.ts"
+import { Readiness } from "./Readiness.ts"
 import { SessionSnapshots, type SnapshotData } from "./SessionSnapshots.ts"
 import * as Admission from "./pool/Admission.ts"
-import { PoolMetrics } from "./pool/PoolMetrics.ts"
+import { PoolMetrics, type SessionStateLabel, stateLabel } from "./pool/PoolMetrics.ts"
 import * as SessionIndex from "./pool/SessionIndex.ts"
 import { credentialsOf, SessionRestorer } from "./pool/SessionRestorer.ts"
 
@@ -46,7 +48,15 @@ export interface Acquired {
   readonly isNew: boolean
 }
 
-export type AcquireError = SessionNotFound | BrowserCrashed | PoolExhausted | LoginFailed | CaptchaFailed | BrowserSession.SessionFailure
+/** StorageUnavailable: the session is not live and finding its snapshot (restore, or before a new login) needs the store. */
+export type AcquireError =
+  | SessionNotFound
+  | BrowserCrashed
+  | PoolExhausted
+  | LoginFailed
+  | CaptchaFailed
+  | StorageUnavailable
+  | BrowserSession.SessionFailure
 
 export interface PoolStats {
   readonly maxSessions: number
@@ -56,6 +66,12 @@ export interface PoolStats {
   readonly idle: number
   readonly pinned: number
   readonly loggingIn: number
+  /** Messages waiting in the sessions' mailboxes. */
+  readonly queued: number
+  /** Idle, unpinned sessions: what eviction can free for a new session now. */
+  readonly evictable: number
+  /** Logins of new sessions in flight (each holds a slot, or waits for one). */
+  readonly pendingLogins: number
   readonly waitingForSlot: number
   readonly loginsTotal: number
   readonly restoresTotal: number
@@ -70,8 +86,11 @@ export interface SessionPoolShape {
   readonly acquire: (request: AcquireRequest) => Effect.Effect<Acquired, AcquireError>
   /** A live session by id. */
   readonly get: (sessionId: string) => Effect.Effect<BrowserSession.BrowserSession, SessionNotFound | BrowserCrashed>
-  /** Closes a session: its Chrome, its directories, its fingerprint mapping, its snapshot. */
-  readonly close: (sessionId: string) => Effect.Effect<void, SessionNotFound>
+  /**
+   * Closes a session: its Chrome, its directories, its fingerprint mapping, its registry row and
+   * snapshot (forgotten in the store first: when the store is down nothing is closed).
+   */
+  readonly close: (sessionId: string) => Effect.Effect<void, SessionNotFound | StorageUnavailable>
   /** Ends a session whose portal login is lost for good: removed, its snapshot forgotten. */
   readonly expire: (session: BrowserSession.BrowserSession) => Effect.Effect<void>
   /** The live sessions, least recently used first. */
@@ -107,7 +126,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
   static readonly layer: Layer.Layer<
     SessionPool,
     never,
-    PortalConfig | Browser | PortalDriver | SessionSnapshots | SessionRestorer | PoolMetrics
+    PortalConfig | Browser | PortalDriver | SessionSnapshots | SessionRestorer | PoolMetrics | Readiness
   > = Layer.effect(
     SessionPool,
     Effect.gen(function*() {
@@ -117,6 +136,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
       const snapshots = yield* SessionSnapshots
       const restorer = yield* SessionRestorer
       const metrics = yield* PoolMetrics
+      const readiness = yield* Readiness
       const layerScope = yield* Effect.scope
       // Sessions live in a child scope closed in parallel at shutdown: every Chrome closes at once.
       const sessionsScope = yield* Scope.fork(layerScope, "parallel")
@@ -135,6 +155,12 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           return true
         })
 
+      const flagsOf = (session: BrowserSession.BrowserSession) =>
+        Effect.map(session.settings, (st) => ({ pinned: st.neverTerminate, keepAlive: st.keepAlive }))
+
+      /** Best-effort registry writes run beside the request, never in its way. */
+      const record = (effect: Effect.Effect<void>) => Effect.asVoid(Effect.forkIn(effect, layerScope))
+
       /**
        * Removes a session that has ended (once: `retire` answers false to the second caller).
        * Whoever removes a crashed or retired one makes its last snapshot restorable, so it can come
@@ -143,7 +169,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
       const sweep = (session: BrowserSession.BrowserSession, reason: BrowserSession.EndReason) =>
         Effect.gen(function*() {
           const removed = yield* retire(session.id, reason, session)
-          if (removed && (reason === "crashed" || reason === "retired")) yield* restorer.keep(session.id)
+          if (removed && (reason === "crashed" || reason === "retired")) yield* restorer.keep(session.id, yield* flagsOf(session))
         })
 
       /** Evicts the least recently used session that is idle and not pinned; false if none is. */
@@ -157,9 +183,9 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             sessionId: BrowserSession.sessionRef(id),
             username: entry.session.username
           })
-          if (restorer.enabled) yield* restorer.keep(id)
+          yield* restorer.keep(id, yield* flagsOf(entry.session))
           yield* retire(id, "evicted", entry.session)
-          yield* metrics.count("evictions")
+          yield* metrics.count("evictions", entry.session.username)
           return true
         }
         return false
@@ -170,7 +196,8 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
         acquireTimeout: config.acquireTimeout,
         queueLimit: config.acquireQueueLimit,
         evictOne,
-        waitersChanged: metrics.slotWaiters
+        waitersChanged: metrics.slotWaiters,
+        waited: metrics.slotWaited
       })
 
       /**
@@ -182,7 +209,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
       const watchEnd = (session: BrowserSession.BrowserSession) =>
         Effect.gen(function*() {
           const reason = yield* session.ended
-          if (reason === "crashed") yield* metrics.count("crashes")
+          if (reason === "crashed") yield* metrics.count("crashes", session.username)
           if (reason === "crashed" || reason === "retired") yield* sweep(session, reason)
         })
 
@@ -196,7 +223,9 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           const id = restoreFrom !== undefined && isSessionId(restoreFrom.sessionId) ? restoreFrom.sessionId : makeSessionId()
           const { session, how } = yield* Effect.gen(function*() {
             yield* admission.take
-            const session = yield* BrowserSession.make({
+            // The session's own fibers (Chrome watch, snapshot timer) are nobody's request: made in
+            // the background, so what they log never carries the id of the request that created it.
+            const session = yield* background(BrowserSession.make({
               id,
               credentials,
               fingerprint: fp,
@@ -206,8 +235,14 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
               driver,
               snapshots,
               restoreFrom,
-              hooks: { idle: admission.sessionIdle }
-            })
+              hooks: { idle: admission.sessionIdle },
+              observer: {
+                // Every login of the session counts (the first one, and re-logins later), and is timed.
+                loginTimed: (seconds, outcome) =>
+                  metrics.loginTimed(seconds, outcome).pipe(Effect.andThen(outcome === "ok" ? metrics.count("logins", credentials.username) : Effect.void)),
+                mailboxWaited: metrics.mailboxWaited
+              }
+            }))
             return { session, how: yield* session.start }
           }).pipe(
             Scope.provide(scope),
@@ -215,9 +250,16 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             Effect.mapError((e) => (e instanceof BrowserError ? new BrowserCrashed({ detail: e.detail }) : e))
           )
           yield* Ref.update(index, (i) => SessionIndex.add(i, id, { session, scope, fingerprint: fp }))
-          if (restoreFrom !== undefined) yield* restorer.restored(restoreFrom.sessionId)
-          yield* metrics.count(how === "logged_in" ? "logins" : "restores")
-          yield* Effect.forkIn(watchEnd(session), layerScope)
+          yield* record(restorer.registered({
+            sessionId: id,
+            fingerprint: fp,
+            username: credentials.username,
+            pinned: settings.neverTerminate,
+            keepAlive: settings.keepAlive,
+            createdAt: (yield* session.health).createdAt
+          }))
+          if (how === "restored") yield* metrics.count("restores", credentials.username)
+          yield* Effect.forkIn(background(watchEnd(session)), layerScope)
           yield* Effect.logInfo(how === "restored" ? "session restored" : "session created", {
             sessionId: BrowserSession.sessionRef(id),
             username: credentials.username
@@ -227,7 +269,9 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
 
       const applySettings = (session: BrowserSession.BrowserSession, request: AcquireRequest) => {
         const patch = BrowserSession.settingsPatch(request.neverTerminate, request.keepAlive)
-        return Object.keys(patch).length === 0 ? Effect.void : Effect.asVoid(session.updateSettings(patch))
+        return Object.keys(patch).length === 0 ? Effect.void : session.updateSettings(patch).pipe(
+          Effect.flatMap((st) => record(restorer.flagsChanged(session.id, { pinned: st.neverTerminate, keepAlive: st.keepAlive })))
+        )
       }
 
       /**
@@ -246,16 +290,21 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             return { _tag: "ended", reason: ended.value }
           }
           yield* session.touch
+          yield* record(restorer.touched(id))
           yield* applySettings(session, request)
           return { _tag: "found", acquired: { session, isNew: false } }
         })
 
-      /** The session of these credentials: live, being created (single flight), or created now. */
+      /**
+       * The session of these credentials: live, being created (single flight), or created now —
+       * restored from the snapshot `restoreFrom` finds, which is asked only when a session is
+       * created (a live session needs nothing of the store).
+       */
       const viaFingerprint = (
         fp: CredentialFingerprint,
         credentials: Credentials,
         request: AcquireRequest,
-        snap: SnapshotData | undefined
+        restoreFrom: Effect.Effect<Option.Option<SnapshotData>, StorageUnavailable>
       ): Effect.Effect<Acquired, AcquireError> =>
         Effect.gen(function*() {
           const fresh: Pending = yield* Deferred.make<Acquired, AcquireError>()
@@ -264,7 +313,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             const found = yield* reuse(decision.id, request)
             if (found._tag === "found") return found.acquired
             // Removed between the lookup and now (crash, eviction): start over by credentials.
-            return yield* viaFingerprint(fp, credentials, request, snap)
+            return yield* viaFingerprint(fp, credentials, request, restoreFrom)
           }
           if (decision._tag === "wait") {
             const acquired = yield* Deferred.await(decision.pending)
@@ -272,11 +321,15 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
             // Only the request that started the login made a new session; its waiters reuse it.
             return { session: acquired.session, isNew: false }
           }
-          const settings: BrowserSession.SessionSettings = {
-            neverTerminate: snap?.neverTerminate ?? false,
-            keepAlive: snap?.keepAlive ?? true,
-            ...BrowserSession.settingsPatch(request.neverTerminate, request.keepAlive)
-          }
+          const createNow = Effect.gen(function*() {
+            const snap = Option.getOrUndefined(yield* restoreFrom)
+            const settings: BrowserSession.SessionSettings = {
+              neverTerminate: snap?.neverTerminate ?? false,
+              keepAlive: snap?.keepAlive ?? true,
+              ...BrowserSession.settingsPatch(request.neverTerminate, request.keepAlive)
+            }
+            return yield* create(fp, credentials, settings, snap)
+          })
           // The login belongs to the pool, not to this caller: others may be waiting for it. It runs
           // in a fiber that starts at once and uninterruptible, so its outcome always reaches the
           // waiters (an interrupt — shutdown — stops the login itself, and is that outcome). The
@@ -286,7 +339,7 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           if (layerScope.state._tag === "Closed") {
             yield* settle(Exit.interrupt())
           } else {
-            yield* create(fp, credentials, settings, snap).pipe(
+            yield* createNow.pipe(
               Effect.interruptible,
               Effect.exit,
               Effect.flatMap(settle),
@@ -302,22 +355,17 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
           const found: Lookup = isSessionId(id) ? yield* reuse(id, request) : { _tag: "missing" }
           if (found._tag === "found") return found.acquired
           // Not live, but a snapshot can bring it back under the same id (restart, eviction, crash).
-          // The file in the store is the truth; the restorer's map only saves a read.
-          const known = yield* restorer.byId(id)
-          const snap = Option.isSome(known)
-            ? known
-            : found._tag === "ended" && found.reason !== "closed" && found.reason !== "expired"
-            ? yield* restorer.load(id)
-            : Option.none()
+          // A session closed or expired was forgotten with its snapshot.
+          const snap = isSessionId(id) ? yield* restorer.byId(id) : Option.none<SnapshotData>()
           if (Option.isSome(snap)) {
-            return yield* viaFingerprint(CredentialFingerprint.make(snap.value.fingerprint), credentialsOf(snap.value), request, snap.value)
+            return yield* viaFingerprint(CredentialFingerprint.make(snap.value.fingerprint), credentialsOf(snap.value), request, Effect.succeed(snap))
           }
           if (request.credentials === undefined) return yield* endedFor(id, found._tag === "ended" ? found.reason : undefined)
         }
         const credentials = request.credentials
         if (credentials === undefined) return yield* new SessionNotFound({})
         const fp = fingerprint(config.serverSecret, credentials)
-        return yield* viaFingerprint(fp, credentials, request, Option.getOrUndefined(yield* restorer.byFingerprint(fp)))
+        return yield* viaFingerprint(fp, credentials, request, restorer.byFingerprint(fp))
       })
 
       const get = Effect.fn("SessionPool.get")(function*(sessionId: string) {
@@ -331,15 +379,21 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
 
       const close = Effect.fn("SessionPool.close")(function*(sessionId: string) {
         if (!isSessionId(sessionId)) return yield* new SessionNotFound({ sessionId })
-        // Closing on request ends the session for good: its snapshot goes too.
-        const wasRestorable = yield* restorer.forget(sessionId)
-        if (!(yield* retire(sessionId, "closed")) && !wasRestorable) return yield* new SessionNotFound({ sessionId })
+        // Closing on request ends the session for good: its snapshot goes too — first, so that a
+        // store outage leaves the session as it was rather than closed with a snapshot that
+        // would bring it back.
+        const wasRegistered = yield* restorer.forget(sessionId)
+        if (!(yield* retire(sessionId, "closed")) && !wasRegistered) return yield* new SessionNotFound({ sessionId })
         yield* Effect.logInfo("session closed on request", { sessionId: BrowserSession.sessionRef(sessionId) })
       })
 
       const expire = Effect.fn("SessionPool.expire")(function*(session: BrowserSession.BrowserSession) {
         yield* retire(session.id, "expired", session)
-        yield* restorer.forget(session.id)
+        // Its snapshot's login is lost too; should the store be down, a restore from it finds the
+        // session logged out and logs in again.
+        yield* restorer.forget(session.id).pipe(
+          Effect.catchTag("StorageUnavailable", (e) => Effect.logWarning("an expired session's snapshot is not forgotten: store unavailable", { detail: e.detail }))
+        )
       })
 
       const sessions = Effect.map(Ref.get(index), (i) => SessionIndex.leastRecentlyUsed(i).map(([, e]) => e.session)).pipe(
@@ -350,22 +404,33 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
 
       const stats = Effect.gen(function*() {
         const i = yield* Ref.get(index)
-        let busy = 0
+        const byState: Record<SessionStateLabel, number> = { idle: 0, busy: 0, logging_in: 0, refreshing: 0, closing: 0 }
         let pinned = 0
-        let loggingIn = 0
+        let queued = 0
+        let evictable = 0
         for (const e of i.sessions.values()) {
-          const st = yield* e.session.state
-          if (st !== "ready") busy++
-          if (st === "logging_in") loggingIn++
-          if ((yield* e.session.settings).neverTerminate) pinned++
+          const state = stateLabel(yield* e.session.state)
+          byState[state]++
+          queued += yield* e.session.queued
+          const isPinned = (yield* e.session.settings).neverTerminate
+          if (isPinned) pinned++
+          else if (state === "idle") evictable++
         }
-        const sampled = { busy, idle: i.sessions.size - busy, pinned, loggingIn: loggingIn + i.pending.size, fingerprints: i.byFingerprint.size }
-        yield* metrics.sample(sampled)
+        // Logins in flight have no session in the index yet: they are logging in too.
+        byState.logging_in += i.pending.size
+        yield* metrics.sample({ tier: "hot", byState, pinned, queued, fingerprints: i.byFingerprint.size })
         const c = yield* metrics.counts
         return {
           maxSessions: config.maxSessions,
           active: i.sessions.size,
-          ...sampled,
+          fingerprints: i.byFingerprint.size,
+          busy: i.sessions.size - byState.idle,
+          idle: byState.idle,
+          pinned,
+          loggingIn: byState.logging_in,
+          queued,
+          evictable,
+          pendingLogins: i.pending.size,
           waitingForSlot: yield* admission.waiting,
           loginsTotal: c.logins,
           restoresTotal: c.restores,
@@ -389,17 +454,19 @@ export class SessionPool extends Context.Service<SessionPool, SessionPoolShape>(
               ), { concurrency: 4, discard: true })
             yield* Effect.logInfo("sessions snapshotted for the next start", { sessions: live.length })
           }
+          yield* Effect.forEach(live, (session) => Effect.flatMap(flagsOf(session), (flags) => restorer.keep(session.id, flags)), { discard: true })
           yield* Effect.logInfo("closing every browser session")
         })
       )
 
       // Pinned sessions come back at boot, without waiting for a request.
       if (restorer.pinnedAtBoot.length > 0) {
-        yield* Effect.forEach(restorer.pinnedAtBoot, (snap) =>
+        // Boot work: /ready answers "starting" until it is done.
+        yield* readiness.boot(Effect.forEach(restorer.pinnedAtBoot, (snap) =>
           acquire({ sessionId: snap.sessionId }).pipe(
             Effect.tap(() => Effect.logInfo("pinned session restored at boot", { sessionId: BrowserSession.sessionRef(snap.sessionId) })),
             Effect.catchCause((cause) => Effect.logWarning("pinned session not restored at boot", cause))
-          ), { concurrency: 2, discard: true }).pipe(Effect.forkIn(layerScope))
+          ), { concurrency: 2, discard: true }))
       }
 
       return SessionPool.of({ acquire, get, close, expire, sessions, list, stats })

@@ -4,20 +4,19 @@
  * origins' localStorage and sessionStorage, and its metadata (id, fingerprint, pin, creation time,
  * and the credentials for the fallback login when a restored session turns out logged out).
  *
- * Invariants: nothing is written in clear — each file is AES-256-GCM under a key derived (scrypt)
- * from SNAPSHOT_KEY, with the file name as associated data; file names are an HMAC of the session
- * id (ids are bearer secrets); writes are atomic (temp file, fsync, rename); a file that does not
- * decrypt, does not parse or has another schema version is a typed SnapshotCorrupt — logged, moved
- * to `corrupt/`, and treated as absent, never a crash. Without SNAPSHOT_KEY the store is off.
+ * Invariants: snapshots live in the SQL store (SnapshotStore: one AES-256-GCM row per session, key
+ * derived from SNAPSHOT_KEY, row keyed by a reference to the session id — plaintext is never
+ * stored); one older than SNAPSHOT_MAX_AGE is never restored; one whose content does not parse or
+ * has another schema version is a typed SnapshotCorrupt — logged, deleted and treated as absent,
+ * never a crash. The snapshot files of earlier versions are imported into the store when the
+ * service is built (once: a file is deleted once its row is committed). Without SNAPSHOT_KEY
+ * snapshots are off.
  */
-import { Clock, Context, Data, Duration, Effect, Layer, Option, Redacted, Result, Schema } from "effect"
-import { createHmac } from "node:crypto"
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs"
-import { join } from "node:path"
-import { StorageFailed } from "../domain/Errors.ts"
-import { makeOpaqueToken } from "../domain/Ids.ts"
+import { Clock, Context, Data, Duration, Effect, Layer, Option, Schema } from "effect"
+import type { StorageUnavailable } from "../domain/Errors.ts"
 import { PortalConfig } from "./PortalConfig.ts"
-import { keyFromPassphrase, open, seal, type SealFormat } from "./Sealing.ts"
+import { importSnapshotFiles } from "./store/SnapshotImport.ts"
+import { SnapshotStore, type SnapshotStoreShape, type StoredSnapshot } from "./store/SnapshotStore.ts"
 
 export const SNAPSHOT_VERSION = 1
 
@@ -57,148 +56,88 @@ export const SnapshotData = Schema.Struct({
 export type SnapshotData = typeof SnapshotData.Type
 export type OriginStorage = typeof OriginStorage.Type
 
-/** A snapshot file that cannot be trusted. Logged and moved aside; the session logs in normally. */
+/** A stored snapshot that cannot be trusted. Logged and deleted; the session logs in normally. */
 export class SnapshotCorrupt extends Data.TaggedError("SnapshotCorrupt")<{
-  readonly file: string
-  readonly reason: "truncated" | "tampered_or_wrong_key" | "unreadable_content" | "other_version"
+  readonly reason: "unreadable_content" | "other_session"
 }> {}
 
 export interface SessionSnapshotsShape {
   readonly enabled: boolean
   /** Writes (replaces) the session's snapshot. */
-  readonly save: (data: SnapshotData) => Effect.Effect<void, StorageFailed>
-  /** The session's snapshot, if there is a trustworthy one. */
-  readonly load: (sessionId: string) => Effect.Effect<Option.Option<SnapshotData>>
-  /** Every trustworthy snapshot younger than SNAPSHOT_MAX_AGE (older ones are deleted). */
-  readonly loadAll: Effect.Effect<ReadonlyArray<SnapshotData>>
-  readonly remove: (sessionId: string) => Effect.Effect<void>
+  readonly save: (data: SnapshotData) => Effect.Effect<void, StorageUnavailable>
+  /** The session's snapshot, if there is a trustworthy one younger than SNAPSHOT_MAX_AGE. */
+  readonly load: (sessionId: string) => Effect.Effect<Option.Option<SnapshotData>, StorageUnavailable>
+  /** Every trustworthy snapshot younger than SNAPSHOT_MAX_AGE, newest first (older ones are deleted). */
+  readonly loadAll: Effect.Effect<ReadonlyArray<SnapshotData>, StorageUnavailable>
+  readonly remove: (sessionId: string) => Effect.Effect<void, StorageUnavailable>
 }
 
-/** The framing of snapshot files (see Sealing); the file name is the authenticated context. */
-export const SNAPSHOT_FORMAT: SealFormat = { magic: "EMSS", version: SNAPSHOT_VERSION }
-/** The scrypt salt of the snapshot key derived from SNAPSHOT_KEY. */
-export const SNAPSHOT_KEY_SALT = "emodal-api/snapshots/v1"
+const decodeSnapshot = Schema.decodeUnknownOption(Schema.fromJsonString(SnapshotData))
+
+const disabled: SessionSnapshotsShape = {
+  enabled: false,
+  save: () => Effect.void,
+  load: () => Effect.succeedNone,
+  loadAll: Effect.succeed([]),
+  remove: () => Effect.void
+}
+
+const make = (store: SnapshotStoreShape, maxAge: Duration.Duration): SessionSnapshotsShape => {
+  /** The row's snapshot, or None after logging and deleting one that cannot be trusted. */
+  const parsed = (stored: StoredSnapshot, sessionId: string | undefined) =>
+    Effect.gen(function*() {
+      const data = decodeSnapshot(stored.plaintext)
+      const problem = Option.isNone(data)
+        ? new SnapshotCorrupt({ reason: "unreadable_content" })
+        : sessionId !== undefined && data.value.sessionId !== sessionId
+        ? new SnapshotCorrupt({ reason: "other_session" })
+        : undefined
+      if (problem === undefined) return data
+      yield* Effect.logWarning("session snapshot is not trustworthy; deleted, the session will log in normally", {
+        error: problem._tag,
+        reason: problem.reason
+      })
+      if (sessionId !== undefined) yield* store.remove(sessionId)
+      return Option.none<SnapshotData>()
+    })
+
+  const load = Effect.fn("SessionSnapshots.load")(function*(sessionId: string) {
+    const stored = yield* store.load(sessionId)
+    if (Option.isNone(stored)) return Option.none<SnapshotData>()
+    if ((yield* Clock.currentTimeMillis) - stored.value.savedAt > Duration.toMillis(maxAge)) {
+      yield* store.remove(sessionId)
+      return Option.none<SnapshotData>()
+    }
+    return yield* parsed(stored.value, sessionId)
+  })
+
+  const loadAll = Effect.gen(function*() {
+    const out: Array<SnapshotData> = []
+    for (const stored of yield* store.loadAll(maxAge)) {
+      const data = yield* parsed(stored, undefined)
+      if (Option.isSome(data)) out.push(data.value)
+    }
+    return out
+  }).pipe(Effect.withSpan("SessionSnapshots.loadAll"))
+
+  return {
+    enabled: true,
+    save: (data) => store.save(data.sessionId, JSON.stringify(data), data.savedAt),
+    load,
+    loadAll,
+    remove: store.remove
+  }
+}
 
 export class SessionSnapshots extends Context.Service<SessionSnapshots, SessionSnapshotsShape>()("emodal-api/services/SessionSnapshots") {
-  static readonly layer: Layer.Layer<SessionSnapshots, never, PortalConfig> = Layer.effect(
+  /** In the SQL store; imports the snapshot files of earlier versions first. Off without SNAPSHOT_KEY. */
+  static readonly layer: Layer.Layer<SessionSnapshots, StorageUnavailable, SnapshotStore | PortalConfig> = Layer.effect(
     SessionSnapshots,
     Effect.gen(function*() {
       const config = yield* PortalConfig
-      if (Option.isNone(config.snapshotKey)) {
-        return SessionSnapshots.of({
-          enabled: false,
-          save: () => Effect.void,
-          load: () => Effect.succeedNone,
-          loadAll: Effect.succeed([]),
-          remove: () => Effect.void
-        })
-      }
-      const dir = join(config.dataDir, "snapshots")
-      const corruptDir = join(dir, "corrupt")
-      mkdirSync(corruptDir, { recursive: true, mode: 0o700 })
-      const key = keyFromPassphrase(Redacted.value(config.snapshotKey.value), SNAPSHOT_KEY_SALT)
-      const nameOf = (sessionId: string) =>
-        createHmac("sha256", Redacted.value(config.serverSecret)).update(`snapshot:${sessionId}`).digest("hex").slice(0, 40) + ".snap"
-
-      const encrypt = (file: string, plain: Buffer) => seal(key, SNAPSHOT_FORMAT, file, plain)
-
-      const decrypt = (file: string, bytes: Buffer): SnapshotData | SnapshotCorrupt => {
-        const opened = open(key, SNAPSHOT_FORMAT, file, bytes)
-        if (Result.isFailure(opened)) return new SnapshotCorrupt({ file, reason: opened.failure.reason })
-        try {
-          const parsed = Schema.decodeUnknownExit(SnapshotData)(JSON.parse(opened.success.toString("utf8")))
-          return parsed._tag === "Success" ? parsed.value : new SnapshotCorrupt({ file, reason: "unreadable_content" })
-        } catch {
-          return new SnapshotCorrupt({ file, reason: "unreadable_content" })
-        }
-      }
-
-      /** Logs the bad file as SnapshotCorrupt and moves it aside (kept for inspection). */
-      const quarantine = (error: SnapshotCorrupt) =>
-        Effect.gen(function*() {
-          const at = yield* Clock.currentTimeMillis
-          yield* Effect.logWarning("session snapshot is not trustworthy; moved aside, the session will log in normally", {
-            error: error._tag,
-            reason: error.reason,
-            file: error.file
-          })
-          yield* Effect.sync(() => {
-            try {
-              renameSync(join(dir, error.file), join(corruptDir, `${error.file}.${at}`))
-            } catch {
-              rmSync(join(dir, error.file), { force: true })
-            }
-          })
-        })
-
-      const readFile = (file: string) =>
-        Effect.gen(function*() {
-          const bytes = yield* Effect.sync(() => {
-            try {
-              return readFileSync(join(dir, file))
-            } catch {
-              return undefined
-            }
-          })
-          if (bytes === undefined) return Option.none<SnapshotData>()
-          const result = decrypt(file, bytes)
-          if (result instanceof SnapshotCorrupt) {
-            yield* quarantine(result)
-            return Option.none<SnapshotData>()
-          }
-          return Option.some(result)
-        })
-
-      const save = (data: SnapshotData) =>
-        Effect.try({
-          try: () => {
-            const file = nameOf(data.sessionId)
-            const tmp = join(dir, `.${file}.${makeOpaqueToken()}.tmp`)
-            const fd = openSync(tmp, "w", 0o600)
-            try {
-              writeSync(fd, encrypt(file, Buffer.from(JSON.stringify(data), "utf8")))
-              fsyncSync(fd)
-            } finally {
-              closeSync(fd)
-            }
-            renameSync(tmp, join(dir, file))
-          },
-          catch: (cause) => new StorageFailed({ detail: `snapshot not written: ${(cause as NodeJS.ErrnoException)?.code ?? "error"}` })
-        })
-
-      const loadAll = Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const maxAge = Duration.toMillis(config.snapshotMaxAge)
-        const files = readdirSync(dir).filter((f) => f.endsWith(".snap"))
-        const out: Array<SnapshotData> = []
-        for (const file of files) {
-          const loaded = yield* readFile(file)
-          if (Option.isNone(loaded)) continue
-          if (now - loaded.value.savedAt > maxAge || nameOf(loaded.value.sessionId) !== file) {
-            rmSync(join(dir, file), { force: true })
-            continue
-          }
-          out.push(loaded.value)
-        }
-        // Leftover temp files of an interrupted write.
-        for (const f of readdirSync(dir)) if (f.endsWith(".tmp")) rmSync(join(dir, f), { force: true })
-        return out
-      })
-
-      return SessionSnapshots.of({
-        enabled: true,
-        save,
-        load: (sessionId) => readFile(nameOf(sessionId)),
-        loadAll,
-        remove: (sessionId) => Effect.sync(() => rmSync(join(dir, nameOf(sessionId)), { force: true }))
-      })
+      const store = yield* SnapshotStore
+      yield* importSnapshotFiles
+      return SessionSnapshots.of(store.enabled ? make(store, config.snapshotMaxAge) : disabled)
     })
   )
 }
-
-/** Where a snapshot lives on disk (tests). */
-export const snapshotFiles = (dataDir: string): ReadonlyArray<string> => {
-  const dir = join(dataDir, "snapshots")
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".snap")).map((f) => join(dir, f)) : []
-}
-

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Exit, Schema } from "effect"
-import { GetContainersRequest, GetSessionRequest, MakeAppointmentRequest } from "../../src/domain/Operations.ts"
+import { GetContainersRequest, GetSessionRequest } from "../../src/domain/Operations.ts"
+import { MakeAppointmentRequest } from "../../src/domain/AppointmentWizard.ts"
 
 const decode = (schema: Schema.Top, body: unknown) =>
   Schema.decodeUnknownExit(Schema.toCodecJson(schema as Schema.Codec<unknown, unknown>))(body, { errors: "all" })

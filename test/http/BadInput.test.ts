@@ -7,7 +7,8 @@
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { PortalError, statusOf, toSeedBody } from "../../src/domain/Errors.ts"
+import { PortalError } from "../../src/domain/Errors.ts"
+import { statusOf, toSeedBody } from "../../src/domain/ErrorSpecs.ts"
 import { Endpoints, type EndpointSpec } from "../../src/http/PortalApi.ts"
 import { FakePortal } from "../../src/services/PortalDriver.ts"
 import { call, fakeServer, rawGet } from "../utils/HttpHarness.ts"

@@ -11,13 +11,12 @@ import { contactFailed, contactOk, PortalHealth } from "../../src/services/Porta
 const CREDS = { username: "alice", password: "pw-alice", captcha_api_key: "key" }
 const TOKEN = "test-token-0123456789abcdef"
 
-/** The access-log lines ("http") among captured log lines, parsed. */
-const accessLines = (lines: ReadonlyArray<string>) =>
-  lines.map((l) => JSON.parse(l)).filter((l) => l.message === "http" || (Array.isArray(l.message) && l.message[0] === "http"))
+/** The access-log lines ("http") among captured log lines, parsed (flat records). */
+const accessLines = (lines: ReadonlyArray<string>): Array<Record<string, unknown>> =>
+  lines.map((l) => JSON.parse(l)).filter((l) => l.message === "http")
 
-/** The fields of an access-log line (the logger writes the message parts as an array). */
-const fieldsOf = (line: { message: unknown }): Record<string, unknown> =>
-  Array.isArray(line.message) ? (line.message[1] as Record<string, unknown>) : {}
+/** The fields of an access-log line: the record itself (fields are flat). */
+const fieldsOf = (line: Record<string, unknown>): Record<string, unknown> => line
 
 /** A POST with a Host header of our choosing (fetch would not send one); the parsed JSON answer. */
 const postWithHost = (path: string, body: string, host: string, contentType = "application/json") =>
@@ -273,11 +272,11 @@ describe("REST routes (fake pool, real HTTP)", () => {
         const pending = yield* startRequest("/get_session", { username: "leaver", password: "pw", captcha_api_key: "k" }, { "x-request-id": "client-left" })
         yield* eventually("the login to begin", fake.state, (s) => s.loginsStarted >= 1)
         yield* pending.abandon
-        const line = yield* eventually(
+        const line = (yield* eventually(
           "the 499 access-log line",
-          Effect.sync(() => accessLines(lines).find((l) => l.annotations?.requestId === "client-left")),
+          Effect.sync(() => accessLines(lines).find((l) => l.requestId === "client-left")),
           (l) => l !== undefined
-        )
+        ))!
         assert.strictEqual(line.level, "INFO")
         assert.deepInclude(fieldsOf(line), { method: "POST", path: "/get_session", status: 499 })
         // Waiting for its session: the acquisition, or the login's own step once it has set one.
@@ -302,12 +301,16 @@ describe("REST routes (fake pool, real HTTP)", () => {
         assert.isTrue(allowed.debug_bundle_url.startsWith(`http://localhost:${own.port}/files/`), allowed.debug_bundle_url)
       }))
 
-    it.effect("/health polls log at debug level; other requests at info", () =>
+    it.effect("/health, /ready and /metrics polls log at debug level; other requests at info", () =>
       Effect.gen(function*() {
         yield* call("GET", "/health", undefined, { "x-request-id": "health-poll" })
+        yield* call("GET", "/ready", undefined, { "x-request-id": "ready-poll" })
+        yield* call("GET", "/metrics", undefined, { "x-request-id": "metrics-poll" })
         yield* call("GET", "/sessions", undefined, { "x-request-id": "list-call" })
-        const of = (id: string) => accessLines(lines).find((l) => l.annotations?.requestId === id)
+        const of = (id: string) => accessLines(lines).find((l) => l.requestId === id)
         assert.strictEqual(of("health-poll")?.level, "DEBUG")
+        assert.deepInclude(of("ready-poll"), { level: "DEBUG", status: 200 })
+        assert.deepInclude(of("metrics-poll"), { level: "DEBUG", status: 200 })
         assert.strictEqual(of("list-call")?.level, "INFO")
       }))
   })

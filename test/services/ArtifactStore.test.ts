@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Ref } from "effect"
+import { Duration, Effect, Fiber, Layer, Logger, Ref } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
 import { TestClock } from "effect/testing"
 import { randomBytes } from "node:crypto"
 import {
@@ -19,6 +20,8 @@ import { join } from "node:path"
 import type { StorageFailed } from "../../src/domain/Errors.ts"
 import { ArtifactStore, type ArtifactStoreShape, safeName } from "../../src/services/ArtifactStore.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
+import { SqlStore } from "../../src/services/store/SqlStore.ts"
+import { ResultFileIndex } from "../../src/services/store/ResultFileIndex.ts"
 import { entry, readZip } from "../utils/ZipReader.ts"
 
 const OWNER = "sess_AAAAAAAAAAAAAAAAAAAAAAAA"
@@ -30,11 +33,11 @@ const tempDir = Effect.acquireRelease(
 
 /** `fresh`: nested provides of the same layer would otherwise share one (memoised) instance. */
 const storeLayer = (dataDir: string, env: Record<string, string> = {}) =>
-  Layer.fresh(ArtifactStore.layer.pipe(Layer.provide(PortalConfig.layerTest({ DATA_DIR: dataDir, ...env }))))
+  Layer.fresh(ArtifactStore.layer.pipe(Layer.provideMerge(ResultFileIndex.layerTest), Layer.provide(PortalConfig.layerTest({ DATA_DIR: dataDir, ...env }))))
 
 /** Runs `f` against a fresh store in a fresh DATA_DIR (both gone afterwards). */
 const withStore = <A, E>(
-  f: (store: ArtifactStoreShape, dataDir: string) => Effect.Effect<A, E>,
+  f: (store: ArtifactStoreShape, dataDir: string) => Effect.Effect<A, E, ResultFileIndex>,
   env: Record<string, string> = {}
 ) =>
   Effect.gen(function*() {
@@ -238,14 +241,13 @@ describe("ArtifactStore", () => {
       })
     ))
 
-  // ISSUE-11 #15: this test used to race real file times against the wall clock (a file written in
-  // the same millisecond as the sweep has an mtime after `Date.now()`; a slow run ages the fresh
-  // files past the second). Now "now" is a fixed TestClock instant and every file's time is set
-  // explicitly relative to it, so the outcome no longer depends on how fast the run is.
+  // ISSUE-11 #15: this test used to race real file times against the wall clock. Now "now" is a
+  // fixed TestClock instant: the result files' creation times come from the index, written at the
+  // TestClock instants they were saved at, and the hidden leftovers' mtimes are set explicitly.
   it.effect("cleanup with FILE_RETENTION=1 second deletes old files, keeps new ones, removes empty folders and reports it", () => {
-    // Set before the store is built, so its hourly pass is scheduled from this instant too.
     const now = Date.UTC(2025, 0, 1, 10, 0, 0)
-    return TestClock.setTime(now).pipe(Effect.andThen(withStore((store, dataDir) =>
+    // Set before the store is built, so its hourly pass is scheduled from this instant too.
+    return TestClock.setTime(now - 60_000).pipe(Effect.andThen(withStore((store, dataDir) =>
       Effect.gen(function*() {
         /** Sets `path`'s mtime to `ageMs` before the fixed `now` of this test. */
         const agedAt = (path: string, ageMs: number) => {
@@ -253,13 +255,15 @@ describe("ArtifactStore", () => {
           utimesSync(path, t, t)
         }
         const oldOwner = "sess_old"
+        // Written a minute before `now`…
         const old1 = yield* store.save(oldOwner, "old.xlsx", "0123456789")
         const old2 = yield* store.save(oldOwner, "old.png", "01234")
         const mixedOld = yield* store.save(OWNER, "mixed_old.zip", "0123456789012345")
+        // …and half a second before.
+        yield* TestClock.setTime(now - 500)
         const fresh = yield* store.save(OWNER, "fresh.png", "abc")
         const freshXlsx = yield* store.save(OWNER, "fresh.xlsx", "abcd")
-        for (const f of [old1, old2, mixedOld]) agedAt(f.path, 60_000)
-        for (const f of [fresh, freshXlsx]) agedAt(f.path, 500)
+        yield* TestClock.setTime(now)
         // In-progress entries: a minute-old temporary and download stay (grace), two-hour-old ones go.
         const dir = yield* store.folder(OWNER)
         const youngTmp = join(dir, ".young.tmp")
@@ -272,6 +276,9 @@ describe("ArtifactStore", () => {
         agedAt(activeDownload, 60_000)
         const abandoned = yield* store.scratch(OWNER)
         agedAt(abandoned, 2 * 3_600_000)
+        // The files' own times do not matter: retention reads the index.
+        for (const f of [old1, old2, mixedOld]) agedAt(f.path, 0)
+        for (const f of [fresh, freshXlsx]) agedAt(f.path, 30 * 24 * 3_600_000)
 
         const report = yield* store.cleanup()
         assert.strictEqual(report.filesDeleted, 4)
@@ -290,11 +297,11 @@ describe("ArtifactStore", () => {
         assert.strictEqual((yield* store.resolve(fresh.urlPath)).bytes, 3)
         assert.strictEqual((yield* store.resolve(freshXlsx.urlPath)).bytes, 4)
         assert.strictEqual((yield* store.resolve(old1.urlPath).pipe(Effect.flip))._tag, "FileNotFound")
+        assert.deepStrictEqual((yield* (yield* ResultFileIndex).all).map((f) => f.path.split("/")[1]).sort(), ["fresh.png", "fresh.xlsx"], "the index follows")
 
         // The owner whose folder went away simply gets a new one.
         const again = yield* store.save(oldOwner, "new.xlsx", "n")
         assert.isTrue(existsSync(again.path))
-        agedAt(again.path, 500)
 
         // An explicit age overrides FILE_RETENTION (the /cleanup endpoint's max_age_hours).
         const nothing = yield* store.cleanup(Duration.hours(1))
@@ -304,6 +311,30 @@ describe("ArtifactStore", () => {
         assert.isTrue(existsSync(youngTmp))
       }), { FILE_RETENTION: "1 second" })))
   })
+
+  it.effect("a file written while the store is unavailable is served, indexed at the next pass, and deleted on time", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(Date.UTC(2025, 0, 1, 10, 0, 0))
+      const dataDir = yield* tempDir
+      yield* Effect.gen(function*() {
+        const store = yield* ArtifactStore
+        const sql = yield* SqlClient
+        yield* Effect.orDie(sql`PRAGMA query_only = ON`)
+        const file = yield* store.save(OWNER, "written-during-outage.xlsx", "x")
+        assert.strictEqual((yield* store.resolve(file.urlPath)).bytes, 1, "served")
+        assert.strictEqual((yield* store.cleanup().pipe(Effect.flip))._tag, "StorageUnavailable", "retention needs the index")
+        yield* Effect.orDie(sql`PRAGMA query_only = OFF`)
+        yield* store.cleanup()
+        assert.strictEqual((yield* (yield* ResultFileIndex).all).length, 1, "indexed by the pass")
+        yield* TestClock.adjust("61 minutes")
+        assert.isFalse(existsSync(file.path), "deleted an hour after it was written")
+      }).pipe(Effect.provide(Layer.fresh(ArtifactStore.layer.pipe(
+        Layer.provideMerge(ResultFileIndex.layer),
+        Layer.provideMerge(SqlStore.layerTest),
+        Layer.provide(PortalConfig.layerTest({ DATA_DIR: dataDir, FILE_RETENTION: "1 hour" })),
+        Layer.provide(Logger.layer([]))
+      ))))
+    }))
 
   it.live("the retention pass runs at boot", () =>
     Effect.gen(function*() {
@@ -326,17 +357,18 @@ describe("ArtifactStore", () => {
       const dataDir = yield* tempDir
       yield* Effect.gen(function*() {
         const store = yield* ArtifactStore
+        yield* TestClock.adjust("30 minutes")
+        // Written half an hour after boot: past FILE_RETENTION by the pass after the next one.
         const file = yield* store.save(OWNER, "result.xlsx", "x")
-        // Two hours old by the file's clock; the boot pass has already run.
-        age(file.path, 2 * 3_600_000)
-        yield* TestClock.adjust("59 minutes")
+        yield* TestClock.adjust("29 minutes")
         assert.isTrue(existsSync(file.path), "no pass before the hour")
         yield* TestClock.adjust("2 minutes")
-        assert.isFalse(existsSync(file.path), "the hourly pass removed it")
-        const next = yield* store.save(OWNER, "next.xlsx", "y")
-        age(next.path, 3 * 3_600_000)
+        assert.isTrue(existsSync(file.path), "the first pass: 31 minutes old, kept")
         yield* TestClock.adjust("1 hour")
-        assert.isFalse(existsSync(next.path), "and again an hour later")
+        assert.isFalse(existsSync(file.path), "the next pass removed it")
+        const next = yield* store.save(OWNER, "next.xlsx", "y")
+        yield* TestClock.adjust("2 hours")
+        assert.isFalse(existsSync(next.path), "and again later")
       }).pipe(Effect.provide(storeLayer(dataDir, { FILE_RETENTION: "1 hour" })))
     }))
 

@@ -1,6 +1,6 @@
 import { describe, it, assert } from "@effect/vitest"
 import { chromeEnv } from "../../src/services/Browser.ts"
-import { Settings } from "../../src/services/PortalConfig.ts"
+import { Settings } from "../../src/services/config/Settings.ts"
 
 describe("Browser", () => {
   it("launches Chrome without the service's secrets in its environment", () => {

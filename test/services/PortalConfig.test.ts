@@ -3,7 +3,8 @@ import { Duration, Effect, Exit, Option, Redacted } from "effect"
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { PortalConfig, Settings, settingsMarkdownTable } from "../../src/services/PortalConfig.ts"
+import { PortalConfig } from "../../src/services/PortalConfig.ts"
+import { Settings, settingsMarkdownTable } from "../../src/services/config/Settings.ts"
 
 const load = (env: Record<string, string>) =>
   Effect.runPromiseExit(Effect.provide(Effect.service(PortalConfig), PortalConfig.layerTest(env)))

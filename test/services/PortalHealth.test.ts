@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
-import { PORTAL_TARGETS } from "../../src/domain/Operations.ts"
+import { PORTAL_TARGETS } from "../../src/domain/Health.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
 import { contactFailed, contactOk, PortalHealth, reportContact, targetOfHost } from "../../src/services/PortalHealth.ts"
 

@@ -1,14 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import {
-  AppointmentPhaseFailed,
-  type PortalError,
-  PortalChanged,
-  PortalRejected,
-  PortalUnavailable,
-  statusOf,
-  toSeedBody
-} from "../../src/domain/Errors.ts"
+import { AppointmentPhaseFailed, type PortalError, PortalChanged, PortalRejected, PortalUnavailable } from "../../src/domain/Errors.ts"
+import { statusOf, toSeedBody } from "../../src/domain/ErrorSpecs.ts"
 import { BrowserError, WaitTimedOut } from "../../src/services/Browser.ts"
 import { FAKE_EXPORT, FAKE_IMPORT } from "../../src/services/portal/FakePortal.ts"
 import { LoggedOut } from "../../src/services/portal/PageState.ts"

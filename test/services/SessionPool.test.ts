@@ -1,5 +1,6 @@
 import { describe, it, assert } from "@effect/vitest"
-import { Deferred, Duration, Effect, Exit, Fiber } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, Layer } from "effect"
+import * as Logging from "../../src/runtime/Logging.ts"
 import { TestClock } from "effect/testing"
 import { FakeBrowser } from "../../src/services/Browser.ts"
 import { FakePortal } from "../../src/services/PortalDriver.ts"
@@ -204,6 +205,29 @@ describe("SessionPool acquisition", () => {
       const again = yield* pool.acquire({ sessionId: a.session.id, credentials: creds("a") })
       assert.isTrue(again.isNew)
     }).pipe(Effect.provide(poolLayer({ MAX_SESSIONS: "1" }))))
+
+  it.effect("a crash is logged with the session's id, not the id of the request that created the session", () => {
+    const lines: Array<string> = []
+    return Effect.gen(function*() {
+      const pool = yield* SessionPool
+      const fake = yield* FakeBrowser
+      const a = yield* pool.acquire({ credentials: creds("a") }).pipe(Effect.annotateLogs({ requestId: "req-creator" }))
+      yield* a.session.run({ name: "work", run: () => Effect.succeed(1) }).pipe(Effect.annotateLogs({ requestId: "req-later" }))
+      yield* fake.crash(a.session.lease.token)
+      yield* untilPoolEmpty
+      const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+      // The request's own work (its login) carries its id…
+      assert.strictEqual(parsed.find((l) => l.message === "session created")?.requestId, "req-creator")
+      // …the crash, found by the session's watcher, is nobody's request.
+      const crash = parsed.filter((l) => l.message === "Chrome stopped unexpectedly" || (l.message === "session ended" && l.reason === "crashed"))
+      assert.strictEqual(crash.length, 2, lines.join("\n"))
+      for (const line of crash) {
+        assert.isUndefined(line.requestId, JSON.stringify(line))
+        assert.strictEqual(line.username, "a")
+        assert.isString(line.sessionId)
+      }
+    }).pipe(Effect.provide(poolLayer({ MAX_SESSIONS: "1" }).pipe(Layer.provideMerge(Logging.captureLayer(lines)))))
+  })
 
   it.effect("close removes the session, its fingerprint and its Chrome", () =>
     Effect.gen(function*() {

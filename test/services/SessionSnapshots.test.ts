@@ -1,14 +1,19 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs"
+import { SqlClient } from "effect/sql/SqlClient"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { makeSessionId } from "../../src/domain/Ids.ts"
+import { StoreLayerTest } from "../../src/runtime/PortalLayer.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
-import { SessionSnapshots, snapshotFiles, type SnapshotData } from "../../src/services/SessionSnapshots.ts"
+import { SessionSnapshots, type SnapshotData } from "../../src/services/SessionSnapshots.ts"
+import { SnapshotStore } from "../../src/services/store/SnapshotStore.ts"
 import * as Logging from "../../src/runtime/Logging.ts"
+import { snapshotFiles, writeLegacySnapshot } from "../utils/LegacySnapshotFiles.ts"
 
 const KEY = "snapshot-key-0123456789abcdef"
+const SECRET = "server-secret-0123456789abcdef-0123456789"
 
 const sample = (overrides: Partial<SnapshotData> = {}): SnapshotData => ({
   version: 1,
@@ -26,97 +31,90 @@ const sample = (overrides: Partial<SnapshotData> = {}): SnapshotData => ({
   ...overrides
 })
 
-/** Runs `f` with a store over `dir` (real clock: savedAt uses wall time). */
-const withStore = <A, E>(dir: string, f: (s: typeof SessionSnapshots.Service) => Effect.Effect<A, E>, env: Record<string, string> = {}, lines?: Array<string>) =>
-  Effect.gen(function*() {
-    const store = yield* SessionSnapshots
-    return yield* f(store)
-  }).pipe(
-    Effect.provide(SessionSnapshots.layer.pipe(Layer.provide(PortalConfig.layerTest({ DATA_DIR: dir, SNAPSHOT_KEY: KEY, ...env })))),
-    Effect.provide(lines === undefined ? Layer.empty : Logging.captureLayer(lines))
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "emodal-snap-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+/** SessionSnapshots on a private in-memory store (real clock: savedAt uses wall time), logs captured. */
+const snapshotsLayer = (env: Record<string, string>, lines: Array<string> = []) =>
+  SessionSnapshots.layer.pipe(
+    Layer.provideMerge(StoreLayerTest),
+    Layer.provideMerge(PortalConfig.layerTest({ SNAPSHOT_KEY: KEY, SERVER_SECRET: SECRET, ...env })),
+    Layer.provideMerge(Logging.captureLayer(lines))
   )
 
-const tempDir = () => mkdtempSync(join(tmpdir(), "emodal-snap-"))
-
-describe("SessionSnapshots", () => {
-  it.live("writes an encrypted file under an opaque name and reads it back", () =>
+describe("SessionSnapshots (in the store)", () => {
+  it.live("stores a snapshot sealed and gives it back; nothing of it in clear in the database", () =>
     Effect.gen(function*() {
-      const dir = tempDir()
-      try {
-        const data = sample()
-        const back = yield* withStore(dir, (s) => s.save(data).pipe(Effect.andThen(s.load(data.sessionId))))
-        assert.deepStrictEqual(Option.getOrThrow(back), data)
-        const files = snapshotFiles(dir)
-        assert.strictEqual(files.length, 1)
-        const name = files[0]!.split("/").pop()!
-        assert.notInclude(name, data.sessionId)
-        assert.notInclude(name, data.sessionId.slice(5))
-        const bytes = readFileSync(files[0]!)
+      const dir = yield* tempDir
+      const data = sample()
+      yield* Effect.gen(function*() {
+        const snapshots = yield* SessionSnapshots
+        yield* snapshots.save(data)
+        assert.deepStrictEqual(yield* snapshots.load(data.sessionId), Option.some(data))
+        const rows = JSON.stringify(yield* (yield* SqlClient)`SELECT * FROM session_snapshots`)
         for (const secret of ["very-secret-password", "captcha-key-secret", "cookie-value-secret", "alice", data.sessionId]) {
-          assert.isFalse(bytes.includes(Buffer.from(secret)), `${secret} is not on disk in clear`)
+          assert.notInclude(rows, secret, `${secret} is not stored in clear`)
         }
-        assert.deepStrictEqual(readdirSync(join(dir, "snapshots")).filter((f) => f.endsWith(".tmp")), [])
-      } finally {
-        rmSync(dir, { recursive: true, force: true })
-      }
+      }).pipe(Effect.provide(snapshotsLayer({ DATA_DIR: dir })))
     }))
 
-  const corruptions: ReadonlyArray<readonly [string, (file: string) => void, Record<string, string>]> = [
-    ["a flipped byte", (file) => {
-      const b = readFileSync(file)
-      b[b.length - 5] = b[b.length - 5]! ^ 0xff
-      writeFileSync(file, b)
-    }, {}],
-    ["a truncated file", (file) => truncateSync(file, 20), {}],
-    ["an empty file", (file) => writeFileSync(file, ""), {}],
-    ["garbage", (file) => writeFileSync(file, "not a snapshot at all, just text"), {}],
-    ["the wrong key", () => undefined, { SNAPSHOT_KEY: "another-key-0123456789abcdef" }]
-  ]
-  for (const [what, damage, env] of corruptions) {
-    it.live(`treats ${what} as SnapshotCorrupt: logged, moved aside, absent`, () =>
-      Effect.gen(function*() {
-        const dir = tempDir()
-        try {
-          const data = sample()
-          yield* withStore(dir, (s) => s.save(data))
-          damage(snapshotFiles(dir)[0]!)
-          const lines: Array<string> = []
-          const loaded = yield* withStore(dir, (s) => Effect.all([s.loadAll, s.load(data.sessionId)]), env, lines)
-          assert.deepStrictEqual(loaded[0], [])
-          assert.isTrue(Option.isNone(loaded[1]))
-          assert.strictEqual(snapshotFiles(dir).length, 0, "moved out of the way")
-          assert.strictEqual(readdirSync(join(dir, "snapshots", "corrupt")).length, 1, "kept for inspection")
-          assert.isTrue(lines.some((l) => l.includes("SnapshotCorrupt")), "logged as SnapshotCorrupt")
-          for (const l of lines) assert.notInclude(l, "very-secret-password")
-        } finally {
-          rmSync(dir, { recursive: true, force: true })
-        }
-      }))
-  }
-
-  it.live("discards snapshots older than SNAPSHOT_MAX_AGE at load", () =>
+  it.live("content that is not a snapshot (or another session's) is SnapshotCorrupt: logged, deleted, absent", () =>
     Effect.gen(function*() {
-      const dir = tempDir()
-      try {
+      const dir = yield* tempDir
+      const lines: Array<string> = []
+      yield* Effect.gen(function*() {
+        const snapshots = yield* SessionSnapshots
+        const store = yield* SnapshotStore
+        const a = makeSessionId()
+        const b = sample()
+        yield* store.save(a, "not a snapshot at all", Date.now())
+        yield* store.save(makeSessionId(), JSON.stringify({ ...b, version: 2 }), Date.now())
+        // A sealed row is bound to its session: a snapshot naming another session is not trusted either.
+        yield* store.save(a.replace(/.$/, "x"), JSON.stringify(b), Date.now())
+        assert.isTrue(Option.isNone(yield* snapshots.load(a)))
+        assert.isTrue(Option.isNone(yield* snapshots.load(a.replace(/.$/, "x"))))
+        assert.deepStrictEqual(yield* snapshots.loadAll, [])
+        assert.strictEqual(yield* store.count, 1, "the loaded bad rows are deleted (the unnamed one is skipped)")
+      }).pipe(Effect.provide(snapshotsLayer({ DATA_DIR: dir }, lines)))
+      assert.isTrue(lines.some((l) => l.includes("SnapshotCorrupt")), "logged as SnapshotCorrupt")
+      for (const l of lines) assert.notInclude(l, "very-secret-password")
+    }))
+
+  it.live("never restores a snapshot older than SNAPSHOT_MAX_AGE", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      yield* Effect.gen(function*() {
+        const snapshots = yield* SessionSnapshots
         const old = sample({ savedAt: Date.now() - 3 * 3_600_000 })
         const fresh = sample()
-        const all = yield* withStore(dir, (s) => s.save(old).pipe(Effect.andThen(s.save(fresh)), Effect.andThen(s.loadAll)), { SNAPSHOT_MAX_AGE: "1 hour" })
-        assert.deepStrictEqual(all.map((d) => d.sessionId), [fresh.sessionId])
-        assert.strictEqual(snapshotFiles(dir).length, 1)
-      } finally {
-        rmSync(dir, { recursive: true, force: true })
-      }
+        yield* snapshots.save(old)
+        yield* snapshots.save(fresh)
+        assert.isTrue(Option.isNone(yield* snapshots.load(old.sessionId)))
+        assert.deepStrictEqual((yield* snapshots.loadAll).map((d) => d.sessionId), [fresh.sessionId])
+      }).pipe(Effect.provide(snapshotsLayer({ DATA_DIR: dir, SNAPSHOT_MAX_AGE: "1 hour" })))
     }))
 
-  it.live("is off without SNAPSHOT_KEY: nothing is written", () =>
+  it.live("is off without SNAPSHOT_KEY: nothing is stored", () =>
     Effect.gen(function*() {
-      const dir = tempDir()
-      try {
-        const enabled = yield* withStore(dir, (s) => s.save(sample()).pipe(Effect.as(s.enabled)), { SNAPSHOT_KEY: "" })
-        assert.isFalse(enabled)
-        assert.isFalse(existsSync(join(dir, "snapshots")))
-      } finally {
-        rmSync(dir, { recursive: true, force: true })
-      }
+      const dir = yield* tempDir
+      yield* Effect.gen(function*() {
+        const snapshots = yield* SessionSnapshots
+        assert.isFalse(snapshots.enabled)
+        yield* snapshots.save(sample())
+        assert.strictEqual(yield* (yield* SnapshotStore).count, 0)
+      }).pipe(Effect.provide(snapshotsLayer({ DATA_DIR: dir, SNAPSHOT_KEY: "" })))
+    }))
+
+  it.live("imports the snapshot files of an earlier version when built", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const data = sample()
+      writeLegacySnapshot(dir, KEY, SECRET, data)
+      yield* Effect.gen(function*() {
+        assert.deepStrictEqual(yield* (yield* SessionSnapshots).load(data.sessionId), Option.some(data))
+        assert.deepStrictEqual(snapshotFiles(dir), [])
+      }).pipe(Effect.provide(snapshotsLayer({ DATA_DIR: dir })))
     }))
 })

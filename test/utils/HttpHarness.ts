@@ -10,21 +10,36 @@ import { createServer, request as httpRequest } from "node:http"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { AllRoutes } from "../../src/http/Routes.ts"
-import { AppointmentWorkflows } from "../../src/services/AppointmentWorkflows.ts"
+import { AllRoutes, ServerTracingOff } from "../../src/http/Routes.ts"
+import { ReadinessLifecycle } from "../../src/runtime/ServerLayer.ts"
 import { ArtifactStore } from "../../src/services/ArtifactStore.ts"
 import { Idempotency } from "../../src/services/Idempotency.ts"
 import { PortalConfig } from "../../src/services/PortalConfig.ts"
 import { PortalOperations } from "../../src/services/PortalOperations.ts"
 import { PortalHealth } from "../../src/services/PortalHealth.ts"
+import type { Readiness } from "../../src/services/Readiness.ts"
+import { MetricsExporter } from "../../src/services/metrics/MetricsExporter.ts"
+import { Dashboard } from "../../src/services/operator/Dashboard.ts"
+import { RecentErrors } from "../../src/services/operator/RecentErrors.ts"
 import { poolLayer } from "./PoolHarness.ts"
 import { coreLayer } from "./ProductHarness.ts"
 
-const serve = <A, E, R>(services: Layer.Layer<A | PortalOperations | PortalConfig | ArtifactStore, E, R>) =>
-  HttpRouter.serve(AllRoutes, { disableLogger: true, disableListenLog: true }).pipe(
+type Served = PortalOperations | PortalConfig | ArtifactStore | MetricsExporter | Readiness | Dashboard
+
+/** The routes as ServerLayer serves them (readiness included) on an ephemeral port. */
+const serve = <A, E, R>(services: Layer.Layer<A | Served, E, R>) =>
+  ReadinessLifecycle.pipe(
+    Layer.provideMerge(HttpRouter.serve(AllRoutes, { disableLogger: true, disableListenLog: true })),
+    Layer.provide(ServerTracingOff),
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
-    Layer.provideMerge(services as Layer.Layer<A | PortalOperations | PortalConfig | ArtifactStore, E, R>)
+    Layer.provideMerge(services as Layer.Layer<A | Served, E, R>)
   )
+
+/** The operator's services over a pool: metrics exporter, dashboard, its list of recent errors. */
+const OperatorLayer = Layer.mergeAll(MetricsExporter.layer, Dashboard.layer).pipe(Layer.provideMerge(RecentErrors.layer))
+
+/** Tests stop their servers at once unless they ask for a drain. */
+const NO_DRAIN = { DRAIN_DELAY: "0 seconds" }
 
 /** The routes over the fake pool and a temporary DATA_DIR. */
 export const fakeServer = (env: Record<string, string> = {}) =>
@@ -33,16 +48,16 @@ export const fakeServer = (env: Record<string, string> = {}) =>
       Effect.sync(() => mkdtempSync(join(tmpdir(), "emodal-http-"))),
       (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
     )
-    const base = poolLayer({ DATA_DIR: dir, ...env })
+    const base = poolLayer({ DATA_DIR: dir, ...NO_DRAIN, ...env })
     return serve(PortalOperations.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, PortalHealth.layerTest)),
+      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, Idempotency.layer, PortalHealth.layerTest, OperatorLayer)),
       Layer.provideMerge(base)
     ))
   }))
 
 /** The routes over the real product (Chrome) against the simulator in context. */
 export const realServer = (env: Record<string, string> = {}, dataDir?: string) =>
-  serve(PortalOperations.layer.pipe(Layer.provideMerge(coreLayer(env, dataDir))))
+  serve(PortalOperations.layer.pipe(Layer.provideMerge(OperatorLayer), Layer.provideMerge(coreLayer({ ...NO_DRAIN, ...env }, dataDir))))
 
 /** The server's base URL. */
 export const baseUrl = Effect.map(Effect.service(HttpServer.HttpServer), (server) => {

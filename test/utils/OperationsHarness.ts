@@ -7,7 +7,6 @@ import { Effect, Layer, Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { AppointmentWorkflows } from "../../src/services/AppointmentWorkflows.ts"
 import { ArtifactStore } from "../../src/services/ArtifactStore.ts"
 import { Idempotency } from "../../src/services/Idempotency.ts"
 import type { RequestContext } from "../../src/services/operations/Kit.ts"
@@ -24,7 +23,7 @@ export const operationsLayer = (env: Record<string, string> = {}) =>
       (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
     )
     return PortalOperations.layer.pipe(
-      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, PortalHealth.layerTest)),
+      Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, Idempotency.layer, PortalHealth.layerTest)),
       Layer.provideMerge(poolLayer({ DATA_DIR: dir, ...env }))
     )
   }))

@@ -11,12 +11,13 @@ import { PortalConfig } from "../../src/services/PortalConfig.ts"
 import { FakePortal, PortalDriver } from "../../src/services/PortalDriver.ts"
 import { SessionPool } from "../../src/services/SessionPool.ts"
 import { PoolMetrics } from "../../src/services/pool/PoolMetrics.ts"
-import { SessionPoolLayer } from "../../src/runtime/PortalLayer.ts"
+import { SessionPoolLayer, StoreLayerTest } from "../../src/runtime/PortalLayer.ts"
 import { SessionSnapshots } from "../../src/services/SessionSnapshots.ts"
 
 export const poolLayer = (env: Record<string, string> = {}) =>
   SessionPoolLayer.pipe(
     Layer.provideMerge(Layer.mergeAll(Browser.layerTest, PortalDriver.layerTest, SessionSnapshots.layer)),
+    Layer.provideMerge(StoreLayerTest),
     Layer.provideMerge(PortalConfig.layerTest({ DATA_DIR: "/nonexistent-test-data-dir", ...env })),
     Layer.provideMerge(PoolMetrics.registryLayer)
   )

@@ -9,7 +9,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Simulator, type SimulatorShape } from "@emodal/simulator"
 import { Credentials } from "../../src/domain/Credentials.ts"
-import { AppointmentWorkflows } from "../../src/services/AppointmentWorkflows.ts"
 import { ArtifactStore } from "../../src/services/ArtifactStore.ts"
 import { Browser } from "../../src/services/Browser.ts"
 import { CaptchaSolver } from "../../src/services/CaptchaSolver.ts"
@@ -17,7 +16,7 @@ import { PortalConfig } from "../../src/services/PortalConfig.ts"
 import { Idempotency } from "../../src/services/Idempotency.ts"
 import { PortalDriver } from "../../src/services/PortalDriver.ts"
 import { PortalHealth } from "../../src/services/PortalHealth.ts"
-import { SessionPoolLayer } from "../../src/runtime/PortalLayer.ts"
+import { SessionPoolLayer, StoreLayer } from "../../src/runtime/PortalLayer.ts"
 import { PoolMetrics } from "../../src/services/pool/PoolMetrics.ts"
 import { SessionSnapshots } from "../../src/services/SessionSnapshots.ts"
 import * as Processes from "../../src/services/Processes.ts"
@@ -62,8 +61,9 @@ export const coreLayer = (env: Record<string, string> = {}, dataDir?: string) =>
     const sim = yield* Simulator
     const dir = dataDir ?? (yield* tempDataDir)
     const config = PortalConfig.layerTest({ ...simulatorEnv(sim, dir), ...env })
-    return Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer).pipe(
+    return Layer.mergeAll(SessionPoolLayer, ArtifactStore.layer, Idempotency.layer).pipe(
       Layer.provideMerge(Layer.mergeAll(PortalDriver.layer, SessionSnapshots.layer)),
+      Layer.provideMerge(StoreLayer),
       Layer.provideMerge(CaptchaSolver.layerFetch),
       Layer.provideMerge(PortalHealth.layer),
       Layer.provideMerge(Browser.layer),

@@ -61,6 +61,10 @@ const postgres = (url: string): Backend => ({
   ).pipe(Effect.map((schema): StoreTarget => ({ backend: "postgres", url: Redacted.make(withSchema(url, schema)) })))
 })
 
+/** A fresh, empty schema on the Postgres server `url`, dropped with the scope: its connection URL. */
+export const freshPostgresUrl = (url: string): Effect.Effect<string, never, Scope.Scope> =>
+  Effect.map(postgres(url).fresh, (target) => (target.backend === "postgres" ? Redacted.value(target.url) : ""))
+
 /** The backends this run covers. */
 export const backends = (): ReadonlyArray<Backend> => {
   const url = inject("testDatabaseUrl")

@@ -1,7 +1,8 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Fiber, Layer } from "effect"
 import { Simulator } from "../../src/Simulator.ts"
 import { Chromium, P } from "../utils/Chromium.ts"
+import { pollUntil } from "../utils/PortalLogin.ts"
 import { SLOT_FORMAT, testSimulatorLayer } from "../../src/TestSimulator.ts"
 import {
   checkFirstUnit,
@@ -289,4 +290,42 @@ layer(Env, { excludeTestServices: true, timeout: "120 seconds" })("simulator app
         [["MSCU1234567", true]]
       )
     }))
+
+  it.effect("holdSubmitAnswer: Submit books at once and holds its answer until the switch goes off", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator
+      const { page } = yield* (yield* Chromium).session
+      const { username, account } = yield* openWizard(page, sim)
+      const company = account.companies[0]!
+      const form = {
+        company: company.name,
+        terminal: "ITS Long Beach",
+        moveType: "PICK FULL",
+        containers: [account.samples.importPassedPregate],
+        units: [account.samples.importPassedPregate],
+        plate: company.plates[0],
+        pin: "1111",
+        ownChassis: "NO"
+      }
+      // The server re-validates the whole form at every call: the API is driven directly.
+      const call = (path: string, body: unknown) =>
+        P(() =>
+          page.evaluate(async (path, body) => {
+            const r = await fetch(`/trucker/web/api/visit/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+            return { status: r.status, body: await r.json() as any }
+          }, path, body))
+      const slots = (yield* call("step2", form)).body.slots as Array<{ id: string; label: string }>
+      yield* Effect.orDie(sim.setFaults({ holdSubmitAnswer: true }))
+      const answer = yield* call("submit", { ...form, slot: slots[0]!.id }).pipe(Effect.forkChild)
+      yield* pollUntil(Effect.map(sim.state(), (st) => (st.heldSubmits === 1 ? true : undefined)))
+      const booked = yield* sim.appointments(username)
+      assert.strictEqual(booked.length, 1, "booked before answering")
+      assert.strictEqual(booked[0]!.slot, slots[0]!.label)
+      assert.isUndefined(answer.pollUnsafe(), "still no answer")
+      yield* Effect.orDie(sim.setFaults({ holdSubmitAnswer: false }))
+      const answered = yield* Fiber.join(answer)
+      assert.strictEqual(answered.status, 200)
+      assert.strictEqual(answered.body.confirmationNumber, booked[0]!.confirmationNumber)
+      assert.strictEqual((yield* sim.state()).heldSubmits, 0)
+    }).pipe(Effect.ensuring(Effect.flatMap(Simulator, (sim) => sim.resetFaults()))))
 })

@@ -3,8 +3,8 @@
  * a phase still lacks, the fields as the wizard needs them and as a response shows them (never the
  * PIN), and what goes into make_appointment's idempotency fingerprint (the business fields only).
  */
-import type { MakeAppointmentRequest } from "../../domain/Operations.ts"
-import type { ContainerType, PhaseData } from "../AppointmentWorkflows.ts"
+import type { MakeAppointmentRequest } from "../../domain/AppointmentWizard.ts"
+import type { PhaseData, WorkflowContainerType as ContainerType } from "../store/WorkflowStore.ts"
 import { ownChassisTarget } from "../portal/wizard/Matching.ts"
 import type { WizardFields } from "../PortalDriver.ts"
 

@@ -15,6 +15,12 @@
  *   `session_id`, or username AND password: Kit.ownerOf), and for a resume the workflow id itself —
  *   so a session id first and credentials later (or the reverse) are the same owner, and a caller
  *   with the username but not the password gets 409 with nothing of the first result.
+ * - Durable: right before Submit the booking is recorded as in flight in the SQL store — on the
+ *   workflow (with the slot) and on the idempotency key — and its confirmation once shown. If the
+ *   service dies in between, the next attempt with that key, or for that workflow, reconciles
+ *   (BookingReconciliation: the recorded outcome, else My Appointments) instead of submitting;
+ *   when it cannot tell, BookingOutcomeUnknown (409). A booked workflow answers its booking to a
+ *   repeat until its TTL ends.
  * - Once Submit is clicked, every outcome is final: a confirmation; a refusal the portal showed
  *   (slot taken, a dialog); or, when the outcome is unknown (a timeout, a crash, a lost page, a
  *   defect while waiting for the answer), `not_confirmed` (retryable: false, "check My Appointments
@@ -25,25 +31,13 @@
  *   being atomic: an error answer means no appointment, as the simulator models it.
  */
 import { Cause, Effect, Option, Ref } from "effect"
-import {
-  AppointmentFieldsMissing,
-  AppointmentPhaseFailed,
-  type CarriedContext,
-  contextOf,
-  InvalidOperationInput,
-  isPortalError,
-  type PortalError,
-  toSeedBody
-} from "../../domain/Errors.ts"
-import type {
-  CheckAppointmentsRequest,
-  CheckAppointmentsResponse,
-  MakeAppointmentRequest,
-  MakeAppointmentResponse
-} from "../../domain/Operations.ts"
-import type { AppointmentWorkflowsShape, ContainerType } from "../AppointmentWorkflows.ts"
+import { AppointmentFieldsMissing, AppointmentPhaseFailed, BookingOutcomeUnknown, type CarriedContext, contextOf, InvalidOperationInput, isPortalError, PortalError, WorkflowExpired } from "../../domain/Errors.ts"
+import { toSeedBody } from "../../domain/ErrorSpecs.ts"
+import { type CheckAppointmentsRequest, type CheckAppointmentsResponse, type MakeAppointmentRequest, MakeAppointmentResponse } from "../../domain/AppointmentWizard.ts"
 import type { PageHandle } from "../Browser.ts"
 import type { IdempotencyShape } from "../Idempotency.ts"
+import type { PhaseData, WorkflowContainerType as ContainerType, WorkflowStoreShape } from "../store/WorkflowStore.ts"
+import { reconcileBooking } from "./BookingReconciliation.ts"
 import { debugNote } from "../portal/Debug.ts"
 import { setRequestPhase } from "../portal/Phase.ts"
 import { dateOf } from "../portal/wizard/Matching.ts"
@@ -70,7 +64,12 @@ type Mode =
   | {
     readonly kind: "make"
     readonly time: string
-    /** Called right before Submit is clicked. */
+    /**
+     * Records, right before Submit, the booking of the slot `time` as in flight for the workflow
+     * (and its idempotency key); Submit is not clicked when it fails.
+     */
+    readonly prepare: (workflowId: string, time: string) => Effect.Effect<void, PortalError>
+    /** Called as Submit is clicked. */
     readonly commit: Effect.Effect<void>
     /** Whether this request has already clicked Submit. */
     readonly submitted: Effect.Effect<boolean>
@@ -86,6 +85,11 @@ const SUBMIT_STEP = "Submit"
 export const submitNotDone = (e: unknown): boolean =>
   isPortalError(e) && e._tag === "AppointmentPhaseFailed" && e.step === SUBMIT_STEP &&
   (e.reason === "portal_error" || e.reason === "not_advanced")
+
+/** A failure after Submit that shows nothing was booked: `submitNotDone`, or a refusal the portal showed. */
+const bookedNothing = (e: unknown): boolean =>
+  submitNotDone(e) ||
+  isPortalError(e) && e._tag === "AppointmentPhaseFailed" && e.step === SUBMIT_STEP && (e.reason === "slot_unavailable" || e.reason === "rejected")
 
 const UNKNOWN_OUTCOME = "the appointment may have been booked — check My Appointments before trying again"
 
@@ -114,22 +118,39 @@ export const afterSubmit = (cause: Cause.Cause<unknown>): Effect.Effect<never, P
   )
 }
 
+/** Whether an attempt has clicked Submit (read synchronously by the idempotency's `notDone`). */
+interface Clicks {
+  clicked: boolean
+}
+
 type DriveResult =
   | { readonly kind: "check"; readonly times: AvailableTimes }
   | { readonly kind: "make"; readonly chosenTime: string; readonly confirmation: string }
 
 export const makeAppointmentOperations = (
   kit: Kit,
-  workflows: AppointmentWorkflowsShape,
+  workflows: WorkflowStoreShape,
   idempotency: IdempotencyShape
 ): AppointmentOperations => {
   const wizard = kit.driver.wizard
 
-  /** Adds the workflow's id and current phase (read now) to an error. */
+  /** Adds the workflow's id and current phase (read now, when the store answers) to an error. */
   const withWorkflow = (id: string) => <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, E> =>
     self.pipe(Effect.catch((e: E) =>
-      Effect.flatMap(workflows.peek(id), (w) => Effect.fail(withContextIfPortal(e, { appointmentSessionId: id, currentPhase: w?.currentPhase })))
+      Effect.flatMap(Effect.option(workflows.peek(id)), (w) =>
+        Effect.fail(withContextIfPortal(e, { appointmentSessionId: id, currentPhase: Option.getOrUndefined(Option.flatten(w))?.currentPhase })))
     ))
+
+  /**
+   * A booking that failed: when nothing was booked — Submit never clicked, or the portal's answer
+   * shows it booked nothing — the workflow's booking in flight is cleared, so the workflow can book
+   * (another time); otherwise it stays in flight and the next attempt reconciles.
+   */
+  const settleFailedBooking = (id: string, mode: Extract<Mode, { readonly kind: "make" }>, e: unknown) =>
+    Effect.gen(function*() {
+      if ((yield* mode.submitted) && !bookedNothing(e)) return
+      yield* workflows.clearSubmitting(id)
+    }).pipe(Effect.catch((failure) => Effect.logDebug("workflow booking state not cleared", { error: failure._tag })))
 
   /**
    * The wizard work of one request, inside the session's actor. It reads the workflow afresh (an
@@ -177,6 +198,7 @@ export const makeAppointmentOperations = (
         return { kind: "check", times } satisfies DriveResult
       }
       const chosenTime = yield* wizard.chooseTime(page, wf.containerType, mode.time)
+      yield* mode.prepare(id, chosenTime)
       const confirmation = yield* wizard.submit(page, mode.commit)
       return { kind: "make", chosenTime, confirmation } satisfies DriveResult
     })
@@ -206,10 +228,10 @@ export const makeAppointmentOperations = (
           { enabled: request.debug === true, session, label, context },
           // A booking must never run twice: no automatic re-run after a logout mid-way.
           onSession(session, label, (page) => drive(page, id, mode), { retryOnLoggedOut: mode.kind === "check" })
-        )
+        ).pipe(Effect.tapError((e) => mode.kind === "make" ? settleFailedBooking(id, mode, e) : Effect.void))
       )
       const after = yield* workflows.peek(id)
-      return { result, debugBundleUrl, workflow: after ?? wf }
+      return { result, debugBundleUrl, workflow: Option.getOrElse(after, () => wf) }
     }).pipe(withWorkflow(id))
 
   /** A new workflow: session from the request, then the workflow, then the wizard. */
@@ -230,6 +252,8 @@ export const makeAppointmentOperations = (
   const resume = (id: string, request: CheckAppointmentsRequest | MakeAppointmentRequest, context: RequestContext, mode: Mode) =>
     Effect.gen(function*() {
       const wf = yield* workflows.use(id)
+      // Booked: the workflow is done (make_appointment answers its booking before coming here).
+      if (wf.booking.state === "booked") return yield* new WorkflowExpired({ appointmentSessionId: id })
       const fresh = phaseFieldsOf(request as Record<string, unknown>)
       if (fresh.container_type === "invalid") return yield* new InvalidOperationInput({ detail: CONTAINER_TYPE_ERROR, field: "container_type" })
       const merged: Record<string, unknown> = { ...wf.phaseData, ...fresh }
@@ -292,20 +316,27 @@ export const makeAppointmentOperations = (
 
   /**
    * make_appointment without idempotency: validate, walk (or resume), submit, confirm. Submit is
-   * clicked at most once, and every failure after it is final (`afterSubmit`).
+   * clicked at most once, and every failure after it is final (`afterSubmit`). Right before the
+   * click the booking is recorded as in flight — the workflow's, then the idempotency key's
+   * (`commitKey`) — so a crash after the click is reconciled, never submitted again.
    */
-  const makeOnce = (request: MakeAppointmentRequest, context: RequestContext, commit: Effect.Effect<void>) =>
-    Effect.gen(function*() {
-      const submitted = yield* Ref.make(false)
-      return yield* walkAndBook(request, context, {
-        kind: "make",
-        time: request.appointment_time?.trim() ?? "",
-        commit: Ref.set(submitted, true).pipe(Effect.andThen(commit)),
-        submitted: Ref.get(submitted)
-      }).pipe(
-        Effect.catchCause((cause) => Effect.flatMap(Ref.get(submitted), (clicked) => (clicked ? afterSubmit(cause) : Effect.failCause(cause))))
-      ) as Effect.Effect<MakeAppointmentResponse, PortalError>
-    })
+  const makeOnce = (
+    request: MakeAppointmentRequest,
+    context: RequestContext,
+    commitKey: (workflowId: string) => Effect.Effect<void, PortalError>,
+    clicks: Clicks = { clicked: false }
+  ) =>
+    walkAndBook(request, context, {
+      kind: "make",
+      time: request.appointment_time?.trim() ?? "",
+      prepare: (id, time) => workflows.markSubmitting(id, time).pipe(Effect.andThen(commitKey(id))),
+      commit: Effect.sync(() => {
+        clicks.clicked = true
+      }),
+      submitted: Effect.sync(() => clicks.clicked)
+    }).pipe(
+      Effect.catchCause((cause) => (clicks.clicked ? afterSubmit(cause) : Effect.failCause(cause)))
+    ) as Effect.Effect<MakeAppointmentResponse, PortalError>
 
   const walkAndBook = (request: MakeAppointmentRequest, context: RequestContext, mode: Extract<Mode, { readonly kind: "make" }>) =>
     Effect.gen(function*() {
@@ -328,13 +359,20 @@ export const makeAppointmentOperations = (
             field: "appointment_time"
           })
         }
+      } else if (Option.exists(yield* workflows.peek(resumeId), (w) => w.booking.state !== "none")) {
+        // The workflow booked already, or its Submit lost its answer: its outcome, never a second Submit.
+        const reconciled = yield* reconcileBooking(kit, workflows, resumeId, request, context)
+        if (reconciled._tag === "booked") return reconciled.response
       }
       const { result, debugBundleUrl, workflow, acquired, id } = yield* (isResume
         ? resume(resumeId, request, context, mode)
         : start(type as ContainerType, request, context, mode))
       if (result.kind !== "make") return yield* Effect.die(new Error("make_appointment ran without booking"))
-      // Booked and confirmed: the workflow is done (its id is not returned, it no longer exists).
-      yield* workflows.remove(id)
+      // Booked and confirmed: the workflow is done; it answers a repeat until its TTL ends. A store
+      // outage here loses nothing: the booking stays in flight and a repeat reconciles it.
+      yield* workflows.markBooked(id, result.confirmation).pipe(
+        Effect.catch((e) => Effect.logWarning("booking confirmed but not recorded on its workflow", { error: e._tag }))
+      )
       const response: MakeAppointmentResponse = {
         success: true,
         session_id: acquired.session.id,
@@ -366,11 +404,21 @@ export const makeAppointmentOperations = (
       const principals: Array<string> = []
       const resumeId = request.appointment_session_id
       const isResume = resumeId !== undefined && resumeId !== ""
-      const workflow = isResume ? yield* workflows.peek(resumeId) : undefined
+      const workflow = isResume ? Option.getOrUndefined(yield* workflows.peek(resumeId)) : undefined
       if (isResume) principals.push(`workflow:${idempotency.fingerprint({ appointment_session_id: resumeId })}`)
       const owner = yield* kit.ownerOf(workflow === undefined ? request : { ...request, session_id: workflow.sessionId })
       if (owner !== undefined) principals.push(`credentials:${owner}`)
       return principals
+    })
+
+  /** The outcome of a keyed booking whose earlier attempt lost its Submit's answer. */
+  const reconcileKey = (workflowId: string | undefined, request: MakeAppointmentRequest, context: RequestContext) =>
+    Effect.gen(function*() {
+      if (workflowId === undefined) return yield* new BookingOutcomeUnknown({ check: "the appointment this request booked" })
+      const reconciled = yield* reconcileBooking(kit, workflows, workflowId, request, context)
+      if (reconciled._tag === "booked") return reconciled.response
+      // Cleared meanwhile (nothing booked), but the key was not released: still not told for sure.
+      return yield* new BookingOutcomeUnknown({ appointmentSessionId: workflowId, check: "the appointment this request booked" })
     })
 
   const makeAppointment = Effect.fn("PortalOperations.makeAppointment")(function*(
@@ -378,15 +426,22 @@ export const makeAppointmentOperations = (
     context: RequestContext
   ) {
     const key = context.idempotencyKey ?? request.request_id
-    if (key === undefined || key === "") return yield* makeOnce(request, context, Effect.void)
+    if (key === undefined || key === "") return yield* makeOnce(request, context, () => Effect.void)
     // Authenticate first: the decision below answers a repeat only for the key's owner.
     yield* setRequestPhase("make_appointment:idempotency")
     const principals = yield* principalsOf(request)
+    const clicks: Clicks = { clicked: false }
     const outcome = yield* idempotency.run(
       `make_appointment:${key}`,
       { fingerprint: idempotency.fingerprint(fingerprintBody(request)), principals },
-      (commit) => makeOnce(request, context, commit),
-      { notDone: submitNotDone }
+      (attempt) => makeOnce(request, context, attempt.commit, clicks),
+      {
+        success: MakeAppointmentResponse,
+        failure: PortalError,
+        // Recorded but never clicked, or clicked and the portal demonstrably booked nothing.
+        notDone: (e) => !clicks.clicked || submitNotDone(e),
+        reconcile: (workflowId) => reconcileKey(workflowId, request, context)
+      }
     )
     return outcome.replayed ? { ...outcome.value, idempotent_replay: true } : outcome.value
   })

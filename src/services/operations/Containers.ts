@@ -20,9 +20,9 @@ import {
   PortalChanged,
   type PortalError,
   PortalRejected,
-  type StorageFailed,
-  toSeedBody
+  type StorageFailed
 } from "../../domain/Errors.ts"
+import { toSeedBody } from "../../domain/ErrorSpecs.ts"
 import type {
   BookingNumberResponse,
   BulkProgress,

@@ -6,16 +6,9 @@
  */
 import { Cause, Clock, Duration, Effect, Exit, Option, Redacted } from "effect"
 import { type CredentialFingerprint, Credentials, fingerprint } from "../../domain/Credentials.ts"
-import {
-  type ErrorContext,
-  errorTypeOf,
-  InvalidOperationInput,
-  isPortalError,
-  type PortalError,
-  toSeedBody,
-  withContext
-} from "../../domain/Errors.ts"
-import { CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE } from "../../domain/Operations.ts"
+import { type ErrorContext, InvalidOperationInput, isPortalError, type PortalError, withContext } from "../../domain/Errors.ts"
+import { errorTypeOf, toSeedBody } from "../../domain/ErrorSpecs.ts"
+import { CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE } from "../../domain/Fields.ts"
 import type { ArtifactStoreShape, StoredFile } from "../ArtifactStore.ts"
 import { fileUrl } from "../ArtifactStore.ts"
 import type { BrowserSession, RawFailure } from "../BrowserSession.ts"
@@ -25,6 +18,7 @@ import type { PortalConfigShape } from "../PortalConfig.ts"
 import type { PortalDriverShape } from "../PortalDriver.ts"
 import type { Acquired, SessionPoolShape } from "../SessionPool.ts"
 import { DebugRecorder, makeRecorder } from "../portal/Debug.ts"
+import { setOperationAccount } from "../metrics/OperationMetrics.ts"
 
 /** Per-request facts the transport knows. */
 export interface RequestContext {
@@ -157,6 +151,7 @@ export const makeKit = (
         })
       yield* setRequestPhase("session:acquire")
       const acquired = yield* attempt(hasId ? request.session_id : undefined)
+      yield* setOperationAccount(acquired.session.username, acquired.session.id)
       const context = { sessionId: acquired.session.id, isNewSession: acquired.isNew }
       return yield* f(acquired).pipe(
         // The session was evicted (or retired) between lookup and run: with credentials, one more

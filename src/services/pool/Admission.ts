@@ -12,8 +12,9 @@
  *
  * Not a Context service: the pool makes one, with its eviction.
  */
-import { Duration, Effect, Queue, Ref, Scope, Semaphore } from "effect"
+import { Duration, Effect, Exit, Option, Queue, Ref, Scope, Semaphore } from "effect"
 import { PoolExhausted } from "../../domain/Errors.ts"
+import { timed } from "../metrics/MetricCatalog.ts"
 
 export interface AdmissionParams {
   readonly maxSessions: number
@@ -24,6 +25,8 @@ export interface AdmissionParams {
   readonly evictOne: Effect.Effect<boolean>
   /** Hears the number of waiting requests whenever it changes. */
   readonly waitersChanged: (waiting: number) => Effect.Effect<void>
+  /** Hears how long each `take` waited and how it ended. */
+  readonly waited?: ((seconds: number, outcome: "admitted" | "pool_full" | "queue_full") => Effect.Effect<void>) | undefined
 }
 
 export interface Admission {
@@ -84,19 +87,25 @@ export const make = (params: AdmissionParams): Effect.Effect<Admission, never, S
         (now) => (now === undefined ? Effect.succeed(false) : Effect.as(params.waitersChanged(now), true))
       )
 
-    const take = Effect.gen(function*() {
-      // Nobody waiting: a free slot, or one made by evicting, without queueing.
-      if ((yield* Ref.get(waiting)) === 0) {
-        if (yield* tryTake) return
-        if ((yield* params.evictOne) && (yield* tryTake)) return
-      }
-      if (!(yield* changeWaiting(1, params.queueLimit))) return yield* exhausted("queue_full")
-      yield* wantRoom
-      yield* slots.takeScoped(1).pipe(
-        Effect.timeoutOrElse({ duration: params.acquireTimeout, orElse: () => Effect.fail(exhausted("pool_full")) }),
-        Effect.ensuring(changeWaiting(-1))
-      )
-    }).pipe(Effect.withSpan("SessionPool.admission"))
+    const take = timed(
+      Effect.gen(function*() {
+        // Nobody waiting: a free slot, or one made by evicting, without queueing.
+        if ((yield* Ref.get(waiting)) === 0) {
+          if (yield* tryTake) return
+          if ((yield* params.evictOne) && (yield* tryTake)) return
+        }
+        if (!(yield* changeWaiting(1, params.queueLimit))) return yield* exhausted("queue_full")
+        yield* wantRoom
+        yield* slots.takeScoped(1).pipe(
+          Effect.timeoutOrElse({ duration: params.acquireTimeout, orElse: () => Effect.fail(exhausted("pool_full")) }),
+          Effect.ensuring(changeWaiting(-1))
+        )
+      }),
+      (seconds, exit) =>
+        params.waited === undefined || (Exit.isFailure(exit) && Option.isNone(Exit.findErrorOption(exit)))
+          ? Effect.void
+          : params.waited(seconds, Exit.isSuccess(exit) ? "admitted" : Option.getOrThrow(Exit.findErrorOption(exit)).reason === "queue_full" ? "queue_full" : "pool_full")
+    ).pipe(Effect.withSpan("SessionPool.admission"))
 
     return {
       take,

@@ -44,19 +44,17 @@ export class SessionRefresher extends Context.Service<SessionRefresher, SessionR
           const outcome = yield* Effect.result(session.refresh)
           if (outcome._tag === "Success" && outcome.success === "busy") return "busy"
           if (outcome._tag === "Success" && outcome.success === "logged_in") {
-            yield* metrics.count("refreshes")
+            yield* metrics.count("refreshes", session.username)
             yield* Effect.logDebug("session refreshed", { sessionId: sessionRef(session.id) })
             return "refreshed"
           }
-          yield* metrics.count("refreshFailures")
+          yield* metrics.count("refreshFailures", session.username)
           const why = outcome._tag === "Failure" ? outcome.failure._tag : "logged out"
           if ((yield* session.settings).neverTerminate) {
             yield* Effect.logWarning("refresh failed on a pinned session; logging in again", { sessionId: sessionRef(session.id), why })
             const relogged = yield* Effect.result(session.relogin)
-            if (relogged._tag === "Success") {
-              yield* metrics.count("logins")
-              return "relogged"
-            }
+            // The login itself is counted by the session, as every login is.
+            if (relogged._tag === "Success") return "relogged"
             yield* Effect.logError("re-login of a pinned session failed; it stays pinned and will retry", {
               sessionId: sessionRef(session.id),
               error: relogged.failure._tag

@@ -1,29 +1,48 @@
 /**
- * SessionRestorer knows which sessions can come back without a login: those whose snapshot was
- * found at boot, and those evicted or crashed since (their last snapshot is read back then). A
- * restorable session is found by its id or by its credentials' fingerprint, and keeps its id when
- * the pool restores it. Closing a session on request, or losing its portal login, forgets it for
- * good (its snapshot goes too). The snapshot files are the truth; this only saves reads. Without
- * SNAPSHOT_KEY nothing is restorable.
+ * SessionRestorer is the pool's link to the store: the session registry (which sessions exist, by
+ * id and by credential fingerprint, pinned and keep-alive flags, created and last used, and their
+ * tier: hot while a Chrome holds them, cold while only their snapshot does) and the snapshots a
+ * session comes back from without a login, under the same id — after a restart, an eviction or a
+ * crash. The pool asks it only for sessions that are not live in this process. Closing a session
+ * on request, or losing its portal login, forgets it for good (registry row and snapshot in one
+ * transaction). Without SNAPSHOT_KEY nothing is restorable and an ended session is forgotten.
+ *
+ * Finding a session to restore needs the store (StorageUnavailable when it is down); recording
+ * what live sessions do (registered, used, flags, tier) is best effort and never fails the request
+ * that caused it. At boot (single-process mode, the default) the registry is brought in line with
+ * the snapshots: every session is cold, one without a snapshot is forgotten, a snapshot imported
+ * from a file of an earlier version is registered.
  */
-import { Context, Effect, Layer, Option, Redacted, Ref } from "effect"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { Credentials } from "../../domain/Credentials.ts"
+import type { StorageUnavailable } from "../../domain/Errors.ts"
 import { SessionSnapshots, type SnapshotData } from "../SessionSnapshots.ts"
+import { type NewSessionEntry, SessionRegistry } from "../store/SessionRegistry.ts"
+
+export interface SessionFlags {
+  readonly pinned: boolean
+  readonly keepAlive: boolean
+}
 
 export interface SessionRestorerShape {
   readonly enabled: boolean
-  /** The restorable snapshot of `sessionId`, if it is known to be restorable. */
-  readonly byId: (sessionId: string) => Effect.Effect<Option.Option<SnapshotData>>
-  /** The session's snapshot read from the store (an ended session not known to be restorable). */
-  readonly load: (sessionId: string) => Effect.Effect<Option.Option<SnapshotData>>
-  /** The restorable snapshot opened with these credentials, if any. */
-  readonly byFingerprint: (fingerprint: string) => Effect.Effect<Option.Option<SnapshotData>>
-  /** Makes the session's last snapshot restorable (after an eviction or a crash). */
-  readonly keep: (sessionId: string) => Effect.Effect<void>
-  /** The session lives again: its snapshot is no longer a restore candidate. */
-  readonly restored: (sessionId: string) => Effect.Effect<void>
-  /** Forgets the session for good, snapshot included; true if it was restorable. */
-  readonly forget: (sessionId: string) => Effect.Effect<boolean>
+  /** The snapshot to restore the (not live) session `sessionId` from, if it has a trustworthy one. */
+  readonly byId: (sessionId: string) => Effect.Effect<Option.Option<SnapshotData>, StorageUnavailable>
+  /** The snapshot of the most recently used (not live) session opened with these credentials, if any. */
+  readonly byFingerprint: (fingerprint: string) => Effect.Effect<Option.Option<SnapshotData>, StorageUnavailable>
+  /** A session lives in this process now (created or restored): registered hot. Best effort. */
+  readonly registered: (entry: NewSessionEntry) => Effect.Effect<void>
+  /** The session was used now. Best effort. */
+  readonly touched: (sessionId: string) => Effect.Effect<void>
+  /** The session's flags changed. Best effort. */
+  readonly flagsChanged: (sessionId: string, flags: SessionFlags) => Effect.Effect<void>
+  /**
+   * The session left this process but may come back (evicted, crashed, retired, shut down): cold,
+   * restorable from its snapshot; forgotten when snapshots are off. Best effort.
+   */
+  readonly keep: (sessionId: string, flags: SessionFlags) => Effect.Effect<void>
+  /** Forgets the session for good, snapshot included; true if it was registered. */
+  readonly forget: (sessionId: string) => Effect.Effect<boolean, StorageUnavailable>
   /** The pinned sessions restorable at boot (the pool restores them without waiting for a request). */
   readonly pinnedAtBoot: ReadonlyArray<SnapshotData>
 }
@@ -36,54 +55,75 @@ export const credentialsOf = (snap: SnapshotData): Credentials =>
     ...(snap.captchaApiKey !== null ? { captchaApiKey: Redacted.make(snap.captchaApiKey) } : {})
   })
 
-const without = (m: ReadonlyMap<string, SnapshotData>, sessionId: string) => {
-  const next = new Map(m)
-  next.delete(sessionId)
-  return next
-}
+/** Runs a registry write; a store outage is logged, never the caller's failure. */
+const bestEffort = (what: string) => <E extends { readonly _tag: string }>(effect: Effect.Effect<unknown, E>): Effect.Effect<void> =>
+  effect.pipe(
+    Effect.asVoid,
+    Effect.catch((e) => Effect.logDebug(`session registry not updated (${what})`, { error: e._tag }))
+  )
 
 export class SessionRestorer extends Context.Service<SessionRestorer, SessionRestorerShape>()("emodal-api/services/pool/SessionRestorer") {
-  static readonly layer: Layer.Layer<SessionRestorer, never, SessionSnapshots> = Layer.effect(
+  static readonly layer: Layer.Layer<SessionRestorer, StorageUnavailable, SessionSnapshots | SessionRegistry> = Layer.effect(
     SessionRestorer,
     Effect.gen(function*() {
       const snapshots = yield* SessionSnapshots
+      const registry = yield* SessionRegistry
       const atBoot = yield* snapshots.loadAll
-      const restorable = yield* Ref.make<ReadonlyMap<string, SnapshotData>>(new Map(atBoot.map((snap) => [snap.sessionId, snap])))
+
+      // Single-process boot: no session is live yet. Registry and snapshots agree from here on.
+      const restorable = new Map(atBoot.map((snap) => [snap.sessionId, snap]))
+      for (const entry of yield* registry.list) {
+        if (restorable.delete(entry.sessionId)) yield* registry.update(entry.sessionId, { tier: "cold" })
+        else yield* registry.remove(entry.sessionId)
+      }
+      for (const snap of restorable.values()) {
+        yield* registry.register({
+          sessionId: snap.sessionId,
+          fingerprint: snap.fingerprint,
+          username: snap.username,
+          pinned: snap.neverTerminate,
+          keepAlive: snap.keepAlive,
+          tier: "cold",
+          createdAt: snap.createdAt
+        })
+      }
 
       const byId = Effect.fn("SessionRestorer.byId")(function*(sessionId: string) {
-        return Option.fromNullishOr((yield* Ref.get(restorable)).get(sessionId))
-      })
-
-      const load = Effect.fn("SessionRestorer.load")(function*(sessionId: string) {
         return yield* snapshots.load(sessionId)
       })
 
       const byFingerprint = Effect.fn("SessionRestorer.byFingerprint")(function*(fingerprint: string) {
-        return Option.fromNullishOr([...(yield* Ref.get(restorable)).values()].find((snap) => snap.fingerprint === fingerprint))
+        if (!snapshots.enabled) return Option.none<SnapshotData>()
+        for (const entry of yield* registry.byFingerprint(fingerprint)) {
+          const snap = yield* snapshots.load(entry.sessionId)
+          if (Option.isSome(snap)) return snap
+        }
+        return Option.none<SnapshotData>()
       })
 
-      const keep = Effect.fn("SessionRestorer.keep")(function*(sessionId: string) {
-        const snap = yield* snapshots.load(sessionId)
-        if (Option.isSome(snap)) yield* Ref.update(restorable, (m) => new Map(m).set(sessionId, snap.value))
-      })
+      const registered = (entry: NewSessionEntry) => bestEffort("registered")(registry.register({ ...entry, tier: "hot" }))
 
-      const restored = Effect.fn("SessionRestorer.restored")(function*(sessionId: string) {
-        yield* Ref.update(restorable, (m) => without(m, sessionId))
-      })
+      const touched = (sessionId: string) => bestEffort("used")(registry.touch(sessionId))
+
+      const flagsChanged = (sessionId: string, flags: SessionFlags) => bestEffort("flags")(registry.update(sessionId, flags))
+
+      const keep = (sessionId: string, flags: SessionFlags) =>
+        bestEffort("kept")(snapshots.enabled ? registry.update(sessionId, { ...flags, tier: "cold" }) : registry.remove(sessionId))
 
       const forget = Effect.fn("SessionRestorer.forget")(function*(sessionId: string) {
-        const was = yield* Ref.modify(restorable, (m): [boolean, ReadonlyMap<string, SnapshotData>] => [m.has(sessionId), without(m, sessionId)])
-        yield* snapshots.remove(sessionId)
+        const was = Option.isSome(yield* registry.get(sessionId))
+        yield* registry.remove(sessionId)
         return was
       })
 
       return SessionRestorer.of({
         enabled: snapshots.enabled,
         byId,
-        load,
         byFingerprint,
+        registered,
+        touched,
+        flagsChanged,
         keep,
-        restored,
         forget,
         pinnedAtBoot: atBoot.filter((snap) => snap.neverTerminate)
       })

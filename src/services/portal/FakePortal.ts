@@ -40,6 +40,7 @@ export interface FakeFaults {
   readonly loadContainers?: FakeFault<ContainersError> | undefined
   readonly inspectContainer?: FakeFault<ContainersError | ContainerNotFound> | undefined
   readonly exportAppointments?: FakeFault<AppointmentsError> | undefined
+  readonly findBooking?: FakeFault<AppointmentsError> | undefined
   readonly wizardOpen?: FakeFault<WizardError> | undefined
   readonly phase1?: FakeFault<WizardError> | undefined
   readonly next?: FakeFault<WizardError> | undefined
@@ -237,6 +238,11 @@ export const makeFakeDriver = Effect.gen(function*() {
       mkdirSync(options.downloadDir, { recursive: true })
       writeFileSync(path, bytes)
       return { selected, rowsLoaded: listed.length, scrollCycles: 0, download: { path, suggestedFilename: "appointments.xlsx", bytes: bytes.length }, format: "xlsx" as const }
+    }),
+    // The fake's appointments carry no slot, unit or plate: a lost Submit is never found here.
+    findBooking: Effect.fn("PortalDriver.findBooking")(function*() {
+      yield* fault("findBooking", "appointments:scroll")
+      return undefined
     }),
     wizard: {
       isAt: Effect.fn("PortalDriver.wizard.isAt")(function*(page, token, step) {

@@ -116,7 +116,7 @@ const listGone = (page: PageHandle, urls: PortalUrls, phase: FlowPhase) =>
   failLoggedOutOr(page, urls, `My Appointments showed the login or 401 page during ${phase}`, new PortalChanged({ selector: MyAppointments.list, phase }))
 
 /** Opens /myappointments and waits for its list; returns the rows shown at first (0: empty list). */
-const openMyAppointments = (page: PageHandle, urls: PortalUrls, timeout: Duration.Duration): Effect.Effect<number, FlowError> =>
+export const openMyAppointments = (page: PageHandle, urls: PortalUrls, timeout: Duration.Duration): Effect.Effect<number, FlowError> =>
   Effect.gen(function*() {
     yield* setPhase("appointments:open")
     yield* openApp(page, new URL(Paths.myAppointments, urls.truckerportal).href, urls, { timeout, what: "My Appointments page" })

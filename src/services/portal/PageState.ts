@@ -6,7 +6,7 @@
  */
 import { Clock, Data, Duration, Effect } from "effect"
 import { PortalUnavailable } from "../../domain/Errors.ts"
-import type { PortalTarget } from "../../domain/Operations.ts"
+import type { PortalTarget } from "../../domain/Health.ts"
 import type { BrowserError, NavigationResult, PageHandle, WaitTimedOut } from "../Browser.ts"
 import type { PageFacts, SessionMarkers } from "../page/SessionRuntime.ts"
 import type { PortalUrls } from "../PortalConfig.ts"

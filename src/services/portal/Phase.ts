@@ -8,6 +8,9 @@
  * sets it for the steps outside the session's actor (acquiring a session, waiting in its mailbox),
  * and `setPhase` mirrors the flow's steps into it. When the client disconnects, the edge's
  * access-log line (status 499) says where the request was.
+ *
+ * A `PhaseObserver` (provided by the session actor around a message's work) hears every step as it
+ * is set: the actor shows it on the dashboard and opens a trace span per phase.
  */
 import { Context, Effect, Option, Ref } from "effect"
 
@@ -65,12 +68,18 @@ export type RequestStep =
   | "operation"
   | "session:acquire"
   | "make_appointment:idempotency"
+  | "make_appointment:reconcile"
   | `${OperationName}:queued`
 
 /** The wizard's step `n` (1-4) as a phase. */
 export const appointmentStep = (n: 1 | 2 | 3 | 4): FlowPhase => `appointment:${n}`
 
 export class PhaseTracker extends Context.Service<PhaseTracker, Ref.Ref<string>>()("emodal-api/services/portal/PhaseTracker") {}
+
+/** Hears each phase a flow enters (the session actor: its activity and the phase spans). */
+export class PhaseObserver extends Context.Service<PhaseObserver, (phase: string) => Effect.Effect<void>>()(
+  "emodal-api/services/portal/PhaseObserver"
+) {}
 
 /** The phase of the request being served, for its access-log line. */
 export class RequestPhase extends Context.Service<RequestPhase, Ref.Ref<string>>()("emodal-api/services/portal/RequestPhase") {}
@@ -87,7 +96,9 @@ export const setRequestPhase = (phase: RequestStep): Effect.Effect<void> => setI
 export const setPhase = (phase: FlowPhase): Effect.Effect<void> =>
   setIn(PhaseTracker, phase).pipe(
     Effect.andThen(setIn(RequestPhase, phase)),
-    Effect.andThen(Effect.annotateCurrentSpan({ phase }))
+    Effect.andThen(Effect.annotateCurrentSpan({ phase })),
+    Effect.andThen(Effect.serviceOption(PhaseObserver)),
+    Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (observe) => observe(phase) }))
   )
 
 /** A best-effort wait that gave up: noted at debug level with the phase it was in, never an error. */

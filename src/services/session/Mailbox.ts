@@ -19,6 +19,7 @@
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Option, Ref, Scope, Semaphore } from "effect"
 import type { BrowserCrashed, PoolExhausted, SessionNotFound } from "../../domain/Errors.ts"
 import type { SessionId } from "../../domain/Ids.ts"
+import { background } from "../Background.ts"
 import { endedError } from "./SessionFailures.ts"
 import type { EndReason, OperationKind, SessionState } from "./SessionProtocol.ts"
 
@@ -246,7 +247,8 @@ export const make = (params: MailboxParams): Effect.Effect<Mailbox, never, Scope
       run: (kind, work) => submit(kind, "queue", work).pipe(Effect.map(Option.getOrThrow)),
       runIfIdle: (kind, work) => submit(kind, "ifIdle", work),
       // Nobody awaits upkeep: its outcome, or its refusal (the session ended meanwhile), is nobody's answer.
-      post: (kind, work) => Effect.asVoid(start(Effect.ignore(message(kind, "upkeep", work)))),
+      // Upkeep is no caller's work either: it runs without the log context of the message it follows.
+      post: (kind, work) => Effect.asVoid(start(background(Effect.ignore(message(kind, "upkeep", work))))),
       end: (reason) => end(reason),
       endWhileIdle: (reason) => end(reason, false),
       ended: Deferred.await(endedSignal),

@@ -5,7 +5,7 @@
  * so concurrent callers of one session never start a second login: the session's permit is the
  * single-flight path for an existing session.
  */
-import { Effect, Ref } from "effect"
+import { Cause, Effect, Exit, Option, Ref } from "effect"
 import type { Credentials } from "../../domain/Credentials.ts"
 import { type CaptchaFailed, type LoginFailed, type PortalUnavailable, SessionExpired, withContext } from "../../domain/Errors.ts"
 import type { SessionId } from "../../domain/Ids.ts"
@@ -15,6 +15,7 @@ import { PhaseTracker } from "../portal/Phase.ts"
 import * as Snapshot from "../portal/Snapshot.ts"
 import type { PortalDriverShape } from "../PortalDriver.ts"
 import type { SnapshotData } from "../SessionSnapshots.ts"
+import { timed } from "../metrics/MetricCatalog.ts"
 import { translate, type TranslateContext } from "./SessionFailures.ts"
 import type { Operation, SessionFailure, StartOutcome } from "./SessionProtocol.ts"
 
@@ -26,6 +27,8 @@ export interface SessionLoginParams {
   readonly page: () => PageHandle
   /** Records a successful login in the session's health. */
   readonly loggedIn: Effect.Effect<void>
+  /** Hears each login attempt: how long it took and how it ended (ok, or the failure's kind). */
+  readonly loginTimed?: ((seconds: number, outcome: string) => Effect.Effect<void>) | undefined
   readonly failures: TranslateContext
 }
 
@@ -38,10 +41,22 @@ export interface SessionLogin {
   readonly execute: <A, E>(op: Operation<A, E>, phase: Ref.Ref<string>) => Effect.Effect<A, E | SessionFailure>
 }
 
+/** A login attempt's outcome as the metrics name it: ok, the login or captcha error kind, or what stopped it. */
+export const loginOutcome = (exit: Exit.Exit<unknown, LoginFailed | CaptchaFailed | PortalUnavailable | BrowserError>): string => {
+  if (Exit.isSuccess(exit)) return "ok"
+  const error = Exit.findErrorOption(exit)
+  if (Option.isNone(error)) return Cause.hasInterruptsOnly(exit.cause) ? "interrupted" : "defect"
+  const e = error.value
+  return e._tag === "LoginFailed" ? e.reason : e._tag === "CaptchaFailed" ? `captcha_${e.reason}` : e._tag === "PortalUnavailable" ? "portal_unavailable" : "browser_error"
+}
+
 export const make = (params: SessionLoginParams): SessionLogin => {
   const { driver, credentials, sessionId } = params
 
-  const login = Effect.suspend(() => driver.login(params.page(), credentials)).pipe(Effect.tap(() => params.loggedIn))
+  const login = timed(
+    Effect.suspend(() => driver.login(params.page(), credentials)).pipe(Effect.tap(() => params.loggedIn)),
+    (seconds, exit) => params.loginTimed === undefined ? Effect.void : params.loginTimed(seconds, loginOutcome(exit))
+  )
 
   const relogin = Effect.gen(function*() {
     yield* Effect.logWarning("portal session logged out; logging in again")

@@ -78,6 +78,18 @@ export const settingsPatch = (neverTerminate?: boolean, keepAlive?: boolean): Se
   ...(neverTerminate === true ? { keepAlive: true } : {})
 })
 
+/** The message a session runs now and the phase its flow is in (null while idle). */
+export const SessionActivityInfo = Schema.NullOr(Schema.Struct({
+  operation: Schema.String,
+  kind: Schema.Literals(["operation", "refresh", "login", "snapshot", "upkeep"]),
+  /** Epoch millis when the message's work began. */
+  startedAt: Schema.Number,
+  phase: Schema.String,
+  /** Epoch millis when the phase began. */
+  phaseAt: Schema.Number
+}))
+export type SessionActivityInfo = typeof SessionActivityInfo.Type
+
 /** How the session started: from its snapshot (no login) or with a login. */
 export const StartOutcome = Schema.Literals(["restored", "logged_in"])
 export type StartOutcome = typeof StartOutcome.Type
@@ -143,7 +155,14 @@ export class SessionRpcs extends RpcGroup.make(
   Rpc.make("Touch", { success: Schema.Number }),
   Rpc.make("UpdateSettings", { payload: SettingsPatch, success: SessionSettings }),
   Rpc.make("Health", { success: SessionHealth }),
-  Rpc.make("Summary", { success: SessionSummary })
+  Rpc.make("Summary", { success: SessionSummary }),
+  /** What the session is doing now: its running message and phase (a read, never queued). */
+  Rpc.make("Activity", { success: SessionActivityInfo }),
+  /**
+   * A fresh screenshot (PNG) of the session's page, taken as a message of its own: it waits for the
+   * message running now, so it never shows an operation midway.
+   */
+  Rpc.make("Peek", { success: Schema.Uint8Array, error: SessionFailure })
 ) {}
 
 export type SessionRpc = RpcGroup.Rpcs<typeof SessionRpcs>

@@ -3,9 +3,10 @@
  * per key within 24 hours across restarts and across processes sharing a database.
  *
  * Invariants: one atomic decision per key (`claim`: INSERT … ON CONFLICT DO NOTHING, then
- * conditional UPDATEs, each a single statement, so concurrent claims on SQLite or Postgres give
- * exactly one `Run`). A key belongs to its owner (the caller's credential fingerprint): anyone else
- * gets `Foreign` and learns nothing of the first request. Only final outcomes are stored
+ * compare-and-set UPDATEs on the ticket the row was read with, each a single statement, so
+ * concurrent claims on SQLite or Postgres give exactly one `Run`). A key belongs to its owner — the principals its first caller proved (e.g.
+ * its credential fingerprint, the workflow id it resumed) — and a caller proving any one of them is
+ * the owner again: anyone else gets `Foreign` and learns nothing of the first request. Only final outcomes are stored
  * (`complete`); a retryable failure `release`s the key. Before the irreversible step (Submit) the
  * attempt records `markSubmitting` with its workflow: if the attempt then dies, the next claim by
  * the owner gets `Reconcile` (check the portal, never Submit again). A claim is held by a ticket
@@ -53,14 +54,25 @@ export type Claim =
 export class ClaimLost extends Data.TaggedError("ClaimLost")<{ readonly operation: string }> {}
 
 export interface IdempotencyStoreShape {
-  /** The one atomic decision for a keyed request of `owner` whose body fingerprints to `requestFp`. */
-  readonly claim: (key: string, owner: string, requestFp: string) => Effect.Effect<Claim, StorageUnavailable>
+  /**
+   * The one atomic decision for a keyed request whose body fingerprints to `requestFp`, from a
+   * caller who proved `owners` (its principals: opaque HMACs of what it presented). The key's
+   * owner is its first caller; a later caller is the owner when it proves any one of the stored
+   * principals (e.g. the same credentials by session id first and by password later).
+   */
+  readonly claim: (key: string, owners: ReadonlyArray<string>, requestFp: string) => Effect.Effect<Claim, StorageUnavailable>
   /** Records, before Submit, that a booking for `workflowId` is about to be sent (renews the lease). */
   readonly markSubmitting: (ticket: Ticket, workflowId: string) => Effect.Effect<void, StorageUnavailable | ClaimLost>
   /** Stores the final outcome (JSON-serialisable) for replay to the owner for 24 hours. */
   readonly complete: (ticket: Ticket, outcome: unknown) => Effect.Effect<void, StorageUnavailable | ClaimLost>
   /** Forgets the key (a retryable failure, nothing booked): the next claim runs. No-op if the claim was lost. */
   readonly release: (ticket: Ticket) => Effect.Effect<void, StorageUnavailable>
+  /**
+   * Ends the ticket's lease and keeps the record as it is: an attempt whose outcome is not known
+   * (it recorded Submit, then failed without one, or a reconciliation could not tell) leaves the
+   * key to the owner's next claim, which reconciles. No-op if the claim was lost.
+   */
+  readonly abandon: (ticket: Ticket) => Effect.Effect<void, StorageUnavailable>
   /**
    * Single-process boot: attempts held by an earlier process cannot still be running, so their
    * leases end now — the next claim takes an in-flight key over, or reconciles a submitting one.
@@ -77,9 +89,13 @@ interface Row {
   readonly owner: string
   readonly request_fp: string
   readonly state: string
+  readonly ticket: string
+  readonly lease_until: unknown
+  readonly workflow: string | null
   readonly outcome: string | null
   readonly created_at: unknown
   readonly updated_at: unknown
+  readonly expires_at: unknown
 }
 
 export interface IdempotencyStoreOptions {
@@ -98,41 +114,50 @@ const make = (options: IdempotencyStoreOptions) =>
     const holder = store.instanceId
     const refOf = (key: string) => crypto.ref("idempotency", key)
 
-    const claimOnce = (key: string, keyRef: string, owner: string, requestFp: string) =>
+    /** The stored owner: the first caller's principals, sorted, as a JSON array. */
+    const ownersOf = (row: Row): ReadonlyArray<string> => {
+      try {
+        const parsed: unknown = JSON.parse(row.owner)
+        return Array.isArray(parsed) ? parsed.filter((p): p is string => typeof p === "string") : []
+      } catch {
+        return []
+      }
+    }
+    const encodeOwners = (owners: Iterable<string>) => JSON.stringify([...new Set(owners)].sort())
+
+    /**
+     * One decision. The INSERT decides a new key; any later change of a row is a compare-and-set
+     * on the ticket it was read with (one statement), so of concurrent claimers exactly one wins
+     * and the others decide again on what the winner left.
+     */
+    const claimOnce = (key: string, keyRef: string, owners: ReadonlyArray<string>, requestFp: string) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const ticket: Ticket = { key, token: randomUUID() }
         const leaseUntil = now + leaseMs
         const inserted = yield* sql`INSERT INTO idempotency_records
           (key_ref, owner, request_fp, state, ticket, holder, lease_until, created_at, updated_at, expires_at)
-          VALUES (${keyRef}, ${owner}, ${requestFp}, 'in_flight', ${ticket.token}, ${holder}, ${leaseUntil}, ${now}, ${now}, ${now + retentionMs})
+          VALUES (${keyRef}, ${encodeOwners(owners)}, ${requestFp}, 'in_flight', ${ticket.token}, ${holder}, ${leaseUntil}, ${now}, ${now}, ${now + retentionMs})
           ON CONFLICT (key_ref) DO NOTHING RETURNING key_ref`
         if (inserted.length > 0) return { _tag: "Run", ticket } as const
-        // A record past its retention is free; an attempt that died before Submit (lease over) is
-        // taken over by the same owner with the same request. One statement: one winner.
-        const takenOver = yield* sql`UPDATE idempotency_records
-          SET owner = ${owner}, request_fp = ${requestFp}, state = 'in_flight', ticket = ${ticket.token}, holder = ${holder},
-            lease_until = ${leaseUntil}, workflow = NULL, outcome = NULL, created_at = ${now}, updated_at = ${now}, expires_at = ${now + retentionMs}
-          WHERE key_ref = ${keyRef} AND (expires_at <= ${now}
-            OR (state = 'in_flight' AND lease_until <= ${now} AND owner = ${owner} AND request_fp = ${requestFp}))
-          RETURNING key_ref`
-        if (takenOver.length > 0) return { _tag: "Run", ticket } as const
-        // A Submit whose attempt died: one caller at a time reconciles it.
-        const reconcile = yield* sql<{ readonly workflow: string | null }>`UPDATE idempotency_records
-          SET ticket = ${ticket.token}, holder = ${holder}, lease_until = ${leaseUntil}
-          WHERE key_ref = ${keyRef} AND state = 'submitting' AND lease_until <= ${now}
-            AND owner = ${owner} AND request_fp = ${requestFp}
-          RETURNING workflow`
-        if (reconcile.length > 0) {
-          const sealed = reconcile[0]!.workflow
-          const opened = sealed === null ? undefined : crypto.open("idempotency.workflow", keyRef, sealed)
-          return { _tag: "Reconcile", ticket, workflowId: opened !== undefined && Result.isSuccess(opened) ? opened.success : undefined } as const
-        }
-        const rows = yield* sql<Row>`SELECT owner, request_fp, state, outcome, created_at, updated_at
+        const rows = yield* sql<Row>`SELECT owner, request_fp, state, ticket, lease_until, workflow, outcome, created_at, updated_at, expires_at
           FROM idempotency_records WHERE key_ref = ${keyRef}`
         const row = rows[0]
         if (row === undefined) return undefined // swept between the statements: decide again
-        if (row.owner !== owner) return { _tag: "Foreign" } as const
+        const leaseOver = millis(row.lease_until) <= now
+        /** Takes the row over from the ticket it was read with; undefined when another claimer was first. */
+        const takeOver = (owner: string) =>
+          Effect.map(
+            sql`UPDATE idempotency_records
+              SET owner = ${owner}, request_fp = ${requestFp}, state = 'in_flight', ticket = ${ticket.token}, holder = ${holder},
+                lease_until = ${leaseUntil}, workflow = NULL, outcome = NULL, created_at = ${now}, updated_at = ${now}, expires_at = ${now + retentionMs}
+              WHERE key_ref = ${keyRef} AND ticket = ${row.ticket} RETURNING key_ref`,
+            (updated) => (updated.length > 0 ? ({ _tag: "Run", ticket } as const) : undefined)
+          )
+        // A record past its retention is free for anyone (unless an attempt still holds it).
+        if (millis(row.expires_at) <= now && (row.state === "done" || leaseOver)) return yield* takeOver(encodeOwners(owners))
+        const stored = ownersOf(row)
+        if (!owners.some((p) => stored.includes(p))) return { _tag: "Foreign" } as const
         if (row.request_fp !== requestFp) return { _tag: "Conflict" } as const
         if (row.state === "done") {
           const opened = crypto.open("idempotency.outcome", keyRef, row.outcome ?? "")
@@ -143,13 +168,25 @@ const make = (options: IdempotencyStoreOptions) =>
           }
           return { _tag: "Replay", outcome: JSON.parse(opened.success), completedAt: millis(row.updated_at) } as const
         }
-        return { _tag: "InFlight", since: millis(row.created_at), submitting: row.state === "submitting" } as const
+        if (!leaseOver) return { _tag: "InFlight", since: millis(row.created_at), submitting: row.state === "submitting" } as const
+        // The owner again (one of its principals): it keeps every principal either attempt proved.
+        const owner = encodeOwners([...stored, ...owners])
+        // An attempt that died before Submit: run again.
+        if (row.state === "in_flight") return yield* takeOver(owner)
+        // A Submit whose attempt died: one caller at a time reconciles it.
+        const reconcile = yield* sql`UPDATE idempotency_records
+          SET owner = ${owner}, ticket = ${ticket.token}, holder = ${holder}, lease_until = ${leaseUntil}
+          WHERE key_ref = ${keyRef} AND ticket = ${row.ticket} AND state = 'submitting'
+          RETURNING key_ref`
+        if (reconcile.length === 0) return undefined
+        const opened = row.workflow === null ? undefined : crypto.open("idempotency.workflow", keyRef, row.workflow)
+        return { _tag: "Reconcile", ticket, workflowId: opened !== undefined && Result.isSuccess(opened) ? opened.success : undefined } as const
       })
 
-    const claim = Effect.fn("IdempotencyStore.claim")(function*(key: string, owner: string, requestFp: string) {
+    const claim = Effect.fn("IdempotencyStore.claim")(function*(key: string, owners: ReadonlyArray<string>, requestFp: string) {
       const keyRef = refOf(key)
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const decided: Claim | undefined = yield* claimOnce(key, keyRef, owner, requestFp)
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const decided: Claim | undefined = yield* claimOnce(key, keyRef, owners, requestFp)
         if (decided !== undefined) return decided
       }
       const now = yield* Clock.currentTimeMillis
@@ -182,6 +219,11 @@ const make = (options: IdempotencyStoreOptions) =>
       yield* sql`DELETE FROM idempotency_records WHERE key_ref = ${refOf(ticket.key)} AND ticket = ${ticket.token}`
     }, storeOperation("IdempotencyStore.release"))
 
+    const abandon = Effect.fn("IdempotencyStore.abandon")(function*(ticket: Ticket) {
+      yield* sql`UPDATE idempotency_records SET lease_until = 0
+        WHERE key_ref = ${refOf(ticket.key)} AND ticket = ${ticket.token} AND state <> 'done'`
+    }, storeOperation("IdempotencyStore.abandon"))
+
     const abandonPreviousRuns = Effect.gen(function*() {
       const rows = yield* sql<{ readonly state: string }>`UPDATE idempotency_records SET lease_until = 0
         WHERE state <> 'done' AND holder <> ${holder} AND lease_until > 0 RETURNING state`
@@ -211,7 +253,7 @@ const make = (options: IdempotencyStoreOptions) =>
       Effect.forkScoped
     )
 
-    return IdempotencyStore.of({ claim, markSubmitting, complete, release, abandonPreviousRuns, sweep, count })
+    return IdempotencyStore.of({ claim, markSubmitting, complete, release, abandon, abandonPreviousRuns, sweep, count })
   })
 
 export class IdempotencyStore extends Context.Service<IdempotencyStore, IdempotencyStoreShape>()(

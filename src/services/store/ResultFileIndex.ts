@@ -35,8 +35,12 @@ export interface ResultFileIndexShape {
   readonly forFolder: (sessionFolder: string) => Effect.Effect<ReadonlyArray<ResultFileRecord>, StorageUnavailable>
   /** Forgets files (deleted from disk); returns how many records were removed. */
   readonly remove: (paths: ReadonlyArray<string>) => Effect.Effect<number, StorageUnavailable>
-  /** Files indexed and their bytes. */
-  readonly totals: Effect.Effect<{ readonly files: number; readonly bytes: number }, StorageUnavailable>
+  /** Records files found on disk that the index does not know yet (a record already there is kept); returns how many were added. */
+  readonly adopt: (files: ReadonlyArray<NewResultFile>) => Effect.Effect<number, StorageUnavailable>
+  /** Every indexed file, oldest first. */
+  readonly all: Effect.Effect<ReadonlyArray<ResultFileRecord>, StorageUnavailable>
+  /** Files indexed, their bytes, and the bytes of the screenshots (png, jpeg) among them. */
+  readonly totals: Effect.Effect<{ readonly files: number; readonly bytes: number; readonly screenshotBytes: number }, StorageUnavailable>
 }
 
 interface Row {
@@ -83,12 +87,36 @@ const make = Effect.gen(function*() {
     return rows.length
   }, storeOperation("ResultFileIndex.remove"))
 
+  const adopt = Effect.fn("ResultFileIndex.adopt")(function*(files: ReadonlyArray<NewResultFile>) {
+    if (files.length === 0) return 0
+    const now = yield* Clock.currentTimeMillis
+    let added = 0
+    yield* sql.withTransaction(Effect.forEach(files, (file) =>
+      Effect.map(
+        sql`INSERT INTO result_files (path, session_folder, bytes, created_at)
+          VALUES (${file.path}, ${file.sessionFolder}, ${file.bytes}, ${file.createdAt ?? now})
+          ON CONFLICT (path) DO NOTHING RETURNING path`,
+        (rows) => {
+          added += rows.length
+        }
+      ), { discard: true }))
+    return added
+  }, storeOperation("ResultFileIndex.adopt"))
+
+  const all = Effect.map(sql<Row>`SELECT path, session_folder, bytes, created_at FROM result_files ORDER BY created_at, path`, (rows) => rows.map(decode)).pipe(
+    storeOperation("ResultFileIndex.all"),
+    Effect.withSpan("ResultFileIndex.all")
+  )
+
   const totals = Effect.map(
-    sql<{ readonly files: unknown; readonly bytes: unknown }>`SELECT count(*) AS files, coalesce(sum(bytes), 0) AS bytes FROM result_files`,
-    (rows) => ({ files: millis(rows[0]?.files ?? 0), bytes: millis(rows[0]?.bytes ?? 0) })
+    sql<{ readonly files: unknown; readonly bytes: unknown; readonly screenshots: unknown }>`SELECT count(*) AS files,
+      coalesce(sum(bytes), 0) AS bytes,
+      coalesce(sum(CASE WHEN lower(path) LIKE '%.png' OR lower(path) LIKE '%.jpg' OR lower(path) LIKE '%.jpeg' THEN bytes ELSE 0 END), 0) AS screenshots
+      FROM result_files`,
+    (rows) => ({ files: millis(rows[0]?.files ?? 0), bytes: millis(rows[0]?.bytes ?? 0), screenshotBytes: millis(rows[0]?.screenshots ?? 0) })
   ).pipe(storeOperation("ResultFileIndex.totals"))
 
-  return ResultFileIndex.of({ record, olderThan, forFolder, remove, totals })
+  return ResultFileIndex.of({ record, olderThan, forFolder, remove, adopt, all, totals })
 })
 
 export class ResultFileIndex extends Context.Service<ResultFileIndex, ResultFileIndexShape>()("emodal-api/services/store/ResultFileIndex") {

@@ -1,7 +1,7 @@
 /**
  * SnapshotImport moves the snapshot files of earlier versions (DATA_DIR/snapshots/*.snap) into the
  * SQL store on the first start that has one, so no logged-in session is lost by the upgrade. Each
- * file is opened with SNAPSHOT_KEY exactly as SessionSnapshots wrote it (its name authenticated),
+ * file is opened with SNAPSHOT_KEY exactly as those versions wrote it (its name authenticated),
  * stored (a newer row is never replaced), and deleted only after the row is committed: a crash in
  * between imports it again on the next start, which changes nothing. A file that does not open is
  * moved to `snapshots/corrupt/` as before; without SNAPSHOT_KEY the files are left for a start that
@@ -12,9 +12,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { join } from "node:path"
 import type { StorageUnavailable } from "../../domain/Errors.ts"
 import { PortalConfig } from "../PortalConfig.ts"
-import { keyFromPassphrase, open } from "../Sealing.ts"
-import { SNAPSHOT_FORMAT, SNAPSHOT_KEY_SALT } from "../SessionSnapshots.ts"
-import { SnapshotStore } from "./SnapshotStore.ts"
+import { keyFromPassphrase, open, type SealFormat } from "../Sealing.ts"
+import { SNAPSHOT_KEY_SALT, SnapshotStore } from "./SnapshotStore.ts"
+
+/** The framing of the snapshot files of earlier versions (see Sealing); the file name is the authenticated context. */
+export const SNAPSHOT_FILE_FORMAT: SealFormat = { magic: "EMSS", version: 1 }
 
 export interface SnapshotImportReport {
   readonly imported: number
@@ -47,7 +49,7 @@ export const importSnapshotFiles: Effect.Effect<SnapshotImportReport, StorageUna
   let corrupt = 0
   for (const file of files) {
     const path = join(dir, file)
-    const opened = open(key, SNAPSHOT_FORMAT, file, readFileSync(path))
+    const opened = open(key, SNAPSHOT_FILE_FORMAT, file, readFileSync(path))
     const plaintext = Result.isSuccess(opened) ? opened.success.toString("utf8") : undefined
     const header = plaintext === undefined ? undefined : Schema.decodeUnknownOption(Schema.fromJsonString(SnapshotHeader))(plaintext)
     if (plaintext === undefined || header === undefined || Option.isNone(header)) {

@@ -14,10 +14,12 @@ import { SqlClient } from "effect/sql/SqlClient"
 import type { StorageUnavailable } from "../../domain/Errors.ts"
 import { PortalConfig } from "../PortalConfig.ts"
 import { keyFromPassphrase, open, seal, type SealFormat } from "../Sealing.ts"
-import { SNAPSHOT_KEY_SALT } from "../SessionSnapshots.ts"
 import { SqlStore } from "./SqlStore.ts"
 import { StoreCrypto } from "./StoreCrypto.ts"
 import { millis, storeOperation } from "./StoreFailure.ts"
+
+/** The scrypt salt of the snapshot key derived from SNAPSHOT_KEY (the snapshot files of earlier versions used it too). */
+export const SNAPSHOT_KEY_SALT = "emodal-api/snapshots/v1"
 
 /** The framing of snapshot rows (see Sealing); the row's reference is the authenticated context. */
 export const SNAPSHOT_ROW_FORMAT: SealFormat = { magic: "EMSR", version: 1 }

@@ -14,7 +14,7 @@
 import { Clock, Context, Duration, Effect, Layer, Option, Result, Schedule } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { type StorageUnavailable, WorkflowExpired } from "../../domain/Errors.ts"
-import { isAppointmentSessionId, makeAppointmentSessionId } from "../../domain/Ids.ts"
+import { isAppointmentSessionId, makeAppointmentSessionId, makeOpaqueToken } from "../../domain/Ids.ts"
 import { PortalConfig } from "../PortalConfig.ts"
 import { SqlStore } from "./SqlStore.ts"
 import { StoreCrypto } from "./StoreCrypto.ts"
@@ -22,11 +22,14 @@ import { millis, optionalText, storeOperation } from "./StoreFailure.ts"
 
 export type WorkflowContainerType = "import" | "export"
 
+/** The wizard fields given so far (the seed's `phase_data`, `pin_code` included), as the client gave them. */
+export type PhaseData = Readonly<Record<string, unknown>>
+
 export type BookingState =
   | { readonly state: "none" }
-  /** Submit is about to be or was clicked; the outcome is not recorded yet. */
-  | { readonly state: "submitting"; readonly since: number }
-  | { readonly state: "booked"; readonly confirmation: string; readonly at: number }
+  /** Submit is about to be or was clicked for the slot `time`; the outcome is not recorded yet. */
+  | { readonly state: "submitting"; readonly since: number; readonly time: string }
+  | { readonly state: "booked"; readonly confirmation: string; readonly at: number; readonly time: string }
 
 export interface WorkflowRecord {
   readonly id: string
@@ -35,7 +38,11 @@ export interface WorkflowRecord {
   /** The phase to run next (1-3). */
   readonly currentPhase: number
   /** The wizard fields given so far (the seed's `phase_data`, `pin_code` included). */
-  readonly phaseData: Readonly<Record<string, unknown>>
+  readonly phaseData: PhaseData
+  /**
+   * Marks the wizard page this workflow last drove. The page carries the same token while it is
+   * still that document; a different token (or none) means the page was navigated meanwhile.
+   */
   readonly pageToken: string | undefined
   readonly selectedPlate: string | undefined
   readonly booking: BookingState
@@ -67,10 +74,12 @@ export interface WorkflowStoreShape {
   readonly update: (id: string, patch: WorkflowRecordPatch) => Effect.Effect<WorkflowRecord, WorkflowExpired | StorageUnavailable>
   /** Runs `effect` with the workflow held (kept 24 hours: a crash mid-walk leaves it resumable); its TTL restarts when `effect` ends. */
   readonly inUse: <A, E, R>(id: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | WorkflowExpired | StorageUnavailable, R>
-  /** Records, before Submit, that the booking is in flight (kept 24 hours for reconciliation). */
-  readonly markSubmitting: (id: string) => Effect.Effect<WorkflowRecord, WorkflowExpired | StorageUnavailable>
-  /** Records the booking's confirmation. */
+  /** Records, before Submit, that the booking of the slot `time` is in flight (kept 24 hours for reconciliation). */
+  readonly markSubmitting: (id: string, time: string) => Effect.Effect<WorkflowRecord, WorkflowExpired | StorageUnavailable>
+  /** Records the booking's confirmation (the workflow is done; kept APPOINTMENT_SESSION_TTL to answer repeats). */
   readonly markBooked: (id: string, confirmation: string) => Effect.Effect<WorkflowRecord, WorkflowExpired | StorageUnavailable>
+  /** The Submit in flight demonstrably booked nothing (the portal answered an error or refused): back to none. */
+  readonly clearSubmitting: (id: string) => Effect.Effect<WorkflowRecord, WorkflowExpired | StorageUnavailable>
   /** Ends a workflow; no-op when already gone. */
   readonly remove: (id: string) => Effect.Effect<void, StorageUnavailable>
   /** The live workflows of a browser session. */
@@ -79,6 +88,8 @@ export interface WorkflowStoreShape {
   readonly sweep: Effect.Effect<number, StorageUnavailable>
   /** Live workflows. */
   readonly count: Effect.Effect<number, StorageUnavailable>
+  /** A fresh page token for a workflow about to (re)open the wizard page. */
+  readonly newPageToken: Effect.Effect<string>
   readonly ttl: Duration.Duration
 }
 
@@ -107,7 +118,9 @@ interface Row {
 interface SealedFields {
   readonly id: string
   readonly sessionId: string
-  readonly phaseData: Readonly<Record<string, unknown>>
+  readonly phaseData: PhaseData
+  /** The slot of the Submit in flight or booked. */
+  readonly bookingTime?: string | undefined
 }
 
 const COLUMNS = "workflow_ref, container_type, current_phase, fields, page_token, selected_plate, booking_state, confirmation, booking_at, created_at, last_used, expires_at"
@@ -134,6 +147,7 @@ const make = ({ sweeper = true, ttl }: WorkflowStoreOptions) =>
       if (Result.isFailure(opened)) return Option.none()
       const fields = JSON.parse(opened.success) as SealedFields
       const bookingAt = millis(row.booking_at)
+      const time = fields.bookingTime ?? ""
       return Option.some({
         id: fields.id,
         sessionId: fields.sessionId,
@@ -143,9 +157,9 @@ const make = ({ sweeper = true, ttl }: WorkflowStoreOptions) =>
         pageToken: optionalText(row.page_token),
         selectedPlate: optionalText(row.selected_plate),
         booking: row.booking_state === "booked"
-          ? { state: "booked", confirmation: row.confirmation ?? "", at: bookingAt }
+          ? { state: "booked", confirmation: row.confirmation ?? "", at: bookingAt, time }
           : row.booking_state === "submitting"
-          ? { state: "submitting", since: bookingAt }
+          ? { state: "submitting", since: bookingAt, time }
           : { state: "none" },
         createdAt: millis(row.created_at),
         lastUsed: millis(row.last_used),
@@ -172,7 +186,7 @@ const make = ({ sweeper = true, ttl }: WorkflowStoreOptions) =>
             session_ref = ${crypto.ref("session", next.sessionId)},
             container_type = ${next.containerType},
             current_phase = ${next.currentPhase},
-            fields = ${sealFields(ref, { id, sessionId: next.sessionId, phaseData: next.phaseData })},
+            fields = ${sealFields(ref, { id, sessionId: next.sessionId, phaseData: next.phaseData, bookingTime: next.booking.state === "none" ? undefined : next.booking.time })},
             page_token = ${next.pageToken ?? null},
             selected_plate = ${next.selectedPlate ?? null},
             booking_state = ${next.booking.state},
@@ -222,13 +236,23 @@ const make = ({ sweeper = true, ttl }: WorkflowStoreOptions) =>
       return yield* modify(id, (w, now) => touched({ ...w, ...patch }, now))
     }, storeOperation("WorkflowStore.update"))
 
-    const markSubmitting = Effect.fn("WorkflowStore.markSubmitting")(function*(id: string) {
-      return yield* modify(id, (w, now) => ({ ...touched(w, now), booking: { state: "submitting", since: now }, expiresAt: Math.max(w.expiresAt, now + holdMs) }))
+    const markSubmitting = Effect.fn("WorkflowStore.markSubmitting")(function*(id: string, time: string) {
+      return yield* modify(id, (w, now) => ({ ...touched(w, now), booking: { state: "submitting", since: now, time }, expiresAt: Math.max(w.expiresAt, now + holdMs) }))
     }, storeOperation("WorkflowStore.markSubmitting"))
 
     const markBooked = Effect.fn("WorkflowStore.markBooked")(function*(id: string, confirmation: string) {
-      return yield* modify(id, (w, now) => ({ ...touched(w, now), booking: { state: "booked", confirmation, at: now } }))
+      return yield* modify(id, (w, now) => ({
+        ...w,
+        lastUsed: now,
+        // Done: answered for repeats for a TTL from now, never held any longer.
+        expiresAt: now + ttlMs,
+        booking: { state: "booked", confirmation, at: now, time: w.booking.state === "none" ? "" : w.booking.time }
+      }))
     }, storeOperation("WorkflowStore.markBooked"))
+
+    const clearSubmitting = Effect.fn("WorkflowStore.clearSubmitting")(function*(id: string) {
+      return yield* modify(id, (w, now) => (w.booking.state === "submitting" ? { ...touched(w, now), booking: { state: "none" } } : w))
+    }, storeOperation("WorkflowStore.clearSubmitting"))
 
     const hold = (id: string) =>
       modify(id, (w, now) => ({ ...w, lastUsed: now, expiresAt: Math.max(w.expiresAt, now + holdMs) })).pipe(storeOperation("WorkflowStore.inUse"))
@@ -281,7 +305,22 @@ const make = ({ sweeper = true, ttl }: WorkflowStoreOptions) =>
       )
     }
 
-    return WorkflowStore.of({ create, use, peek, update, inUse, markSubmitting, markBooked, remove, forSession, sweep, count, ttl })
+    return WorkflowStore.of({
+      create,
+      use,
+      peek,
+      update,
+      inUse,
+      markSubmitting,
+      markBooked,
+      clearSubmitting,
+      remove,
+      forSession,
+      sweep,
+      count,
+      newPageToken: Effect.sync(makeOpaqueToken),
+      ttl
+    })
   })
 
 export class WorkflowStore extends Context.Service<WorkflowStore, WorkflowStoreShape>()("emodal-api/services/store/WorkflowStore") {

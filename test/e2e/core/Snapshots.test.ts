@@ -4,15 +4,13 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Duration, Effect } from "effect"
-import { readFileSync, writeFileSync, truncateSync, readdirSync } from "node:fs"
-import { join } from "node:path"
 import { Simulator } from "@emodal/simulator"
 import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import type { PageHandle } from "../../../src/services/Browser.ts"
 import { PortalConfig } from "../../../src/services/PortalConfig.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
-import { snapshotFiles } from "../../../src/services/SessionSnapshots.ts"
 import { openApp } from "../../../src/services/portal/PageState.ts"
+import { snapshotRows, withDatabase } from "../../utils/LegacySnapshotFiles.ts"
 import { coreLayer, credentials, eventually, logins, tempDataDir } from "../../utils/ProductHarness.ts"
 
 const KEY = "e2e-snapshot-key-0123456789"
@@ -44,7 +42,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("Sessions that surviv
         return acquired.session.id
       }).pipe(Effect.provide(coreLayer(env, dir)))
       assert.strictEqual(yield* logins(sim, username), 1)
-      assert.strictEqual(snapshotFiles(dir).length, 1, "written at shutdown")
+      assert.strictEqual(snapshotRows(dir), 1, "written at shutdown")
 
       // A new service on the same DATA_DIR: the id the client holds still works.
       yield* Effect.gen(function*() {
@@ -126,13 +124,18 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("Sessions that surviv
       assert.strictEqual(yield* logins(sim, username), 1)
     }), { timeout: 120_000 })
 
-  const damages: ReadonlyArray<readonly [string, (file: string) => void, string]> = [
-    ["tampered", (file) => {
-      const bytes = readFileSync(file)
+  /** Changes the one stored snapshot's sealed bytes (base64 text) as `f` says. */
+  const alter = (dir: string, f: (bytes: Buffer) => Buffer) =>
+    withDatabase(dir, (db) => {
+      const row = db.prepare("SELECT session_ref, sealed FROM session_snapshots").get() as { session_ref: string; sealed: string }
+      db.prepare("UPDATE session_snapshots SET sealed = ? WHERE session_ref = ?").run(f(Buffer.from(row.sealed, "base64")).toString("base64"), row.session_ref)
+    })
+  const damages: ReadonlyArray<readonly [string, (dir: string) => void, string]> = [
+    ["tampered", (dir) => alter(dir, (bytes) => {
       bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0x01
-      writeFileSync(file, bytes)
-    }, KEY],
-    ["truncated", (file) => truncateSync(file, 30), KEY],
+      return bytes
+    }), KEY],
+    ["truncated", (dir) => alter(dir, (bytes) => bytes.subarray(0, 30)), KEY],
     ["wrong-key", () => undefined, "a-different-key-0123456789"]
   ]
   for (const [what, damage, key] of damages) {
@@ -145,7 +148,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("Sessions that surviv
           const pool = yield* SessionPool
           return (yield* pool.acquire({ credentials: credentials(username, "pw") })).session.id
         }).pipe(Effect.provide(coreLayer({ SNAPSHOT_KEY: KEY }, dir)))
-        damage(snapshotFiles(dir)[0]!)
+        damage(dir)
         yield* Effect.gen(function*() {
           const pool = yield* SessionPool
           const byId = yield* pool.acquire({ sessionId: id }).pipe(Effect.flip)
@@ -154,7 +157,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("Sessions that surviv
           assert.isTrue(fresh.isNew)
         }).pipe(Effect.provide(coreLayer({ SNAPSHOT_KEY: key }, dir)))
         assert.strictEqual(yield* logins(sim, username), 2)
-        assert.strictEqual(readdirSync(join(dir, "snapshots", "corrupt")).length, 1, "the bad file was moved aside")
+        assert.strictEqual(snapshotRows(dir), 1, "the bad row was deleted; the new session's was written at shutdown")
       }), { timeout: 120_000 })
   }
 
@@ -167,7 +170,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("Sessions that surviv
         const pool = yield* SessionPool
         const use = yield* useContainers
         const { session } = yield* pool.acquire({ credentials: credentials(username, "pw") })
-        yield* eventually("snapshot written", Effect.sync(() => snapshotFiles(dir).length), (n) => n === 1)
+        yield* eventually("snapshot written", Effect.sync(() => snapshotRows(dir)), (n) => n === 1)
         process.kill(session.lease.pid!, "SIGKILL")
         assert.strictEqual(yield* session.ended, "crashed")
         const back = yield* pool.acquire({ sessionId: session.id })

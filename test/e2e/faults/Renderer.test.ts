@@ -8,7 +8,7 @@ import { Effect, Fiber } from "effect"
 import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import * as Processes from "../../../src/services/Processes.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
-import { snapshotFiles } from "../../../src/services/SessionSnapshots.ts"
+import { snapshotRows } from "../../utils/LegacySnapshotFiles.ts"
 import { call, type HttpResult, realServer } from "../../utils/HttpHarness.ts"
 import { eventually, leftovers, tempDataDir } from "../../utils/ProductHarness.ts"
 
@@ -40,7 +40,7 @@ const exportUnderway = (username: string, dir: string) =>
     const first = yield* call("POST", "/get_containers", { session_id: id, return_url: true })
     assert.strictEqual(first.status, 200, JSON.stringify(first.body))
     // Snapshots are written while the session is idle: wait for one before keeping it busy.
-    yield* eventually("the session's snapshot written", Effect.sync(() => snapshotFiles(dir).length), (n) => n === 1)
+    yield* eventually("the session's snapshot written", Effect.sync(() => snapshotRows(dir)), (n) => n === 1)
     const live = yield* pool.get(id)
     const running = yield* call("POST", "/get_containers", { session_id: id, return_url: true }).pipe(Effect.forkChild)
     yield* eventually("the export running", live.state, (s) => s === "busy")

@@ -5,47 +5,15 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
 import { existsSync, readdirSync, statSync } from "node:fs"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { Simulator } from "@emodal/simulator"
 import { newAccount, testSimulatorLayer } from "@emodal/simulator/testing"
 import * as Processes from "../../../src/services/Processes.ts"
-import { snapshotFiles } from "../../../src/services/SessionSnapshots.ts"
+import { snapshotRows } from "../../utils/LegacySnapshotFiles.ts"
 import { exited, freePort } from "../../utils/ChildProcesses.ts"
+import { request, startService } from "../../utils/ServiceProcess.ts"
 import { eventually, logins, simulatorEnv, tempDataDir } from "../../utils/ProductHarness.ts"
-
-const MAIN = fileURLToPath(new URL("../../../src/runtime/main.ts", import.meta.url))
-
-/**
- * Starts the service as a child process, stopped when the scope closes if still alive: SIGTERM
- * first, so that it closes its Chromes (a SIGKILL here orphaned the restored session's Chrome,
- * which then wrote its profile into the removed DATA_DIR again: ISSUE-11 #15), SIGKILL if it has
- * not exited within the deadline.
- */
-const startService = (env: Record<string, string>) =>
-  Effect.acquireRelease(
-    Effect.sync(() => spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] })),
-    (child) =>
-      Effect.gen(function*() {
-        if (child.exitCode !== null || child.signalCode !== null) return
-        child.kill("SIGTERM")
-        yield* exited(child).pipe(
-          Effect.timeout("20 seconds"),
-          Effect.catch(() => Effect.andThen(Effect.sync(() => child.kill("SIGKILL")), exited(child)))
-        )
-      })
-  )
-
-const request = (port: number, method: string, path: string, body?: unknown) =>
-  Effect.tryPromise(async () => {
-    const r = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      ...(body !== undefined ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {})
-    })
-    return { status: r.status, body: await r.json() as any }
-  }).pipe(Effect.orElseSucceed(() => ({ status: 0, body: undefined as any })))
 
 layer(testSimulatorLayer(), { excludeTestServices: true })("SIGKILL of the whole service", (it) => {
   it.effect("the next boot reaps the orphans within 10 s, leaves no temp dirs, and restores the session", () =>
@@ -54,7 +22,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("SIGKILL of the whole
       const { username } = yield* newAccount("svc-kill", { captchaMode: "token", containerCount: 5 })
       const dir = yield* tempDataDir
       const port = yield* freePort
-      const env = { ...simulatorEnv(sim, dir), PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "Error", SNAPSHOT_KEY: "svc-kill-snapshot-key-0123" }
+      const env = { ...simulatorEnv(sim, dir), PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "Error", SNAPSHOT_KEY: "svc-kill-snapshot-key-0123", DRAIN_DELAY: "0 seconds" }
       const chromeRoot = join(dir, "chrome")
       const ours = () => Processes.processesWithMarker(`--user-data-dir=${chromeRoot}/`).length
 
@@ -62,7 +30,7 @@ layer(testSimulatorLayer(), { excludeTestServices: true })("SIGKILL of the whole
       yield* eventually("first service up", request(port, "GET", "/health"), (r) => r.status === 200, 30_000)
       const session = yield* request(port, "POST", "/get_session", { username, password: "pw", captcha_api_key: "demo" })
       assert.strictEqual(session.status, 200)
-      yield* eventually("snapshot written", Effect.sync(() => snapshotFiles(dir).length), (n) => n === 1)
+      yield* eventually("snapshot written", Effect.sync(() => snapshotRows(dir)), (n) => n === 1)
       assert.isAbove(ours(), 0, "its Chrome runs")
       const oldDirs = readdirSync(chromeRoot)
 

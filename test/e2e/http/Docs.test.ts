@@ -35,8 +35,7 @@ const lines: Array<string> = []
 
 /** The access-log lines ("http") the service wrote, parsed. */
 const accessLines = () =>
-  lines.map((l) => JSON.parse(l)).filter((l) => l.message === "http" || (Array.isArray(l.message) && l.message[0] === "http"))
-    .map((l) => (Array.isArray(l.message) ? l.message[1] : l) as { path: string; status: number })
+  lines.map((l) => JSON.parse(l) as { message: string; path: string; status: number }).filter((l) => l.message === "http")
 
 layer(fakeServer({ API_TOKEN: TOKEN }).pipe(Layer.provide(Logging.captureLayer(lines, "Info"))), { excludeTestServices: true, timeout: "120 seconds" })("/docs in Chromium", (it) => {
   it.effect("works offline, renders every operation, takes the bearer token, and its curl examples run", () =>

@@ -8,15 +8,16 @@ import { Duration, Effect, Fiber, Layer, Redacted } from "effect"
 import { readFileSync } from "node:fs"
 import { Simulator } from "@emodal/simulator"
 import { newAccount, SLOT_FORMAT, testSimulatorLayer } from "@emodal/simulator/testing"
-import { statusOf, toSeedBody, type PortalError } from "../../../src/domain/Errors.ts"
-import type { CheckAppointmentsRequest, MakeAppointmentRequest } from "../../../src/domain/Operations.ts"
-import { AppointmentWorkflows } from "../../../src/services/AppointmentWorkflows.ts"
+import { type PortalError } from "../../../src/domain/Errors.ts"
+import { statusOf, toSeedBody } from "../../../src/domain/ErrorSpecs.ts"
+import type { CheckAppointmentsRequest, MakeAppointmentRequest } from "../../../src/domain/AppointmentWizard.ts"
 import { ArtifactStore } from "../../../src/services/ArtifactStore.ts"
 import { PortalConfig } from "../../../src/services/PortalConfig.ts"
 import { PortalOperations } from "../../../src/services/PortalOperations.ts"
 import type { RequestContext } from "../../../src/services/operations/Kit.ts"
 import { openApp } from "../../../src/services/portal/PageState.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
+import { WorkflowStore } from "../../../src/services/store/WorkflowStore.ts"
 import { coreLayer, eventually } from "../../utils/ProductHarness.ts"
 import { readZip } from "../../utils/ZipReader.ts"
 
@@ -148,9 +149,8 @@ layer(testSimulatorLayer(), { excludeTestServices: true, timeout: "300 seconds" 
       const a = yield* bookingAccount("appt-ttl")
       const first = toSeedBody(yield* failure(check({ ...a.login, ...importFields(a) })))
       assert.strictEqual(first.current_phase, 2)
-      const workflows = yield* AppointmentWorkflows
-      // The sweeper removes it without any request arriving.
-      yield* eventually("the workflow to expire", workflows.count, (n) => n === 0, 10_000)
+      const workflows = yield* WorkflowStore
+      yield* eventually("the workflow to expire", Effect.orDie(workflows.count), (n) => n === 0, 10_000)
       const expired = yield* failure(check({ appointment_session_id: first.appointment_session_id!, truck_plate: a.plates[0]! }))
       assert.strictEqual(expired._tag, "WorkflowExpired")
       assert.strictEqual(statusOf(expired), 410)

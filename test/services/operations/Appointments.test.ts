@@ -1,13 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Logger } from "effect"
-import {
-  type AppointmentFailureReason,
-  AppointmentPhaseFailed,
-  BrowserCrashed,
-  OperationTimedOut,
-  SessionNotFound,
-  toSeedBody
-} from "../../../src/domain/Errors.ts"
+import { type AppointmentFailureReason, AppointmentPhaseFailed, BrowserCrashed, OperationTimedOut, SessionNotFound } from "../../../src/domain/Errors.ts"
+import { toSeedBody } from "../../../src/domain/ErrorSpecs.ts"
 import { afterSubmit, submitNotDone } from "../../../src/services/operations/Appointments.ts"
 
 describe("after Submit (guards trust #2: only final outcomes, never a double booking)", () => {

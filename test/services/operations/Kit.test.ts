@@ -1,6 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
-import { AppointmentWorkflows } from "../../../src/services/AppointmentWorkflows.ts"
 import { ArtifactStore } from "../../../src/services/ArtifactStore.ts"
 import { Idempotency } from "../../../src/services/Idempotency.ts"
 import { controlCharacterField } from "../../../src/services/operations/Kit.ts"
@@ -10,7 +9,7 @@ import { FakePortal } from "../../../src/services/PortalDriver.ts"
 import { poolLayer } from "../../utils/PoolHarness.ts"
 
 const operations = PortalOperations.layer.pipe(
-  Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, AppointmentWorkflows.layer, Idempotency.layer, PortalHealth.layerTest)),
+  Layer.provideMerge(Layer.mergeAll(ArtifactStore.layer, Idempotency.layer, PortalHealth.layerTest)),
   Layer.provideMerge(poolLayer())
 )
 

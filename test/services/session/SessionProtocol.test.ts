@@ -5,7 +5,8 @@ import { handlersOf } from "../../../src/services/BrowserSession.ts"
 import { FakePortal } from "../../../src/services/PortalDriver.ts"
 import { SessionPool } from "../../../src/services/SessionPool.ts"
 import { SessionRpcs } from "../../../src/services/session/SessionProtocol.ts"
-import { creds, poolLayer, untilState } from "../../utils/PoolHarness.ts"
+import { setPhase } from "../../../src/services/portal/Phase.ts"
+import { creds, poolLayer, untilQueued, untilState } from "../../utils/PoolHarness.ts"
 
 /** A client of one session's protocol, as a fleet would hold it (in memory: no wire). */
 const clientOf = Effect.gen(function*() {
@@ -49,5 +50,31 @@ describe("SessionProtocol", () => {
       assert.isTrue(yield* client.Evict())
       assert.strictEqual(yield* session.ended, "evicted")
       assert.isFalse(yield* client.Evict(), "an ended session is not evicted twice")
+    }).pipe(Effect.provide(poolLayer())))
+
+  it.effect("Activity names the running message and its phase; Peek is a message of its own, taken after the running one", () =>
+    Effect.gen(function*() {
+      const { session, client } = yield* clientOf
+      assert.isNull(yield* client.Activity(), "idle: nothing running")
+      const latch = yield* Deferred.make<void>()
+      const order: Array<string> = []
+      const busy = yield* session.run({
+        name: "hold",
+        run: () => setPhase("containers:timeline").pipe(Effect.andThen(Deferred.await(latch)), Effect.andThen(Effect.sync(() => order.push("hold done"))))
+      }).pipe(Effect.forkChild)
+      yield* untilState(session, "busy")
+      for (let i = 0; i < 100 && (yield* client.Activity())?.phase !== "containers:timeline"; i++) yield* Effect.yieldNow
+      const activity = yield* client.Activity()
+      assert.deepInclude(activity, { operation: "hold", kind: "operation", phase: "containers:timeline" })
+      assert.isAtLeast(activity!.phaseAt, activity!.startedAt)
+      // The peek waits in the mailbox: never a screenshot of an operation midway.
+      const peek = yield* client.Peek().pipe(Effect.exit, Effect.tap(() => Effect.sync(() => order.push("peek done"))), Effect.forkChild)
+      yield* untilQueued(session, 1)
+      assert.deepStrictEqual(order, [])
+      yield* Deferred.succeed(latch, undefined)
+      yield* Fiber.join(busy)
+      yield* Fiber.join(peek) // the fake browser has no page to capture: the peek fails, after the operation
+      assert.deepStrictEqual(order, ["hold done", "peek done"])
+      assert.isNull(yield* client.Activity())
     }).pipe(Effect.provide(poolLayer())))
 })

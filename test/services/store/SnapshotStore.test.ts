@@ -7,10 +7,11 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { makeSessionId } from "../../../src/domain/Ids.ts"
 import { PortalConfig } from "../../../src/services/PortalConfig.ts"
-import { SessionSnapshots, snapshotFiles, type SnapshotData } from "../../../src/services/SessionSnapshots.ts"
+import type { SnapshotData } from "../../../src/services/SessionSnapshots.ts"
 import { importSnapshotFiles } from "../../../src/services/store/SnapshotImport.ts"
 import { SnapshotStore } from "../../../src/services/store/SnapshotStore.ts"
 import { StoreCrypto } from "../../../src/services/store/StoreCrypto.ts"
+import { snapshotFiles, writeLegacySnapshot } from "../../utils/LegacySnapshotFiles.ts"
 import { type Backend, describeStore, quiet, storeLayer } from "../../utils/StoreBackends.ts"
 
 const KEY = "snapshot-passphrase-0123456789"
@@ -121,15 +122,13 @@ describeStore("SnapshotStore", (backend) => {
   it.effect("imports the snapshot files of earlier versions once, and moves broken ones aside", () =>
     Effect.gen(function*() {
       const dataDir = yield* tempDir
-      const env = { DATA_DIR: dataDir, SNAPSHOT_KEY: KEY }
+      const secret = "server-secret-0123456789abcdef-0123456789"
+      const env = { DATA_DIR: dataDir, SNAPSHOT_KEY: KEY, SERVER_SECRET: secret }
       const a = sample()
       const b = sample({ username: "bob" })
-      // Written by the file-based SessionSnapshots, exactly as earlier versions did.
-      yield* Effect.gen(function*() {
-        const files = yield* SessionSnapshots
-        yield* files.save(a)
-        yield* files.save(b)
-      }).pipe(Effect.provide(SessionSnapshots.layer.pipe(Layer.provide(PortalConfig.layerTest(env)))))
+      // Written exactly as the file-based snapshots of earlier versions were.
+      writeLegacySnapshot(dataDir, KEY, secret, a)
+      writeLegacySnapshot(dataDir, KEY, secret, b)
       assert.strictEqual(snapshotFiles(dataDir).length, 2)
       writeFileSync(join(dataDir, "snapshots", "0".repeat(40) + ".snap"), "garbage, not a snapshot")
       writeFileSync(join(dataDir, "snapshots", ".leftover.tmp"), "half a write")

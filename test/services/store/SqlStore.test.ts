@@ -122,18 +122,18 @@ describe("SqlStore (sqlite file)", () => {
       const ctx = yield* Layer.build(IdempotencyStore.layerWith({ lease: Duration.minutes(6) }).pipe(Layer.provideMerge(storeLayer({ backend: "sqlite", file: join(dir, "emodal.db") }))))
       const sql = Context.get(ctx, SqlClient)
       const store = Context.get(ctx, IdempotencyStore)
-      const first = yield* store.claim("k1", "owner", "fp")
+      const first = yield* store.claim("k1", ["owner"], "fp")
       assert.strictEqual(first._tag, "Run")
       // What SQLite answers for a database file it cannot write: SQLITE_READONLY on every write.
       yield* sql`PRAGMA query_only = ON`
-      const refused = yield* Effect.flip(store.claim("k2", "owner", "fp"))
+      const refused = yield* Effect.flip(store.claim("k2", ["owner"], "fp"))
       assert.strictEqual(refused._tag, "StorageUnavailable")
       assert.strictEqual(refused.operation, "IdempotencyStore.claim")
       assert.include(refused.detail, "readonly")
       // Reads still answer (a claim is a write: it is refused too).
       assert.strictEqual(yield* store.count, 1)
       yield* sql`PRAGMA query_only = OFF`
-      assert.strictEqual((yield* store.claim("k2", "owner", "fp"))._tag, "Run")
+      assert.strictEqual((yield* store.claim("k2", ["owner"], "fp"))._tag, "Run")
     }).pipe(Effect.provide(quiet)))
 })
 

@@ -87,19 +87,35 @@ describeStore("WorkflowStore", (backend) => {
       assert.isTrue(Option.isNone(yield* store.peek(w.id)))
     })))
 
-  it.effect("a booking past Submit is kept 24 hours for reconciliation, and its confirmation recorded", () =>
+  it.effect("a booking past Submit is kept 24 hours for reconciliation with its slot, and its confirmation recorded", () =>
     withStore(Effect.gen(function*() {
       const store = yield* WorkflowStore
       const w = yield* store.create({ sessionId: "sess_a", containerType: "import", phaseData })
       yield* TestClock.adjust("1 minute")
-      const submitting = yield* store.markSubmitting(w.id)
-      assert.deepStrictEqual(submitting.booking, { state: "submitting", since: 60_000 })
+      const slot = "Friday 10/24/2025 18:30 - 19:30"
+      const submitting = yield* store.markSubmitting(w.id, slot)
+      assert.deepStrictEqual(submitting.booking, { state: "submitting", since: 60_000, time: slot })
       yield* TestClock.adjust("23 hours")
       const later = yield* store.use(w.id)
-      assert.deepStrictEqual(later.booking, { state: "submitting", since: 60_000 })
+      assert.deepStrictEqual(later.booking, { state: "submitting", since: 60_000, time: slot })
       const booked = yield* store.markBooked(w.id, "APPT-778899")
-      assert.deepStrictEqual(booked.booking, { state: "booked", confirmation: "APPT-778899", at: Duration.toMillis(Duration.hours(23)) + 60_000 })
+      const at = Duration.toMillis(Duration.hours(23)) + 60_000
+      assert.deepStrictEqual(booked.booking, { state: "booked", confirmation: "APPT-778899", at, time: slot })
       assert.deepStrictEqual((yield* store.peek(w.id)).pipe(Option.map((x) => x.booking)), Option.some(booked.booking))
+      // Booked, the workflow is done: kept a TTL to answer repeats, no longer held.
+      assert.strictEqual(booked.expiresAt, at + Duration.toMillis(Duration.minutes(10)))
+    })))
+
+  it.effect("a Submit that demonstrably booked nothing clears the booking state; the slot is no longer in the store", () =>
+    withStore(Effect.gen(function*() {
+      const store = yield* WorkflowStore
+      const sql = yield* SqlClient
+      const w = yield* store.create({ sessionId: "sess_a", containerType: "import", phaseData })
+      yield* store.markSubmitting(w.id, "Friday 10/24/2025 SLOT-XYZ")
+      assert.notInclude(JSON.stringify(yield* sql`SELECT * FROM appointment_workflows`, (_, v) => (typeof v === "bigint" ? Number(v) : v)), "SLOT-XYZ", "sealed")
+      const cleared = yield* store.clearSubmitting(w.id)
+      assert.deepStrictEqual(cleared.booking, { state: "none" })
+      assert.strictEqual(cleared.currentPhase, 1)
     })))
 
   it.effect("lists a session's workflows and removes one", () =>
