@@ -21,12 +21,10 @@ import {
   copyFileSync,
   createWriteStream,
   existsSync,
-  linkSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   realpathSync,
-  renameSync,
   rmdirSync,
   rmSync,
   statSync,
@@ -37,6 +35,7 @@ import { basename, dirname, join, relative, sep } from "node:path"
 import { FileNotFound, StorageFailed, type StorageUnavailable } from "../domain/Errors.ts"
 import { makeOpaqueToken } from "../domain/Ids.ts"
 import { PortalConfig } from "./PortalConfig.ts"
+import { errnoOf, place, removeQuietly, safeName, storageError, walk, type WalkedDir, type WalkedFile } from "./artifacts/FileTree.ts"
 import { type NewResultFile, ResultFileIndex } from "./store/ResultFileIndex.ts"
 
 export interface StoredFile {
@@ -106,103 +105,6 @@ const TMP_DIR = ".tmp"
 const IN_PROGRESS_GRACE = Duration.hours(1)
 /** At most this many files written during a store outage wait for their index record in memory. */
 const MAX_UNINDEXED = 10_000
-/** Sanitised names stay short enough for a `-NNN` suffix to keep them valid. */
-const MAX_NAME = 180
-
-export const safeName = (name: string): string => {
-  const cleaned = basename(name).replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._-]+/, "").slice(0, MAX_NAME)
-  return cleaned === "" ? "file" : cleaned
-}
-
-const errnoOf = (cause: unknown): string | undefined => (cause as NodeJS.ErrnoException | undefined)?.code
-
-const storageError = (what: string) => (cause: unknown) => new StorageFailed({ detail: `${what}: ${errnoOf(cause) ?? "error"}` })
-
-const removeQuietly = (path: string) => {
-  try {
-    unlinkSync(path)
-  } catch {
-    // already gone
-  }
-}
-
-/** `name`, then `stem-2.ext`, `stem-3.ext`… */
-const candidates = function*(file: string): Generator<string> {
-  yield file
-  const dot = file.lastIndexOf(".")
-  const stem = dot > 0 ? file.slice(0, dot) : file
-  const ext = dot > 0 ? file.slice(dot) : ""
-  for (let n = 2; n < 1000; n++) yield `${stem}-${n}${ext}`
-}
-
-/**
- * Puts the complete file `source` into `dir` under the first free candidate of `file` and removes
- * `source`. A hard link is atomic and never replaces an existing name; where links are not
- * supported (some mounted volumes) a checked rename is the fallback. `source` must be on the same
- * file system as `dir`.
- */
-const place = (source: string, dir: string, file: string): string => {
-  for (const name of candidates(file)) {
-    const target = join(dir, name)
-    try {
-      linkSync(source, target)
-      removeQuietly(source)
-      return name
-    } catch (cause) {
-      const code = errnoOf(cause)
-      if (code === "EEXIST") continue
-      if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw cause
-      if (existsSync(target)) continue
-      renameSync(source, target)
-      return name
-    }
-  }
-  throw Object.assign(new Error("no free file name"), { code: "EEXIST" })
-}
-
-interface WalkedFile {
-  readonly path: string
-  readonly bytes: number
-  readonly mtimeMs: number
-  readonly hidden: boolean
-}
-
-interface WalkedDir {
-  readonly path: string
-  readonly mtimeMs: number
-  readonly hidden: boolean
-}
-
-/** Every plain file and directory below `dir` (symlinks are neither followed nor touched). */
-const walk = (dir: string, hidden: boolean, files: Array<WalkedFile>, dirs: Array<WalkedDir>) => {
-  let names: Array<string>
-  try {
-    names = readdirSync(dir)
-  } catch (cause) {
-    if (errnoOf(cause) === "ENOENT") return
-    throw cause
-  }
-  for (const name of names) {
-    const path = join(dir, name)
-    const isHidden = hidden || name.startsWith(".")
-    let st
-    try {
-      st = lstatSync(path)
-    } catch (cause) {
-      // Removed between the listing and now (an adopt, a concurrent cleanup): nothing to do.
-      if (errnoOf(cause) === "ENOENT") continue
-      throw cause
-    }
-    if (st.isDirectory()) {
-      walk(path, isHidden, files, dirs)
-      // Post-order: children come before their parent, so empty folders are removed bottom-up.
-      dirs.push({ path, mtimeMs: st.mtimeMs, hidden: isHidden })
-    } else if (st.isFile()) {
-      files.push({ path, bytes: st.size, mtimeMs: st.mtimeMs, hidden: isHidden })
-    }
-  }
-}
-
 const isScreenshot = (path: string) => /\.(png|jpe?g)$/i.test(path)
 
 export class ArtifactStore extends Context.Service<ArtifactStore, ArtifactStoreShape>()("emodal-api/services/ArtifactStore") {
