@@ -6,7 +6,7 @@
  */
 import { Schema } from "effect"
 
-export const opt = Schema.optionalKey
+export const opt: typeof Schema.optionalKey = Schema.optionalKey
 
 /** A string of at most `max` characters, described. */
 export const Str = (max: number, description: string) => Schema.String.check(Schema.isMaxLength(max)).annotate({ description })

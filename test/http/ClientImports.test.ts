@@ -5,6 +5,7 @@
  * installs effect and nothing else.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { execFileSync } from "node:child_process"
 import { readFileSync, readdirSync } from "node:fs"
 import { dirname, relative, resolve } from "node:path"
 
@@ -44,4 +45,19 @@ describe("the client package's modules", () => {
       }
     }
   })
+  // The packed client is built by this tsconfig (declarations on, no Node types): a module that uses
+  // a Node global, or exports a value whose type cannot be named, breaks `npm pack` — found here in
+  // seconds rather than by the e2e install test (it broke twice that way: Buffer in Ids.ts, an
+  // exported Schema.optionalKey alias).
+  it("and its build compiles, declarations included, without Node's types", () => {
+    const tsc = resolve(ROOT, "node_modules/.bin/tsc")
+    const out = (() => {
+      try {
+        return execFileSync(tsc, ["-p", "tsconfig.build.json", "--noEmit"], { cwd: resolve(ROOT, "packages/client"), encoding: "utf8" })
+      } catch (e) {
+        return String((e as { stdout?: string }).stdout ?? e)
+      }
+    })()
+    assert.strictEqual(out.trim(), "")
+  }, 60_000)
 })

@@ -8,7 +8,7 @@ import { Schema, SchemaTransformation } from "effect"
 import type * as E from "../../domain/Errors.ts"
 import type * as Specs from "../../domain/ErrorSpecs.ts"
 
-export const opt = Schema.optionalKey
+export const opt: typeof Schema.optionalKey = Schema.optionalKey
 export const described = <S extends Schema.Top>(schema: S, description: string): S["Rebuild"] => schema.annotate({ description })
 
 /** The fields every error body has. */

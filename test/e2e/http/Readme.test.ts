@@ -54,7 +54,8 @@ layer(testSimulatorLayer({ seed: 1 }), { excludeTestServices: true, timeout: "30
         // Operating it: metrics (the demo logged in once), health with its checks, readiness, the dashboard.
         assert.match(stdout, /^emodal_logins_total\{account="demo"\} 1$/m)
         assert.match(stdout, /^emodal_sessions\{tier="hot",state="idle"\} 1$/m)
-        assert.match(stdout, /"checks":\{"store":\{"status":"not_configured"/)
+        // The demo's state lives in its SQLite store since the durable-state issue (it said not_configured before).
+        assert.match(stdout, /"checks":\{"store":\{"status":"ok"[^}]*"backend":"sqlite"/)
         assert.include(stdout, "ready: 200")
         assert.include(stdout, "<title>Sessions · E-Modal Business API</title>")
       }))
