@@ -403,7 +403,7 @@ export const withErrorHeaders = (spec: Record<string, any>): Record<string, any>
 }
 
 /** Every error schema, for decoding a body whose endpoint is not at hand (a progress stream's error event). */
-const AllErrors: ReadonlyArray<Schema.Codec<E.PortalError | Unauthorized | RouteNotFound | PayloadTooLarge, Specs.SeedErrorBody>> = [
+const AllErrors: ReadonlyArray<Schema.Decoder<E.PortalError | Unauthorized | RouteNotFound | PayloadTooLarge>> = [
   InvalidOperationInput,
   SessionNotFound,
   FileNotFound,
@@ -429,7 +429,7 @@ const AllErrors: ReadonlyArray<Schema.Codec<E.PortalError | Unauthorized | Route
   ApiUnauthorized,
   ApiPayloadTooLarge,
   ApiRouteNotFound
-] as never
+]
 
 /**
  * The error class of a seed error body sent with `status` (the first schema of that status that

@@ -56,7 +56,7 @@ export const followProgress = <Event extends ProgressEvent<unknown, unknown>, E>
     let last: ProgressEvent<unknown, unknown> | undefined
     yield* Stream.runForEach(events, (event) => {
       last = event
-      return event.event === "progress" ? onProgress(event.data as never) : Effect.void
+      return event.event === "progress" ? onProgress((event as Extract<Event, { readonly event: "progress" }>).data) : Effect.void
     })
     const end = last as ProgressEvent<unknown, unknown> | undefined
     if (end?.event === "result") return end.data as Extract<Event, { readonly event: "result" }>["data"]

@@ -7,7 +7,7 @@
  * API_TOKEN (constant-time, every route but /health and /ready, and /docs and /openapi.json
  * unless DOCS_PUBLIC=false), and writes one access-log line with timings.
  */
-import { Cause, Effect, Exit, Layer, Option, Redacted, Ref } from "effect"
+import { ByteSize, Cause, Effect, Exit, Layer, Option, Redacted, Ref } from "effect"
 import { Headers, HttpMiddleware, HttpRouter, HttpServerError, HttpServerRequest, HttpServerResponse, HttpTraceContext } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { RpcSerialization, RpcServer } from "effect/rpc"
@@ -167,7 +167,7 @@ export const EdgeMiddleware = HttpRouter.middleware(
         const authorized = open || Option.isNone(token) || tokenMatches(bearerOf(request), token.value)
         const response = yield* (authorized
           ? effect.pipe(
-            Effect.provideService(HttpServerRequest.MaxBodySize, MAX_BODY_BYTES as never),
+            Effect.provideService(HttpServerRequest.MaxBodySize, ByteSize.bytes(MAX_BODY_BYTES)),
             Effect.provideService(RequestPhase, phase),
             Effect.catchCause((cause) => edgeFailure(cause, request, requestId))
           )

@@ -84,9 +84,11 @@ export const seedError = <S extends Schema.Top>(self: S, options: SeedErrorOptio
       type,
       SchemaTransformation.transform({
         decode: (b) => options.decode(b as Body),
-        encode: (e) => options.encode(e) as never
+        encode: (e) => options.encode(e) as typeof body.Type
       })
     )
+    // The one cast here: the body's fields are assembled at run time (base, context, the error's own),
+    // so TypeScript sees a wide struct where the wire form is `Body`; the transform above is typed.
   ).annotate({ httpApiStatus: options.status, description: options.description }) as unknown as Schema.Codec<S["Type"], Body>
   statusOfSchema.set(schema, options.status)
   return schema
