@@ -35,7 +35,7 @@ import { basename, dirname, join, relative, sep } from "node:path"
 import { FileNotFound, StorageFailed, type StorageUnavailable } from "../domain/Errors.ts"
 import { makeOpaqueToken } from "../domain/Ids.ts"
 import { PortalConfig } from "./PortalConfig.ts"
-import { errnoOf, place, removeQuietly, safeName, storageError, walk, type WalkedDir, type WalkedFile } from "./artifacts/FileTree.ts"
+import { errnoOf, place, removeQuietly, safeName, storageError, walk, walkEntry, type WalkedDir, type WalkedFile } from "./artifacts/FileTree.ts"
 import { type NewResultFile, ResultFileIndex } from "./store/ResultFileIndex.ts"
 
 export interface StoredFile {
@@ -321,18 +321,7 @@ export class ArtifactStore extends Context.Service<ArtifactStore, ArtifactStoreS
           if (!lstatSync(dir).isDirectory()) continue
           for (const entry of readdirSync(dir)) {
             if (!entry.startsWith(".")) continue
-            const path = join(dir, entry)
-            let st
-            try {
-              st = lstatSync(path)
-            } catch (cause) {
-              if (errnoOf(cause) === "ENOENT") continue
-              throw cause
-            }
-            if (st.isDirectory()) {
-              walk(path, true, hidden, hiddenDirs)
-              hiddenDirs.push({ path, mtimeMs: st.mtimeMs, hidden: true })
-            } else if (st.isFile()) hidden.push({ path, bytes: st.size, mtimeMs: st.mtimeMs, hidden: true })
+            walkEntry(join(dir, entry), true, hidden, hiddenDirs)
           }
         }
         for (const f of hidden) {

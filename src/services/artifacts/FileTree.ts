@@ -83,23 +83,26 @@ export const walk = (dir: string, hidden: boolean, files: Array<WalkedFile>, dir
     if (errnoOf(cause) === "ENOENT") return
     throw cause
   }
-  for (const name of names) {
-    const path = join(dir, name)
-    const isHidden = hidden || name.startsWith(".")
-    let st
-    try {
-      st = lstatSync(path)
-    } catch (cause) {
-      // Removed between the listing and now (an adopt, a concurrent cleanup): nothing to do.
-      if (errnoOf(cause) === "ENOENT") continue
-      throw cause
-    }
-    if (st.isDirectory()) {
-      walk(path, isHidden, files, dirs)
-      // Post-order: children come before their parent, so empty folders are removed bottom-up.
-      dirs.push({ path, mtimeMs: st.mtimeMs, hidden: isHidden })
-    } else if (st.isFile()) {
-      files.push({ path, bytes: st.size, mtimeMs: st.mtimeMs, hidden: isHidden })
-    }
+  for (const name of names) walkEntry(join(dir, name), hidden || name.startsWith("."), files, dirs)
+}
+
+/**
+ * One entry: a plain file is listed, a directory is walked and then listed (post-order: children
+ * before their parent, so empty folders are removed bottom-up), a symlink or anything else is left
+ * alone, and an entry removed meanwhile (an adopt, a concurrent cleanup) is skipped.
+ */
+export const walkEntry = (path: string, hidden: boolean, files: Array<WalkedFile>, dirs: Array<WalkedDir>) => {
+  let st
+  try {
+    st = lstatSync(path)
+  } catch (cause) {
+    if (errnoOf(cause) === "ENOENT") return
+    throw cause
+  }
+  if (st.isDirectory()) {
+    walk(path, hidden, files, dirs)
+    dirs.push({ path, mtimeMs: st.mtimeMs, hidden })
+  } else if (st.isFile()) {
+    files.push({ path, bytes: st.size, mtimeMs: st.mtimeMs, hidden })
   }
 }

@@ -11,30 +11,16 @@ import { assert, layer } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import puppeteer from "puppeteer"
 import { Simulator } from "@emodal/simulator"
 import { testSimulatorLayer } from "@emodal/simulator/testing"
-import { CHROMIUM_ARGS, chromiumPath, P } from "../../utils/Chromium.ts"
+import { P } from "../../utils/Chromium.ts"
+import { offlineChromium } from "../../utils/OfflineChromium.ts"
 import { baseUrl, call, realServer } from "../../utils/HttpHarness.ts"
 import { families, valueOf } from "../../utils/Prometheus.ts"
 
 const TOKEN = "dashboard-e2e-token-0123456789"
 const AUTH = { authorization: `Bearer ${TOKEN}` }
 const ARTIFACTS = resolve(import.meta.dirname, "../../../test-artifacts")
-
-/** A Chromium with no way out: every host but the loopback fails to resolve. */
-const offlineChromium = Effect.acquireRelease(
-  P(() =>
-    puppeteer.launch({
-      executablePath: chromiumPath(),
-      headless: true,
-      pipe: true,
-      args: [...CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
-      defaultViewport: { width: 1500, height: 1000 }
-    })
-  ),
-  (browser) => P(() => browser.close())
-)
 
 /** Writes an artifact and prints where (past vitest's buffering of passing tests' console). */
 const artifact = (name: string, bytes: Uint8Array) => {
@@ -62,7 +48,7 @@ layer(testSimulatorLayer({ seed: 1 }), { excludeTestServices: true, timeout: "30
 
         const url = yield* baseUrl
         const origin = new URL(url).origin
-        const browser = yield* offlineChromium
+        const browser = yield* offlineChromium({ width: 1500, height: 1000 })
         const page = yield* P(() => browser.newPage())
         const requested: Array<string> = []
         const external: Array<string> = []

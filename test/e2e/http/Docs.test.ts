@@ -8,28 +8,14 @@ import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import puppeteer from "puppeteer"
 import { Endpoints } from "../../../src/http/PortalApi.ts"
 import * as Logging from "../../../src/runtime/Logging.ts"
-import { CHROMIUM_ARGS, chromiumPath, P } from "../../utils/Chromium.ts"
+import { P } from "../../utils/Chromium.ts"
+import { offlineChromium } from "../../utils/OfflineChromium.ts"
 import { baseUrl, fakeServer } from "../../utils/HttpHarness.ts"
 
 const TOKEN = "docs-test-token-0123456789"
 const run = promisify(execFile)
-
-/** A Chromium with no way out: every host but the loopback fails to resolve. */
-const offlineChromium = Effect.acquireRelease(
-  P(() =>
-    puppeteer.launch({
-      executablePath: chromiumPath(),
-      headless: true,
-      pipe: true,
-      args: [...CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"],
-      defaultViewport: { width: 1400, height: 1000 }
-    })
-  ),
-  (browser) => P(() => browser.close())
-)
 
 const lines: Array<string> = []
 
@@ -40,7 +26,7 @@ const accessLines = () =>
 layer(fakeServer({ API_TOKEN: TOKEN }).pipe(Layer.provide(Logging.captureLayer(lines, "Info"))), { excludeTestServices: true, timeout: "120 seconds" })("/docs in Chromium", (it) => {
   it.effect("works offline, renders every operation, takes the bearer token, and its curl examples run", () =>
     Effect.gen(function*() {
-      const browser = yield* offlineChromium
+      const browser = yield* offlineChromium({ width: 1400, height: 1000 })
       const page = yield* P(() => browser.newPage())
       const url = yield* baseUrl
       const origin = new URL(url).origin
