@@ -22,7 +22,10 @@ interface ErrorSpec<E> {
   readonly message?: (e: E) => string | undefined
 }
 
-type Specs = { readonly [K in PortalErrorTag]: ErrorSpec<Extract<PortalError, { readonly _tag: K }>> }
+/** Each error class by its tag. */
+type ErrorOf = { readonly [K in PortalErrorTag]: Extract<PortalError, { readonly _tag: K }> }
+
+type Specs = { readonly [K in PortalErrorTag]: ErrorSpec<ErrorOf[K]> }
 
 const fieldList = (fields: ReadonlyArray<string>) => fields.join(", ")
 
@@ -229,7 +232,8 @@ export const ErrorSpecs: Specs = {
   }
 }
 
-const specOf = <E extends PortalError>(e: E): ErrorSpec<E> => ErrorSpecs[e._tag] as unknown as ErrorSpec<E>
+/** The table's row of an error (indexed by a tag type parameter, so TypeScript correlates row and error). */
+const specOf = <K extends PortalErrorTag>(e: ErrorOf[K] & { readonly _tag: K }): ErrorSpec<ErrorOf[K]> => ErrorSpecs[e._tag]
 
 /** Every status an error of this tag can have (for documentation). */
 export const possibleStatuses = (tag: PortalErrorTag): ReadonlyArray<number> => {

@@ -11,23 +11,22 @@ import { body } from "./Contract.ts"
 // ---------------------------------------------------------------------------------------------
 // Progress over Server-Sent Events
 
-/** An event's `data`: the JSON text of `schema` (described on its wire form, one per schema). */
-export const jsonData = (() => {
-  const cache = new Map<Schema.Top, Schema.Top>()
-  return <S extends Schema.Top>(schema: S, identifier: string): Schema.fromJsonString<S> => {
-    const cached = cache.get(schema) ??
-      Schema.String.annotate({ description: `The JSON text of a ${identifier}.`, contentMediaType: "application/json" }).pipe(
-        Schema.decodeTo(schema, SchemaTransformation.fromJsonString())
-      )
-    cache.set(schema, cached)
-    return cached as unknown as Schema.fromJsonString<S>
-  }
-})()
+/**
+ * An event's `data`: the JSON text of `schema`, described on its wire form. Built once per schema
+ * (below, at module level) so the document shows one component for each.
+ */
+const jsonData = <S extends Schema.Constraint>(schema: S, identifier: string): JsonText<S> =>
+  Schema.String.annotate({ description: `The JSON text of a ${identifier}.`, contentMediaType: "application/json" }).pipe(
+    Schema.decodeTo(schema, SchemaTransformation.fromJsonString())
+  )
 
-export const sseEvent = <const Name extends string, S extends Schema.Top>(name: Name, data: S, identifier: string, description: string) =>
+/** A schema carried as JSON text (what `jsonData` builds). */
+type JsonText<S extends Schema.Constraint> = Schema.decodeTo<S, Schema.String>
+
+const sseEvent = <const Name extends string, D extends Schema.Top>(name: Name, data: D, description: string) =>
   Schema.Struct({
     event: Schema.Literal(name).annotate({ description: `The event's name: ${description}` }),
-    data: jsonData(data, identifier)
+    data
   })
 
 /** The `error` event's data: the error body the JSON answer would have had, and its status. */
@@ -49,18 +48,16 @@ export const StreamErrorData = Schema.Struct({
 export type StreamErrorData = SeedErrorBody & { readonly status: number }
 
 /** The events of a progress stream: `progress`…, then `result` or `error`. */
-export const progressEvents = <P extends Schema.Top, R extends Schema.Top>(
-  progress: P,
-  progressName: string,
-  result: R,
-  resultName: string,
+const progressEvents = <P extends Schema.Constraint, R extends Schema.Constraint>(
+  progress: JsonText<P>,
+  result: JsonText<R>,
   identifier: string
 ) =>
   HttpApiSchema.StreamSse({
     events: Schema.Union([
-      sseEvent("progress", progress, progressName, "what is done so far."),
-      sseEvent("result", result, resultName, "the answer, exactly as the JSON answer (the last event)."),
-      sseEvent("error", StreamErrorData, "StreamErrorData", "the error that ended the operation (the last event).")
+      sseEvent("progress", progress, "what is done so far."),
+      sseEvent("result", result, "the answer, exactly as the JSON answer (the last event)."),
+      sseEvent("error", ErrorData, "the error that ended the operation (the last event).")
     ]).annotate({
       identifier,
       description:
@@ -68,9 +65,12 @@ export const progressEvents = <P extends Schema.Top, R extends Schema.Top>(
     })
   })
 
-export const ContainersEvents = progressEvents(Ops.RowsProgress, "RowsProgress", Ops.GetContainersResponse, "GetContainersResponse", "GetContainersEvent")
-export const AppointmentsEvents = progressEvents(Ops.RowsProgress, "RowsProgress", Ops.GetAppointmentsResponse, "GetAppointmentsResponse", "GetAppointmentsEvent")
-export const BulkEvents = progressEvents(Ops.BulkProgress, "BulkProgress", Ops.GetInfoBulkResponse, "GetInfoBulkResponse", "GetInfoBulkEvent")
+const ErrorData = jsonData(StreamErrorData, "StreamErrorData")
+const RowsProgressData = jsonData(Ops.RowsProgress, "RowsProgress")
+
+export const ContainersEvents = progressEvents(RowsProgressData, jsonData(Ops.GetContainersResponse, "GetContainersResponse"), "GetContainersEvent")
+export const AppointmentsEvents = progressEvents(RowsProgressData, jsonData(Ops.GetAppointmentsResponse, "GetAppointmentsResponse"), "GetAppointmentsEvent")
+export const BulkEvents = progressEvents(jsonData(Ops.BulkProgress, "BulkProgress"), jsonData(Ops.GetInfoBulkResponse, "GetInfoBulkResponse"), "GetInfoBulkEvent")
 
 /** The progress events' types, as the stream carries them. */
 export type ProgressEvent<P, R> =
