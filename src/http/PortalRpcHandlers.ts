@@ -19,20 +19,32 @@ import type { PortalError } from "../domain/Errors.ts"
 import type { ContainersProgress } from "../domain/Operations.ts"
 import { PortalOperations, type RequestContext } from "../services/PortalOperations.ts"
 import { baseUrlForServer, contextFromHeaders, portalErrorOf, requestIdFrom } from "./PortalApiHandlers.ts"
-import { PortalRpcs } from "./PortalRpcs.ts"
+import { ContractRpcs, PortalRpcs } from "./PortalRpcs.ts"
 import { validatePayload } from "./Validation.ts"
 
 type ContractRpc = RpcGroup.Rpcs<typeof PortalRpcs>
 
-/** An RPC of the contract with its payload left undecoded. */
-type Undecoded<R> = R extends Rpc.Rpc<infer Tag, infer _Payload, infer Success, infer Error, infer Middleware, infer Requires>
-  ? Rpc.Rpc<Tag, typeof Schema.Unknown, Success, Error, Middleware, Requires>
-  : never
-
-/** The contract as the server serves it: same tags, successes and errors; payloads validated by the handlers. */
+/**
+ * The contract as the server serves it: the same RPCs (tags, successes, errors) with their payloads
+ * taken as they come, each validated by its handler.
+ */
+const R = ContractRpcs
 export const PortalRpcsServer = RpcGroup.make(
-  ...[...PortalRpcs.requests.values()].map((rpc) => rpc.setPayload(Schema.Unknown))
-) as unknown as RpcGroup.RpcGroup<Undecoded<ContractRpc>>
+  R.Health.setPayload(Schema.Unknown),
+  R.GetSession.setPayload(Schema.Unknown),
+  R.ListSessions.setPayload(Schema.Unknown),
+  R.CloseSession.setPayload(Schema.Unknown),
+  R.PingSession.setPayload(Schema.Unknown),
+  R.Cleanup.setPayload(Schema.Unknown),
+  R.GetContainers.setPayload(Schema.Unknown),
+  R.GetContainersStream.setPayload(Schema.Unknown),
+  R.GetContainerTimeline.setPayload(Schema.Unknown),
+  R.GetBookingNumber.setPayload(Schema.Unknown),
+  R.GetAppointments.setPayload(Schema.Unknown),
+  R.CheckAppointments.setPayload(Schema.Unknown),
+  R.MakeAppointment.setPayload(Schema.Unknown),
+  R.GetInfoBulk.setPayload(Schema.Unknown)
+)
 
 /** The payload type of the contract's RPC `tag`. */
 type PayloadOf<Tag extends ContractRpc["_tag"]> = Rpc.Payload<Extract<ContractRpc, { readonly _tag: Tag }>>
