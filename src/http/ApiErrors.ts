@@ -16,7 +16,7 @@
 import { Schema } from "effect"
 import * as E from "../domain/Errors.ts"
 import * as Specs from "../domain/ErrorSpecs.ts"
-import { availableOptions, contextOf, described, match, opt, reasonsByStatus, seedError, statusOfSchema } from "./errors/SeedErrorSchema.ts"
+import { availableOptions, contextOf, described, match, opt, reasonsByStatus, seedError, edgeSeedError, statusOfSchema } from "./errors/SeedErrorSchema.ts"
 import { edgeSeedBody, PayloadTooLarge, RouteNotFound, Unauthorized } from "./EdgeErrors.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -341,32 +341,29 @@ export const InternalError = seedError(E.InternalError, {
 // The edge
 
 /** Sent with `WWW-Authenticate: Bearer` as well (added where the error is answered). */
-export const ApiUnauthorized = seedError(Unauthorized, {
+export const ApiUnauthorized = edgeSeedError(Unauthorized, {
   status: 401,
   identifier: "UnauthorizedError",
   description: "Unauthorized: API_TOKEN is set and the request did not carry it as `Authorization: Bearer <token>`.",
   errorTypes: ["unauthorized"],
-  context: false,
   encode: edgeSeedBody,
   decode: () => new Unauthorized({})
 })
 
-export const ApiPayloadTooLarge = seedError(PayloadTooLarge, {
+export const ApiPayloadTooLarge = edgeSeedError(PayloadTooLarge, {
   status: 413,
   identifier: "PayloadTooLargeError",
   description: "PayloadTooLarge: the request body is over 1 MB.",
   errorTypes: ["payload_too_large"],
-  context: false,
   encode: edgeSeedBody,
   decode: (b) => new PayloadTooLarge({ limitBytes: Number(match(b.error, /exceeds (\d+) bytes/)[1] ?? 0) })
 })
 
-export const ApiRouteNotFound = seedError(RouteNotFound, {
+export const ApiRouteNotFound = edgeSeedError(RouteNotFound, {
   status: 404,
   identifier: "RouteNotFoundError",
   description: "RouteNotFound: no route for the method and path.",
   errorTypes: ["not_found"],
-  context: false,
   encode: edgeSeedBody,
   decode: (b) => {
     const [, method, path] = match(b.error, /^No route for (\S+) (.*)$/s)
@@ -403,7 +400,7 @@ export const withErrorHeaders = (spec: Record<string, any>): Record<string, any>
 }
 
 /** Every error schema, for decoding a body whose endpoint is not at hand (a progress stream's error event). */
-const AllErrors: ReadonlyArray<Schema.Decoder<E.PortalError | Unauthorized | RouteNotFound | PayloadTooLarge>> = [
+const AllErrors: ReadonlyArray<Schema.Decoder<unknown>> = [
   InvalidOperationInput,
   SessionNotFound,
   FileNotFound,
@@ -431,6 +428,10 @@ const AllErrors: ReadonlyArray<Schema.Decoder<E.PortalError | Unauthorized | Rou
   ApiRouteNotFound
 ]
 
+/** What the error schemas decode to (each decodes to one of these classes). */
+const isApiError = (u: unknown): u is E.PortalError | Unauthorized | RouteNotFound | PayloadTooLarge =>
+  E.isPortalError(u) || u instanceof Unauthorized || u instanceof RouteNotFound || u instanceof PayloadTooLarge
+
 /**
  * The error class of a seed error body sent with `status` (the first schema of that status that
  * decodes it); a body no schema accepts is an InternalError.
@@ -439,7 +440,7 @@ export const decodeErrorBody = (status: number, body: unknown): E.PortalError | 
   for (const schema of AllErrors) {
     if (statusOfSchema.get(schema) !== status) continue
     const decoded = Schema.decodeUnknownOption(schema)(body)
-    if (decoded._tag === "Some") return decoded.value
+    if (decoded._tag === "Some" && isApiError(decoded.value)) return decoded.value
   }
   return new E.InternalError({})
 }

@@ -60,22 +60,20 @@ export interface SeedErrorOptions<A> {
   readonly errorTypes?: ReadonlyArray<string> | undefined
   readonly errorTypeText?: string | undefined
   /** Body fields beyond the common ones. */
-  readonly fields?: Schema.Struct.Fields | undefined
-  /** Domain errors carry the context fields; edge errors do not. */
-  readonly context?: boolean | undefined
+  readonly fields?: PureFields | undefined
   /** For errors whose status depends on the error: which ones this schema carries. */
   readonly when?: ((e: A) => boolean) | undefined
   readonly encode: (e: A) => Body
   readonly decode: (body: Body) => A
 }
 
-/** The HTTP form of the error class `self` (see the module comment). */
-export const seedError = <S extends Schema.Top>(self: S, options: SeedErrorOptions<S["Type"]>): Schema.Codec<S["Type"], Body> => {
-  const body = Schema.Struct({
-    ...baseFields(options.errorTypes, options.errorTypeText ?? (options.errorTypes ?? []).join(", ")),
-    ...(options.context === false ? {} : contextFields),
-    ...options.fields
-  }).annotate({ identifier: options.identifier, description: options.description })
+/** Schemas that need no services to decode or encode (every body field is one). */
+type Pure = Schema.Top & { readonly DecodingServices: never; readonly EncodingServices: never }
+type PureFields = { readonly [field: string]: Pure }
+
+/** The HTTP form of the error class `self`, its body made of `fields` (see the module comment). */
+const errorForm = <S extends Pure, F extends PureFields>(self: S, options: SeedErrorOptions<S["Type"]>, fields: F) => {
+  const body = Schema.Struct(fields).annotate({ identifier: options.identifier, description: options.description })
   const type = options.when === undefined
     ? Schema.toType(self)
     : Schema.toType(self).check(Schema.makeFilter((e: S["Type"]) => options.when!(e)))
@@ -83,16 +81,26 @@ export const seedError = <S extends Schema.Top>(self: S, options: SeedErrorOptio
     Schema.decodeTo(
       type,
       SchemaTransformation.transform({
+        // The struct's Type is the wire body spelled by its fields; `Body` names the same shape.
         decode: (b) => options.decode(b as Body),
         encode: (e) => options.encode(e) as typeof body.Type
       })
     )
-    // The one cast here: the body's fields are assembled at run time (base, context, the error's own),
-    // so TypeScript sees a wide struct where the wire form is `Body`; the transform above is typed.
-  ).annotate({ httpApiStatus: options.status, description: options.description }) as unknown as Schema.Codec<S["Type"], Body>
+  ).annotate({ httpApiStatus: options.status, description: options.description })
   statusOfSchema.set(schema, options.status)
   return schema
 }
+
+const errorTypeFields = (options: Pick<SeedErrorOptions<unknown>, "errorTypes" | "errorTypeText">) =>
+  baseFields(options.errorTypes, options.errorTypeText ?? (options.errorTypes ?? []).join(", "))
+
+/** The HTTP form of a domain error: the common fields, where it happened, and its own. */
+export const seedError = <S extends Pure>(self: S, options: SeedErrorOptions<S["Type"]>) =>
+  errorForm(self, options, { ...errorTypeFields(options), ...contextFields, ...options.fields })
+
+/** The HTTP form of an error of the HTTP edge (no route, no token, too large): no context fields. */
+export const edgeSeedError = <S extends Pure>(self: S, options: SeedErrorOptions<S["Type"]>) =>
+  errorForm(self, options, { ...errorTypeFields(options), ...options.fields })
 
 /** The status each error schema is sent with. */
 export const statusOfSchema = new WeakMap<Schema.Top, number>()
