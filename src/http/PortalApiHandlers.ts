@@ -196,6 +196,9 @@ export const SeedValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(Se
 // ---------------------------------------------------------------------------------------------
 // Body decoding
 
+/** The type of an endpoint's body: its declared payload schema's (what the handler receives). */
+type BodyOf<Endpoint> = HttpApiEndpoint.Payload<Endpoint>["Type"]
+
 /** Reads and validates a JSON body against the endpoint's declared schema (see the module comment). */
 export const decodeBody = <A>(
   spec: RequestBody["Service"],
@@ -328,27 +331,27 @@ const makeKit = Effect.gen(function*() {
   }
 
   /** Validates the JSON body (the endpoint's `RequestBody`) and runs `f` with it and the request's context. */
-  const withBody = <Endpoint extends HttpApiEndpoint.Top, I, A>(
+  const withBody = <Endpoint extends HttpApiEndpoint.Top, A>(
     endpoint: Endpoint,
     request: HttpServerRequest.HttpServerRequest,
-    f: (input: I, context: RequestContext) => Effect.Effect<A, unknown>
+    f: (input: BodyOf<Endpoint>, context: RequestContext) => Effect.Effect<A, unknown>
   ) =>
     declared(
       endpoint,
       request,
-      Effect.flatMap(decodeBody<I>(requestBodyOf(endpoint), request), (input) => f(input, contextOf(request)))
+      Effect.flatMap(decodeBody<BodyOf<Endpoint>>(requestBodyOf(endpoint), request), (input) => f(input, contextOf(request)))
     )
 
   /**
    * The progress stream of an operation: `progress` events from its listener, then `result` (the
    * JSON answer) or `error`. The body is validated first, so a bad request is still a plain 400.
    */
-  const withEvents = <Endpoint extends HttpApiEndpoint.Top, I, P, R>(
+  const withEvents = <Endpoint extends HttpApiEndpoint.Top, P, R>(
     endpoint: Endpoint,
     request: HttpServerRequest.HttpServerRequest,
-    run: (input: I, context: RequestContext, onProgress: (progress: P) => Effect.Effect<void>) => Effect.Effect<R, unknown>
+    run: (input: BodyOf<Endpoint>, context: RequestContext, onProgress: (progress: P) => Effect.Effect<void>) => Effect.Effect<R, unknown>
   ) =>
-    declared(endpoint, request, decodeBody<I>(requestBodyOf(endpoint), request)).pipe(
+    declared(endpoint, request, decodeBody<BodyOf<Endpoint>>(requestBodyOf(endpoint), request)).pipe(
       Effect.map((input) =>
         Stream.callback<ProgressEvent<P, R>>((queue) =>
           run(input, contextOf(request), (data) => Queue.offer(queue, { event: "progress", data }).pipe(Effect.asVoid)).pipe(
