@@ -57,19 +57,4 @@ export const ContractRpcs = {
   GetInfoBulk
 } as const
 
-export class PortalRpcs extends RpcGroup.make(
-  Health,
-  GetSession,
-  ListSessions,
-  CloseSession,
-  PingSession,
-  Cleanup,
-  GetContainers,
-  GetContainersStream,
-  GetContainerTimeline,
-  GetBookingNumber,
-  GetAppointments,
-  CheckAppointments,
-  MakeAppointment,
-  GetInfoBulk
-) {}
+export class PortalRpcs extends RpcGroup.make(...Object.values(ContractRpcs)) {}
